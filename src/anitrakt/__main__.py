@@ -1,0 +1,3 @@
+from anitrakt.cli import main
+
+main()

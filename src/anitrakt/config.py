@@ -1,0 +1,153 @@
+"""Settings from the environment and `.env` (SPEC §2).
+
+Built once by `load_settings()` in the CLI or `create_app()` and passed down; nothing
+here runs at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from anitrakt.errors import ConfigError
+
+DEFAULT_FRIBBS_URL = (
+    "https://raw.githubusercontent.com/Fribb/anime-lists/master/anime-list-full.json"
+)
+DEFAULT_OTAKU_URL = (
+    "https://github.com/Goldenfreddy0703/Otaku-Mappings/raw/refs/heads/main/anime_mappings.db"
+)
+SQLITE_FILE_NAME = "anitrakt.db"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+# Fields whose values must never be echoed back in errors, logs, pages or responses.
+SECRET_FIELDS = (
+    "anilist_access_token",
+    "trakt_client_secret",
+    "trakt_access_token",
+    "trakt_refresh_token",
+    "tmdb_api_key",
+    "anitrakt_api_token",
+)
+
+
+def normalise_database_url(raw: str) -> str:
+    """Return `raw` as a SQLAlchemy URL string that uses the psycopg 3 driver for PostgreSQL."""
+    text = raw.strip()
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text.removeprefix("postgres://")
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError) as exc:
+        raise ValueError(
+            "could not parse the URL; expected e.g. postgresql://user:password@host:5432/db "
+            "or sqlite:////path/to/anitrakt.db"
+        ) from exc
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        if url.drivername in ("postgresql", "postgresql+psycopg2"):
+            url = url.set(drivername="postgresql+psycopg")
+        elif url.drivername != "postgresql+psycopg":
+            raise ValueError(f"unsupported PostgreSQL driver '{url.drivername}'; use postgresql://")
+    elif backend != "sqlite":
+        raise ValueError(f"unsupported database '{backend}'; use postgresql:// or sqlite:///")
+    return url.render_as_string(hide_password=False)
+
+
+def _check_http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """Every variable of SPEC §2; environment names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    database_url: str | None = None
+    anitrakt_data_dir: Path = Path("data")
+
+    anilist_access_token: SecretStr | None = None
+    anilist_username: str | None = None
+    trakt_client_id: str | None = None
+    trakt_client_secret: SecretStr | None = None
+    trakt_access_token: SecretStr | None = None
+    trakt_refresh_token: SecretStr | None = None
+    tmdb_api_key: SecretStr | None = None
+
+    anilist_api_url: str = "https://graphql.anilist.co"
+    trakt_api_url: str = "https://api.trakt.tv"
+    trakt_auth_url: str = "https://auth.trakt.tv"
+    tmdb_api_url: str = "https://api.themoviedb.org/3"
+    fribbs_url: str = DEFAULT_FRIBBS_URL
+    otaku_url: str = DEFAULT_OTAKU_URL
+
+    sync_interval_hours: float = Field(default=6, ge=0)
+    anitrakt_api_token: SecretStr | None = None
+    anitrakt_host: str = "127.0.0.1"
+    anitrakt_port: int = Field(default=8000, ge=1, le=65535)
+    log_retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_database_url(value)
+
+    @field_validator("anilist_api_url", "trakt_api_url", "trakt_auth_url", "tmdb_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _check_http_url(value)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The store's URL: `DATABASE_URL`, or the SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        path = (self.anitrakt_data_dir / SQLITE_FILE_NAME).resolve()
+        return f"sqlite:///{path}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.sqlalchemy_url).get_backend_name() == "sqlite"
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for masking; includes the database password."""
+        values = []
+        for name in SECRET_FIELDS:
+            secret = getattr(self, name)
+            if isinstance(secret, SecretStr) and secret.get_secret_value():
+                values.append(secret.get_secret_value())
+        password = make_url(self.sqlalchemy_url).password
+        if password:
+            values.append(str(password))
+        return values
+
+
+def _describe(error: dict[str, Any]) -> str:
+    field = str(error["loc"][0]) if error.get("loc") else "setting"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    line = f"{field.upper()}: {message}"
+    if field not in SECRET_FIELDS and field != "database_url" and "input" in error:
+        line += f" (got {error['input']!r})"
+    return line
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings from the environment; a bad value becomes one ConfigError line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = [_describe(dict(err)) for err in exc.errors()]
+        raise ConfigError("invalid configuration: " + "; ".join(lines)) from None

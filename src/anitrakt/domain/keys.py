@@ -1,0 +1,29 @@
+"""`system_config` keys, as the seed names them.
+
+Keys added by anitrakt live under documented prefixes next to the seed's own.
+"""
+
+from __future__ import annotations
+
+TRAKT_TOKEN = "trakt:token"
+TRAKT_REFRESH_TOKEN = "trakt:refresh_token"
+CACHE_FRIBBS = "cache:fribbs"
+CACHE_OTAKU = "cache:otaku"
+STATUS_FRIBBS_LAST_SYNC = "status:fribbs:last-sync"
+STATUS_OTAKU_LAST_SYNC = "status:otaku:last-sync"
+STATUS_OTAKU_LAST_ACTIVITY = "status:otaku:last-activity"
+STATUS_SYNC_LAST_RUN = "status:sync:last-run"
+STATUS_SYNC_LAST_RUN_AUTO = "status:sync:last-run-auto"
+STATUS_SYNC_WATCHING_LAST_RUN = "status:sync:watching:last-run"
+STATUS_SYNC_COMPLETED_LAST_RUN = "status:sync:completed:last-run"
+LAST_SYNC_TIMESTAMP = "lastSyncTimestamp"
+
+
+def breakpoint_map_key(trakt_id: int) -> str:
+    """Cache key of a show's breakpoint map."""
+    return f"map:{trakt_id}"
+
+
+def show_episodes_key(trakt_id: int) -> str:
+    """Cache key of a show's flattened Trakt episode list."""
+    return f"trakt:show:{trakt_id}:episodes"

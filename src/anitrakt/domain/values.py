@@ -1,0 +1,41 @@
+"""Small value types shared by every layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class LogLevel(StrEnum):
+    INFO = "info"
+    WARN = "warn"
+    ERROR = "error"
+
+
+class MappingType(StrEnum):
+    MANUAL = "manual"
+    AUTO = "auto"
+
+
+class TraktType(StrEnum):
+    SHOW = "show"
+    MOVIE = "movie"
+
+
+@dataclass(frozen=True, slots=True)
+class IdMapping:
+    """What anitrakt knows about where an AniList entry lives elsewhere."""
+
+    anilist_id: int
+    trakt_id: int | None
+    tmdb_id: int | None = None
+    imdb_id: str | None = None
+    tvdb_id: int | None = None
+    manual: bool = False
+    trakt_type: TraktType | None = None
+    trakt_season: int | None = None
+    episode_offset: int | None = None
+
+    @property
+    def type(self) -> MappingType:
+        return MappingType.MANUAL if self.manual else MappingType.AUTO

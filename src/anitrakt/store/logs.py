@@ -1,0 +1,35 @@
+"""`logs`: the operational event stream shown on /logs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from anitrakt.domain.values import LogLevel
+from anitrakt.store.models import LogRow
+from anitrakt.store.types import utc_now
+
+
+def append_log(session: Session, message: str, level: LogLevel = LogLevel.INFO) -> LogRow:
+    """Add one event row (the caller commits)."""
+    row = LogRow(message=message, level=LogLevel(level).value, created_at=utc_now())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_logs(session: Session, *, limit: int = 200, level: LogLevel | None = None) -> list[LogRow]:
+    """The newest `limit` rows, newest first, optionally of one level."""
+    query = sa.select(LogRow).order_by(LogRow.created_at.desc(), LogRow.id.desc()).limit(limit)
+    if level is not None:
+        query = query.where(LogRow.level == LogLevel(level).value)
+    return list(session.scalars(query))
+
+
+def prune_logs(session: Session, older_than_days: int, *, now: datetime | None = None) -> int:
+    """Delete rows older than `older_than_days`; returns how many went."""
+    cutoff = (now or utc_now()) - timedelta(days=older_than_days)
+    result = session.execute(sa.delete(LogRow).where(LogRow.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

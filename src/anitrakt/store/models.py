@@ -1,0 +1,121 @@
+"""The seed's seven tables (`../shared/seed/000_*.txt`), plus the SPEC §3 extensions.
+
+Names, columns and keys follow the seed exactly. Extension columns are nullable and
+documented next to their definition. `episode_map` and `show_map` are legacy: created,
+never read or written by the runtime.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from anitrakt.store.types import UTCDateTime, utc_now, utcnow
+
+# BIGSERIAL on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+NAMING_CONVENTION = {
+    "pk": "%(table_name)s_pkey",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Mapping(Base):
+    """AniList id → external ids; `type` is 'manual' or 'auto' and mirrors `is_manual`."""
+
+    __tablename__ = "mappings"
+
+    anilist_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    trakt_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    tmdb_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    imdb_id: Mapped[str | None] = mapped_column(sa.Text)
+    tvdb_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    type: Mapped[str] = mapped_column(sa.Text, server_default="auto")
+    is_manual: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utc_now, onupdate=utc_now, server_default=utcnow()
+    )
+    # Extensions (SPEC §3): Trakt object kind ('show' or 'movie'), the season the AniList
+    # entry starts in on Trakt (0 = specials), and episodes to skip inside that season.
+    trakt_type: Mapped[str | None] = mapped_column(sa.Text)
+    trakt_season: Mapped[int | None] = mapped_column(sa.Integer)
+    episode_offset: Mapped[int | None] = mapped_column(sa.Integer)
+
+
+class LogRow(Base):
+    """One operational event for the /logs page; level is info, warn or error."""
+
+    __tablename__ = "logs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message: Mapped[str] = mapped_column(sa.Text)
+    level: Mapped[str] = mapped_column(sa.Text, server_default="info")
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utc_now, server_default=utcnow(), index=True
+    )
+
+
+class SystemConfig(Base):
+    """Key/value state: tokens, status timestamps, caches (see the seed's key list)."""
+
+    __tablename__ = "system_config"
+
+    key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    value: Mapped[str | None] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utc_now, onupdate=utc_now, server_default=utcnow()
+    )
+
+
+class SyncProgress(Base):
+    """Highest AniList episode number already posted to Trakt, per AniList entry."""
+
+    __tablename__ = "sync_progress"
+
+    anilist_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    last_abs: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utc_now, onupdate=utc_now, server_default=utcnow()
+    )
+
+
+class EpisodeOverride(Base):
+    """Where a show-absolute episode `abs` of a Trakt show really lands."""
+
+    __tablename__ = "episode_override"
+
+    trakt_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    abs: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    season: Mapped[int] = mapped_column(sa.Integer)
+    episode: Mapped[int] = mapped_column(sa.Integer)
+
+
+class EpisodeMap(Base):
+    """Legacy precomputed absolute-episode map; kept in the schema, unused at runtime."""
+
+    __tablename__ = "episode_map"
+
+    trakt_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    abs: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    season: Mapped[int | None] = mapped_column(sa.Integer)
+    episode: Mapped[int | None] = mapped_column(sa.Integer)
+
+
+class ShowMap(Base):
+    """Legacy AniList → Trakt map by source; kept in the schema, unused at runtime."""
+
+    __tablename__ = "show_map"
+
+    anilist_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    trakt_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utc_now, server_default=utcnow()
+    )

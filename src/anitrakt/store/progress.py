@@ -1,0 +1,67 @@
+"""`sync_progress`: the highest AniList episode already posted, per entry (dedupe)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from anitrakt.store._upsert import insert_for
+from anitrakt.store.models import SyncProgress
+from anitrakt.store.types import utc_now
+
+
+def get_progress(session: Session, anilist_id: int) -> int:
+    """`last_abs` for one entry; 0 when nothing was posted (or the row was deleted)."""
+    value = session.scalar(
+        sa.select(SyncProgress.last_abs).where(SyncProgress.anilist_id == anilist_id)
+    )
+    return int(value or 0)
+
+
+def get_progress_many(session: Session, anilist_ids: Iterable[int]) -> dict[int, int]:
+    """`last_abs` for the entries that have a row, in one query."""
+    wanted = list(dict.fromkeys(anilist_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        sa.select(SyncProgress.anilist_id, SyncProgress.last_abs).where(
+            SyncProgress.anilist_id.in_(wanted)
+        )
+    )
+    return {anilist_id: int(last_abs) for anilist_id, last_abs in rows}
+
+
+def set_progress(session: Session, anilist_id: int, last_abs: int) -> None:
+    """Record that episodes 1…`last_abs` of the entry are on Trakt."""
+    now = utc_now()
+    statement = insert_for(session, SyncProgress).values(
+        anilist_id=anilist_id, last_abs=last_abs, updated_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["anilist_id"], set_={"last_abs": last_abs, "updated_at": now}
+    )
+    session.execute(statement)
+
+
+def list_progress(session: Session, *, limit: int = 50, offset: int = 0) -> list[SyncProgress]:
+    """Progress rows, most recently updated first."""
+    query = (
+        sa.select(SyncProgress)
+        .order_by(SyncProgress.updated_at.desc(), SyncProgress.anilist_id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(query))
+
+
+def count_progress(session: Session) -> int:
+    """How many entries have progress recorded."""
+    return int(session.scalar(sa.select(sa.func.count()).select_from(SyncProgress)) or 0)
+
+
+def delete_progress(session: Session, anilist_id: int) -> bool:
+    """Forget an entry's progress so the next sync re-sends it from episode 1."""
+    result = session.execute(sa.delete(SyncProgress).where(SyncProgress.anilist_id == anilist_id))
+    return bool(getattr(result, "rowcount", 0))

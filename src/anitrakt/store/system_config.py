@@ -1,0 +1,89 @@
+"""`system_config` key/value access with the SPEC §3 value rule.
+
+Strings are stored as they are; everything else as JSON. Reads try JSON first and fall
+back to the raw text, so a value typed by hand in SQL (`set value = '0'`) reads as 0.
+A consequence worth knowing: a string that happens to be valid JSON ("12") reads back
+as the decoded value (12).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from anitrakt.store._upsert import insert_for
+from anitrakt.store.models import SystemConfig
+from anitrakt.store.types import utc_now
+
+
+def encode_value(value: Any) -> str:
+    """Text to store for `value`: strings raw, anything else JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def decode_value(text: str | None) -> Any:
+    """The value `text` stands for: JSON when it parses, otherwise the text itself."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def get_config(session: Session, key: str, default: Any = None) -> Any:
+    """The decoded value under `key`, or `default` when the key is absent."""
+    text = session.scalar(sa.select(SystemConfig.value).where(SystemConfig.key == key))
+    if text is None:
+        return default
+    return decode_value(text)
+
+
+def get_config_many(session: Session, keys: Iterable[str]) -> dict[str, Any]:
+    """Decoded values for the keys that exist, in one query."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        sa.select(SystemConfig.key, SystemConfig.value).where(SystemConfig.key.in_(wanted))
+    )
+    return {key: decode_value(value) for key, value in rows}
+
+
+def get_config_row(session: Session, key: str) -> SystemConfig | None:
+    """The raw row (value text and `updated_at`), for callers that need the timestamp."""
+    return session.get(SystemConfig, key)
+
+
+def get_config_prefixed(session: Session, prefix: str) -> dict[str, Any]:
+    """Decoded values of every key starting with `prefix`, in one query."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = session.execute(
+        sa.select(SystemConfig.key, SystemConfig.value)
+        .where(SystemConfig.key.like(escaped + "%", escape="\\"))
+        .order_by(SystemConfig.key)
+    )
+    return {key: decode_value(value) for key, value in rows}
+
+
+def set_config(session: Session, key: str, value: Any) -> None:
+    """Store `value` under `key`, creating or replacing it."""
+    text = encode_value(value)
+    now = utc_now()
+    statement = insert_for(session, SystemConfig).values(key=key, value=text, updated_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"], set_={"value": text, "updated_at": now}
+    )
+    session.execute(statement)
+
+
+def delete_config(session: Session, key: str) -> bool:
+    """Remove `key`; True when it existed."""
+    result = session.execute(sa.delete(SystemConfig).where(SystemConfig.key == key))
+    return bool(getattr(result, "rowcount", 0))

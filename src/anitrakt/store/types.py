@@ -1,0 +1,96 @@
+"""Column types that keep timestamps unambiguous on both engines.
+
+PostgreSQL stores `TIMESTAMPTZ`. SQLite has no time zone type, so timestamps are stored
+as UTC ISO-8601 text with an explicit `+00:00` offset (which also sorts correctly).
+Values always come back as aware UTC datetimes, whatever the session time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+_SQLITE_STORAGE = (
+    "%(year)04d-%(month)02d-%(day)02dT%(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d+00:00"
+)
+# Also accepts what hand-written SQL tends to insert (`CURRENT_TIMESTAMP`, no fraction).
+_SQLITE_PARSE = r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6})\d*)?"
+
+
+def utc_now() -> datetime:
+    """Now, as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class _SqliteIsoDateTime(sqlite.DATETIME):
+    """SQLite DATETIME whose fraction is padded to microseconds before parsing."""
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        import re
+
+        pattern = re.compile(_SQLITE_PARSE)
+
+        def process(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            match = pattern.match(value)
+            if match is None:
+                raise ValueError(f"unparsable timestamp in SQLite: {value!r}")
+            parts = match.groups()
+            fraction = int((parts[6] or "0").ljust(6, "0"))
+            year, month, day, hour, minute, second = (int(p) for p in parts[:6])
+            return datetime(year, month, day, hour, minute, second, fraction)
+
+        return process
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """An instant in time: TIMESTAMPTZ on PostgreSQL, offset-carrying ISO text on SQLite."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(
+                _SqliteIsoDateTime(storage_format=_SQLITE_STORAGE)  # type: ignore[no-untyped-call]
+            )
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class utcnow(FunctionElement[datetime]):
+    """Server-side "now" in the column's storage format, for rows inserted by hand-written SQL."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(utcnow, "postgresql")
+def _utcnow_postgresql(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
+    return "now()"
+
+
+@compiles(utcnow, "sqlite")
+def _utcnow_sqlite(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
+    # strftime('%f') is "SS.SSS": keep the milliseconds and pad them to microseconds.
+    return (
+        "(strftime('%Y-%m-%dT%H:%M:%S', 'now') || substr(strftime('%f', 'now'), 3) || '000+00:00')"
+    )
