@@ -1,0 +1,1 @@
+"""Mapping sources (Fribb, Otaku), manual mappings and AniList → Trakt id resolution."""

@@ -1,0 +1,32 @@
+"""What a running anitrakt holds: settings, the engine, sessions and the event log.
+
+Built by the CLI and by `create_app()`; passed down, never reached through globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from anitrakt.config import Settings
+from anitrakt.oplog import EventLog
+from anitrakt.store.db import create_db_engine, create_session_factory
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    events: EventLog
+
+    @classmethod
+    def open(cls, settings: Settings) -> Runtime:
+        engine = create_db_engine(settings.sqlalchemy_url)
+        sessions = create_session_factory(engine)
+        return cls(settings, engine, sessions, EventLog(sessions, settings.secret_values()))
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""The sync pipeline, its lock, status keys and the scheduler."""

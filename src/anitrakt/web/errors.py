@@ -1,0 +1,101 @@
+"""Our error tree → JSON `{error, details}` with the right status, in one place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from anitrakt.errors import (
+    AnitraktError,
+    ConfigError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    UpstreamError,
+)
+
+logger = logging.getLogger("anitrakt.web")
+
+_STATUS: list[tuple[type[AnitraktError], int]] = [
+    (NotFoundError, 404),
+    (InputError, 400),
+    (ConflictError, 409),
+    (ConfigError, 400),
+    (UpstreamError, 502),
+]
+
+
+def error_response(status: int, message: str, details: Any = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": message}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    # Only the top-level field: deeper parts are union members or list indexes, which
+    # mean nothing to the caller.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return parts[0] if parts else ""
+
+
+def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
+    details: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        kind = str(err.get("type", ""))
+        field = _field_of(loc)
+        if kind == "json_invalid":
+            message = "request body is not valid JSON"
+            field = "body"
+        elif kind in ("model_attributes_type", "dict_type") and not field:
+            message = "request body must be a JSON object (Content-Type: application/json)"
+            field = "body"
+        elif kind == "missing":
+            message = f"{field or 'body'} is required"
+        else:
+            message = f"{field or 'body'}: {err.get('msg', 'invalid value')}"
+        if (field or "body") in seen:
+            continue
+        seen.add(field or "body")
+        details.append({"field": field or "body", "message": message})
+    return details[0]["message"], details
+
+
+async def _anitrakt_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AnitraktError)
+    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
+    details = exc.details
+    if isinstance(exc, InputError) and exc.field and details is None:
+        details = {"field": exc.field}
+    return error_response(status, exc.message, details)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    message, details = _describe_validation([dict(e) for e in exc.errors()])
+    return error_response(400, message, details)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return error_response(exc.status_code, str(exc.detail))
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unexpected error while handling a request: %s", type(exc).__name__)
+    return error_response(500, "internal error; see the server log")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the one mapping from exceptions to JSON error responses."""
+    app.add_exception_handler(AnitraktError, _anitrakt_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

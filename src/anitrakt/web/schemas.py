@@ -1,0 +1,130 @@
+"""Wire shapes of the JSON API (SPEC §7); camelCase as the SPEC spells them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from anitrakt.domain.instants import iso_instant
+from anitrakt.store.models import LogRow, Mapping, SyncProgress
+from anitrakt.sync.status import SyncStatus
+
+IdText = int | str
+
+
+class ErrorBody(BaseModel):
+    error: str
+    details: Any = None
+
+
+class StatusBody(BaseModel):
+    lastManualSync: str | None
+    lastAutomatedSync: str | None
+    lastCompletedSync: str | None
+    lastWatchingSync: str | None
+
+    @classmethod
+    def of(cls, status: SyncStatus) -> StatusBody:
+        return cls(
+            lastManualSync=iso_instant(status.last_manual),
+            lastAutomatedSync=iso_instant(status.last_automated),
+            lastCompletedSync=iso_instant(status.last_completed),
+            lastWatchingSync=iso_instant(status.last_watching),
+        )
+
+
+class LogBody(BaseModel):
+    id: int
+    message: str
+    level: str
+    created_at: str
+
+    @classmethod
+    def of(cls, row: LogRow) -> LogBody:
+        return cls(
+            id=row.id,
+            message=row.message,
+            level=row.level,
+            created_at=iso_instant(row.created_at) or "",
+        )
+
+
+class ProgressItem(BaseModel):
+    anilistId: int
+    lastAbs: int
+    updatedAt: str | None
+
+    @classmethod
+    def of(cls, row: SyncProgress) -> ProgressItem:
+        return cls(
+            anilistId=row.anilist_id, lastAbs=row.last_abs, updatedAt=iso_instant(row.updated_at)
+        )
+
+
+class ProgressPage(BaseModel):
+    count: int
+    items: list[ProgressItem]
+
+
+class ProgressOne(BaseModel):
+    anilistId: int
+    lastAbs: int
+
+
+class MappingBody(BaseModel):
+    anilistId: int
+    traktId: int | None
+    tmdbId: int | None
+    imdbId: str | None
+    tvdbId: int | None
+    type: str
+    traktType: str | None
+    season: int | None
+    offset: int | None
+    updatedAt: str | None
+
+    @classmethod
+    def of(cls, row: Mapping) -> MappingBody:
+        return cls(
+            anilistId=row.anilist_id,
+            traktId=row.trakt_id,
+            tmdbId=row.tmdb_id,
+            imdbId=row.imdb_id,
+            tvdbId=row.tvdb_id,
+            type=row.type,
+            traktType=row.trakt_type,
+            season=row.trakt_season,
+            offset=row.episode_offset,
+            updatedAt=iso_instant(row.updated_at),
+        )
+
+
+class MappingLists(BaseModel):
+    manual: list[MappingBody]
+    auto: list[MappingBody]
+
+
+class ManualMapRequest(BaseModel):
+    """A manual mapping. `anilistId` may be an AniList URL; ids may be numbers or digits."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    anilistId: IdText = Field(examples=[21, "https://anilist.co/anime/21/one-piece/"])
+    traktId: IdText = Field(examples=[37696])
+    tmdbId: IdText | None = None
+    imdbId: str | None = Field(default=None, examples=["tt0388629"])
+    tvdbId: IdText | None = None
+    season: IdText | None = Field(default=None, description="Trakt season the entry starts in")
+    offset: IdText | None = Field(default=None, description="episodes to skip in that season")
+    movie: bool = False
+
+
+class ManualMapResult(BaseModel):
+    success: bool
+    added: MappingBody
+
+
+class Health(BaseModel):
+    status: str
+    version: str
