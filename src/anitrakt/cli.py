@@ -1,0 +1,314 @@
+"""The `anitrakt` command: thin like the routes — parse, call one core function, render."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from anitrakt.config import LOOPBACK_HOSTS, Settings, load_settings
+from anitrakt.domain.instants import parse_instant
+from anitrakt.domain.values import LogLevel
+from anitrakt.errors import AnitraktError, ConfigError
+from anitrakt.mappings.manual import ManualMappingInput, parse_anilist_id, save_manual_mapping
+from anitrakt.runtime import Runtime
+from anitrakt.store import migrate
+from anitrakt.store.logs import list_logs
+from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
+from anitrakt.sync.status import read_sync_status
+from anitrakt.web.schemas import LogBody, MappingBody, ProgressItem, StatusBody
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="anitrakt",
+    help="Keep Trakt watch history in step with an AniList anime list.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn our errors (and an unreachable database) into one clear line and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except AnitraktError as exc:
+            raise _fail(exc.message) from None
+        except SQLAlchemyError as exc:
+            first_line = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+            detail = first_line[0] if first_line else type(exc).__name__
+            raise _fail(f"database error: {_mask(detail)}") from None
+
+    return wrapper
+
+
+_secrets: list[str] = []
+
+
+def _mask(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _settings(**overrides: Any) -> Settings:
+    settings = load_settings(**overrides)
+    _secrets[:] = [s for s in settings.secret_values() if s]
+    return settings
+
+
+@contextmanager
+def _runtime(settings: Settings | None = None) -> Iterator[Runtime]:
+    runtime = Runtime.open(settings or _settings())
+    try:
+        migrate.upgrade(runtime.engine)
+        yield runtime
+    finally:
+        runtime.close()
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    with _runtime() as runtime, runtime.sessions.begin() as session:
+        yield session
+
+
+def _print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    elif isinstance(value, list):
+        value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    typer.echo(json.dumps(value, indent=2))
+
+
+def _local(value: Any) -> str:
+    moment = parse_instant(value)
+    if moment is None:
+        return "Never"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
+
+
+@app.command()
+@cli_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (ANITRAKT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (ANITRAKT_PORT).")] = None,
+) -> None:
+    """Run the web app and scheduler (applies migrations first)."""
+    import uvicorn
+
+    from anitrakt.web.app import create_app
+
+    overrides: dict[str, Any] = {}
+    if host is not None:
+        overrides["anitrakt_host"] = host
+    if port is not None:
+        overrides["anitrakt_port"] = port
+    settings = _settings(**overrides)
+    if settings.anitrakt_host not in LOOPBACK_HOSTS and settings.anitrakt_api_token is None:
+        raise ConfigError(
+            f"refusing to serve on {settings.anitrakt_host} without ANITRAKT_API_TOKEN; "
+            "set a token or listen on 127.0.0.1"
+        )
+    with _runtime(settings) as runtime:
+        address = f"{settings.anitrakt_host}:{settings.anitrakt_port}"
+        runtime.events.info(f"anitrakt serving on {address}")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.anitrakt_host,
+        port=settings.anitrakt_port,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+@cli_errors
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations up to REVISION (default: latest)."""
+    runtime = Runtime.open(_settings())
+    try:
+        migrate.upgrade(runtime.engine, revision)
+        out.print(f"database at revision {migrate.current_revision(runtime.engine)}")
+    finally:
+        runtime.close()
+
+
+@db_app.command("downgrade")
+@cli_errors
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision or 'base'.")],
+) -> None:
+    """Revert migrations down to REVISION ('base' drops every table)."""
+    runtime = Runtime.open(_settings())
+    try:
+        migrate.downgrade(runtime.engine, revision)
+        out.print(f"database at revision {migrate.current_revision(runtime.engine) or 'base'}")
+    finally:
+        runtime.close()
+
+
+@app.command()
+@cli_errors
+def status(as_json: JsonOption = False) -> None:
+    """When each kind of sync last ran."""
+    with _transaction() as session:
+        body = StatusBody.of(read_sync_status(session))
+    if as_json:
+        _print_json(body)
+        return
+    table = Table(title="Sync status")
+    table.add_column("run")
+    table.add_column("last (local time)")
+    for label, value in [
+        ("manual", body.lastManualSync),
+        ("automated", body.lastAutomatedSync),
+        ("completed", body.lastCompletedSync),
+        ("watching", body.lastWatchingSync),
+    ]:
+        table.add_row(label, _local(value))
+    out.print(table)
+
+
+@app.command()
+@cli_errors
+def logs(
+    level: Annotated[LogLevel | None, typer.Option(help="Only this level.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Rows to show.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Recent operational log rows, newest first."""
+    with _transaction() as session:
+        rows = [LogBody.of(row) for row in list_logs(session, limit=limit, level=level)]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title="Logs (newest first)")
+    for column in ("time", "level", "message"):
+        table.add_column(column)
+    styles = {"error": "red", "warn": "yellow"}
+    for row in rows:
+        table.add_row(_local(row.created_at), row.level, row.message, style=styles.get(row.level))
+    out.print(table)
+
+
+@app.command()
+@cli_errors
+def progress(
+    anilist_id: Annotated[
+        str | None, typer.Argument(help="AniList id or URL; omit to list recent progress.")
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Forget this entry's progress (re-send from 1).")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="Rows to list.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Show (or reset) how far each AniList entry has been posted to Trakt."""
+    if anilist_id is None:
+        if reset:
+            raise ConfigError("--reset needs an ANILIST_ID")
+        with _transaction() as session:
+            items = [ProgressItem.of(r) for r in list_progress(session, limit=limit)]
+            total = count_progress(session)
+        if as_json:
+            _print_json({"count": total, "items": [i.model_dump() for i in items]})
+            return
+        table = Table(title=f"Progress ({total} entries)")
+        for column in ("AniList id", "last episode posted", "updated"):
+            table.add_column(column)
+        for item in items:
+            table.add_row(str(item.anilistId), str(item.lastAbs), _local(item.updatedAt))
+        out.print(table)
+        return
+    entry = parse_anilist_id(anilist_id, "ANILIST_ID")
+    with _transaction() as session:
+        if reset:
+            existed = delete_progress(session, entry)
+            result: dict[str, Any] = {"anilistId": entry, "reset": existed, "lastAbs": 0}
+        else:
+            result = {"anilistId": entry, "lastAbs": get_progress(session, entry)}
+    if as_json:
+        _print_json(result)
+    elif reset:
+        out.print(
+            f"progress of {entry} reset; the next sync re-sends it from episode 1"
+            if result["reset"]
+            else f"{entry} had no progress recorded"
+        )
+    else:
+        out.print(f"AniList {entry}: episodes 1–{result['lastAbs']} posted")
+
+
+@app.command("map")
+@cli_errors
+def map_command(
+    anilist_id: Annotated[str, typer.Argument(help="AniList id or URL.")],
+    trakt_id: Annotated[str, typer.Argument(help="Trakt id.")],
+    tmdb: Annotated[str | None, typer.Option(help="TMDB id.")] = None,
+    imdb: Annotated[str | None, typer.Option(help="IMDb id (tt…).")] = None,
+    tvdb: Annotated[str | None, typer.Option(help="TVDB id.")] = None,
+    season: Annotated[
+        str | None, typer.Option(help="Trakt season the entry starts in (0 = specials).")
+    ] = None,
+    offset: Annotated[str | None, typer.Option(help="Episodes to skip in that season.")] = None,
+    movie: Annotated[bool, typer.Option("--movie", help="The Trakt id is a movie.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Save a manual mapping (it always wins over automatic ones)."""
+    given = ManualMappingInput(
+        anilist_id=anilist_id,
+        trakt_id=trakt_id,
+        tmdb_id=tmdb,
+        imdb_id=imdb,
+        tvdb_id=tvdb,
+        season=season,
+        offset=offset,
+        movie=movie,
+    )
+    with _transaction() as session:
+        body = MappingBody.of(save_manual_mapping(session, given))
+    if as_json:
+        _print_json({"success": True, "added": body.model_dump()})
+        return
+    hint = "" if body.season is None else f", season {body.season} offset {body.offset or 0}"
+    out.print(
+        f"mapped AniList {body.anilistId} → Trakt {body.traktType} {body.traktId}{hint} (manual)"
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(prog_name="anitrakt")
+    except AnitraktError as exc:  # raised before a command's own handler (e.g. settings)
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(1)
