@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from anitrakt.errors import AnitraktError, ConfigError
 from anitrakt.mappings.manual import ManualMappingInput, parse_anilist_id, save_manual_mapping
 from anitrakt.runtime import Runtime
 from anitrakt.store import migrate
-from anitrakt.store.logs import list_logs
+from anitrakt.store.logs import list_logs, prune_logs
 from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
 from anitrakt.sync.status import read_sync_status
 from anitrakt.web.schemas import LogBody, MappingBody, ProgressItem, StatusBody
@@ -138,8 +139,10 @@ def serve(
             "set a token or listen on 127.0.0.1"
         )
     with _runtime(settings) as runtime:
+        with runtime.sessions.begin() as session:
+            pruned = prune_logs(session, settings.log_retention_days)
         address = f"{settings.anitrakt_host}:{settings.anitrakt_port}"
-        runtime.events.info(f"anitrakt serving on {address}")
+        runtime.events.info(f"anitrakt serving on {address} (pruned {pruned} old log rows)")
     uvicorn.run(
         create_app(settings),
         host=settings.anitrakt_host,
@@ -307,6 +310,9 @@ def map_command(
 
 def main() -> None:
     """Console-script entry point."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         app(prog_name="anitrakt")
     except AnitraktError as exc:  # raised before a command's own handler (e.g. settings)
