@@ -6,6 +6,14 @@
     │   └── NotFoundError          the thing asked for does not exist
     ├── ConflictError              the request is fine but clashes with current state
     └── UpstreamError              AniList, Trakt, TMDB or a mapping source misbehaved
+        ├── RateLimited            429 that retries could not outlast (carries retry_after)
+        ├── AuthExpired            credentials rejected; the person must re-authorize
+        ├── AccountLimit           Trakt 420: the account hit a list/history limit
+        ├── UpstreamNotFound       404 for something we asked for by id
+        ├── UpstreamRejected       4xx for a request we built (a bug or a changed API)
+        ├── GraphQLError           AniList answered with an `errors` array
+        └── UpstreamUnavailable    5xx, timeouts, connection failures, API disabled
+            └── UnclearWrite       a write may or may not have been applied
 
 The web layer maps this tree to HTTP statuses in one place, the CLI to one line on
 stderr and a non-zero exit.
@@ -47,3 +55,52 @@ class ConflictError(AnitraktError):
 
 class UpstreamError(AnitraktError):
     """An upstream service failed or answered something we cannot use."""
+
+
+class RateLimited(UpstreamError):
+    """The upstream kept answering 429; `retry_after` says how long it asked us to wait."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message, details={"retryAfter": retry_after})
+        self.retry_after = retry_after
+
+
+class AuthExpired(UpstreamError):
+    """Credentials were rejected (e.g. a refused refresh); the person must re-authorize."""
+
+
+class AccountLimit(UpstreamError):
+    """Trakt 420: the account is over a limit; retrying cannot help."""
+
+    def __init__(self, message: str, *, limit: str | None = None, vip: bool | None = None) -> None:
+        super().__init__(message, details={"accountLimit": limit, "vip": vip})
+        self.limit = limit
+        self.vip = vip
+
+
+class UpstreamNotFound(UpstreamError):
+    """The upstream has no such item (HTTP 404)."""
+
+
+class UpstreamRejected(UpstreamError):
+    """The upstream refused our request with a 4xx other than 401/404/420/429."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message, details={"status": status})
+        self.status = status
+
+
+class GraphQLError(UpstreamError):
+    """AniList answered with an `errors` array; the message is AniList's own."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message, details={"status": status})
+        self.status = status
+
+
+class UpstreamUnavailable(UpstreamError):
+    """The upstream is down, overloaded, unreachable or disabled."""
+
+
+class UnclearWrite(UpstreamUnavailable):
+    """A write failed in a way that may have applied it; re-read state before resending."""

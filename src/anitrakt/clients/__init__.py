@@ -1,0 +1,1 @@
+"""One module per upstream (AniList, Trakt, TMDB) over the shared request helper in `http`."""

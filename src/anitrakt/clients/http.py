@@ -1,0 +1,223 @@
+"""The one choke point every upstream request goes through.
+
+It owns: timeouts, the User-Agent, pacing (before each attempt), bounded retries —
+429 honouring `Retry-After` (jittered backoff when there is none, e.g. an HTML page
+from a proxy), 5xx/520–522/timeouts/connection errors with exponential backoff, nothing
+else — and turning failures into the typed errors of `anitrakt.errors`.
+
+Writes that are not idempotent (Trakt history posts: Trakt does not dedupe plays) are
+never resent after an unclear failure; the caller gets `UnclearWrite` and must re-read
+the upstream's state first.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from anitrakt import __version__
+from anitrakt.clients.timing import Clock, Pacer, SystemClock
+from anitrakt.errors import (
+    RateLimited,
+    UnclearWrite,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamRejected,
+    UpstreamUnavailable,
+)
+
+logger = logging.getLogger("anitrakt.http")
+
+USER_AGENT = f"anitrakt/{__version__} (+https://github.com/anitrakt/anitrakt)"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# Cloudflare's 520–522 ("unknown error", "web server down", "connection timed out") sit in
+# front of Trakt and are as transient as the 5xx Trakt documents (apiary intro, Status Codes).
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504, 520, 521, 522})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts, and how long to wait between them."""
+
+    max_attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    # A Retry-After longer than this is not waited out inside one request.
+    max_retry_after: float = 300.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Exponential backoff with full jitter for attempt 1, 2, …"""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return float(ceiling / 2 + rng.uniform(0, ceiling / 2))
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - now)
+
+
+@dataclass
+class Upstream:
+    """A configured upstream: name (for messages), base URL, pacing and retry rules."""
+
+    name: str
+    base_url: str
+    clock: Clock = field(default_factory=SystemClock)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    transport: httpx.BaseTransport | None = None
+    rng: random.Random = field(default_factory=random.Random)
+
+
+class HttpClient:
+    """A thin wrapper over one `httpx.Client`; every request goes through `request()`."""
+
+    def __init__(
+        self,
+        upstream: Upstream,
+        *,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        on_response: Callable[[httpx.Response], None] | None = None,
+    ) -> None:
+        self.upstream = upstream
+        self._on_response = on_response
+        self._client = httpx.Client(
+            base_url=upstream.base_url,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+            timeout=upstream.timeout,
+            transport=upstream.transport,
+            auth=auth,
+            follow_redirects=True,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        pacers: Iterable[Pacer] = (),
+        idempotent: bool | None = None,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        ok_statuses: Iterable[int] = (),
+    ) -> httpx.Response:
+        """Send with pacing and bounded retries; return a 2xx (or `ok_statuses`) response."""
+        name = self.upstream.name
+        policy = self.upstream.retry
+        clock = self.upstream.clock
+        safe_to_resend = method.upper() in ("GET", "HEAD") if idempotent is None else idempotent
+        allowed = set(ok_statuses)
+        pacers = tuple(pacers)
+        for attempt in range(1, policy.max_attempts + 1):
+            last = attempt == policy.max_attempts
+            for pacer in pacers:
+                pacer.acquire()
+            try:
+                response = self._client.request(
+                    method, url, params=params, json=json, data=data, headers=headers, auth=auth
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # Nothing reached the server: always safe to try again.
+                if last:
+                    raise UpstreamUnavailable(
+                        f"{name} is unreachable ({type(exc).__name__})"
+                    ) from None
+                self._wait(policy.backoff(attempt, self.upstream.rng), f"{type(exc).__name__}")
+                continue
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                if not safe_to_resend:
+                    raise UnclearWrite(
+                        f"{name} did not answer a {method} clearly ({type(exc).__name__}); "
+                        "it may have been applied"
+                    ) from None
+                if last:
+                    raise UpstreamUnavailable(f"{name} timed out ({type(exc).__name__})") from None
+                self._wait(policy.backoff(attempt, self.upstream.rng), type(exc).__name__)
+                continue
+
+            if self._on_response is not None:
+                self._on_response(response)
+            status = response.status_code
+            if 200 <= status < 300 or status in allowed:
+                return response
+            if status == 429:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), clock.time())
+                if last or (retry_after is not None and retry_after > policy.max_retry_after):
+                    raise RateLimited(
+                        f"{name} is rate limiting us (HTTP 429); try again later",
+                        retry_after=retry_after,
+                    )
+                delay = (
+                    retry_after
+                    if retry_after is not None
+                    else policy.backoff(attempt, self.upstream.rng)
+                )
+                self._wait(delay, "HTTP 429")
+                continue
+            if status in RETRYABLE_STATUSES:
+                if not safe_to_resend:
+                    raise UnclearWrite(
+                        f"{name} answered HTTP {status} to a {method}; it may have been applied"
+                    )
+                if last:
+                    raise UpstreamUnavailable(f"{name} is unavailable (HTTP {status})")
+                self._wait(policy.backoff(attempt, self.upstream.rng), f"HTTP {status}")
+                continue
+            raise self.error_for(response)
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _wait(self, seconds: float, reason: str) -> None:
+        logger.info("%s: %s, retrying in %.1fs", self.upstream.name, reason, seconds)
+        self.upstream.clock.sleep(seconds)
+
+    def error_for(self, response: httpx.Response) -> UpstreamError:
+        """The typed error for a final non-2xx response (no secrets: status and path only)."""
+        name = self.upstream.name
+        status = response.status_code
+        where = f"{response.request.method} {response.request.url.path}"
+        if status == 404:
+            return UpstreamNotFound(f"{name} has no such item ({where} → 404)")
+        if status >= 500:
+            return UpstreamUnavailable(f"{name} is unavailable (HTTP {status})")
+        return UpstreamRejected(f"{name} rejected {where} (HTTP {status})", status=status)
+
+    def json(self, response: httpx.Response) -> Any:
+        """The response body as JSON, or UpstreamUnavailable naming what came instead."""
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "unknown content")
+            status = response.status_code
+            raise UpstreamUnavailable(
+                f"{self.upstream.name} answered {kind} instead of JSON (HTTP {status})"
+            ) from None

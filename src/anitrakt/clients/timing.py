@@ -1,0 +1,116 @@
+"""Injectable time and the two pacing shapes the upstreams need.
+
+Clients never call `time.sleep` themselves: tests pass a `ManualClock` whose `sleep`
+only moves its own time forward, so retries and pacing are measured, not waited for.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def time(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+class ManualClock:
+    """A clock that moves only when slept on or advanced; records every sleep."""
+
+    def __init__(self, start: float = 1_750_000_000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self._now
+
+    def time(self) -> float:
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            if seconds > 0:
+                self._now += seconds
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+
+class Pacer(Protocol):
+    def acquire(self) -> None:
+        """Block (on the injected clock) until one more request is allowed."""
+
+
+class MinInterval:
+    """At most one call per `interval` seconds (Trakt writes: 1 per second)."""
+
+    def __init__(self, interval: float, clock: Clock) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._last: float | None = None
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock.monotonic()
+            if self._last is not None:
+                wait = self._last + self.interval - now
+                if wait > 0:
+                    self._clock.sleep(wait)
+                    now = self._clock.monotonic()
+            self._last = now
+
+
+class SlidingWindow:
+    """At most `limit` calls in any `period` seconds (Trakt GETs, AniList's minute budget)."""
+
+    def __init__(self, limit: int, period: float, clock: Clock) -> None:
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._calls: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock.monotonic()
+            while self._calls and self._calls[0] <= now - self.period:
+                self._calls.popleft()
+            if len(self._calls) >= self.limit:
+                wait = self._calls[0] + self.period - now
+                if wait > 0:
+                    self._clock.sleep(wait)
+                now = self._clock.monotonic()
+                while self._calls and self._calls[0] <= now - self.period:
+                    self._calls.popleft()
+            self._calls.append(now)
+
+    def pause_until(self, moment: float) -> None:
+        """Treat the window as full until `moment` (monotonic), e.g. after 'remaining: 0'."""
+        with self._lock:
+            self._calls.clear()
+            start = moment - self.period
+            self._calls.extend([start] * self.limit)

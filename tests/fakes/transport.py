@@ -1,0 +1,47 @@
+"""Drive an ASGI app from a synchronous httpx client, in-process.
+
+httpx's own ASGITransport is async-only; our clients are synchronous, so each request
+runs the app on a short-lived event loop. A fake simulates a network failure by answering
+with the header `x-fake-transport-error: ReadTimeout` (or another name below): this
+transport turns it into the exception the real network would give. (As a real server, a
+fake simulates a timeout by sleeping past the client's timeout instead.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+FAULT_HEADER = "x-fake-transport-error"
+_TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
+    "ReadTimeout": httpx.ReadTimeout,
+    "ConnectError": httpx.ConnectError,
+    "ConnectTimeout": httpx.ConnectTimeout,
+    "RemoteProtocolError": httpx.RemoteProtocolError,
+    "ReadError": httpx.ReadError,
+}
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """A synchronous httpx transport that calls an ASGI app directly."""
+
+    def __init__(self, app: object) -> None:
+        self._inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+
+        async def run() -> httpx.Response:
+            inner_request = httpx.Request(
+                request.method, request.url, headers=request.headers, content=body
+            )
+            response = await self._inner.handle_async_request(inner_request)
+            content = await response.aread()
+            return httpx.Response(response.status_code, headers=response.headers, content=content)
+
+        response = asyncio.run(run())
+        fault = response.headers.get(FAULT_HEADER)
+        if fault:
+            raise _TRANSPORT_ERRORS[fault](f"fake {fault}", request=request)
+        return response
