@@ -16,6 +16,7 @@ from anitrakt.errors import (
     ConflictError,
     InputError,
     NotFoundError,
+    RateLimited,
     UpstreamError,
 )
 
@@ -26,15 +27,20 @@ _STATUS: list[tuple[type[AnitraktError], int]] = [
     (InputError, 400),
     (ConflictError, 409),
     (ConfigError, 400),
+    (RateLimited, 503),
     (UpstreamError, 502),
 ]
 
 
-def error_response(status: int, message: str, details: Any = None) -> JSONResponse:
+def error_response(
+    status: int, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body: dict[str, Any] = {"error": message}
     if details is not None:
         body["details"] = details
-    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})}
+    )
 
 
 def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -74,7 +80,10 @@ async def _anitrakt_error(_request: Request, exc: Exception) -> JSONResponse:
     details = exc.details
     if isinstance(exc, InputError) and exc.field and details is None:
         details = {"field": exc.field}
-    return error_response(status, exc.message, details)
+    headers = {}
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        headers["Retry-After"] = str(int(exc.retry_after + 0.999))
+    return error_response(status, exc.message, details, headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
