@@ -1,22 +1,32 @@
 """The one way to record an operational event: a `logs` row plus a stderr line.
 
-Recording never breaks the caller: a failed insert is reported on stderr and swallowed.
+Recording never breaks the caller. An event is written in its own transaction so a
+caller's rollback cannot erase it; when that write fails (database down, or SQLite
+locked by the caller's own open write), the event waits in a small in-memory queue and
+is written with the next event or by `flush()`. Code that logs while holding an open
+write transaction should pass its session, which writes the row in that transaction.
 Every configured secret is masked before the message goes anywhere.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.domain.values import LogLevel
-from anitrakt.store.logs import append_log
+from anitrakt.store.models import LogRow
+from anitrakt.store.types import utc_now
 
 MASK = "***"
 # Shorter values would mask ordinary words and numbers by accident.
 MIN_SECRET_LENGTH = 6
+# Events kept while the table cannot be written; the oldest go first past this.
+MAX_PENDING = 1000
 
 _PY_LEVELS = {
     LogLevel.INFO: logging.INFO,
@@ -32,6 +42,8 @@ class EventLog:
 
     def __init__(self, sessions: sessionmaker[Session], secrets: Iterable[str] = ()) -> None:
         self._sessions = sessions
+        self._pending: deque[tuple[str, str, datetime]] = deque(maxlen=MAX_PENDING)
+        self._lock = threading.Lock()
         self._secrets: set[str] = set()
         for secret in secrets:
             self.add_secret(secret)
@@ -47,21 +59,49 @@ class EventLog:
             message = message.replace(secret, MASK)
         return message
 
-    def record(self, level: LogLevel, message: str) -> None:
-        """Write the event to `logs` and stderr; never raises."""
+    def record(self, level: LogLevel, message: str, *, session: Session | None = None) -> None:
+        """Write the event to `logs` and stderr; never raises.
+
+        With `session`, the row joins that (open) transaction instead of its own.
+        """
+        level = LogLevel(level)
         text = self.mask(str(message))
-        logger.log(_PY_LEVELS[LogLevel(level)], text)
-        try:
-            with self._sessions.begin() as session:
-                append_log(session, text, level)
-        except Exception as exc:  # a log write must never take the caller down
-            logger.warning("could not record the event in the logs table: %s", type(exc).__name__)
+        logger.log(_PY_LEVELS[level], text)
+        if session is not None:
+            session.add(LogRow(message=text, level=level.value, created_at=utc_now()))
+            return
+        with self._lock:
+            self._pending.append((text, level.value, utc_now()))
+        self.flush()
 
-    def info(self, message: str) -> None:
-        self.record(LogLevel.INFO, message)
+    def flush(self) -> bool:
+        """Write every queued event; True when none is left waiting."""
+        with self._lock:
+            if not self._pending:
+                return True
+            batch = list(self._pending)
+            try:
+                with self._sessions.begin() as session:
+                    session.add_all(
+                        LogRow(message=text, level=level, created_at=at)
+                        for text, level, at in batch
+                    )
+            except Exception as exc:  # a log write must never take the caller down
+                logger.warning(
+                    "could not record %d event(s) in the logs table yet: %s",
+                    len(batch),
+                    type(exc).__name__,
+                )
+                return False
+            for _ in batch:
+                self._pending.popleft()
+            return True
 
-    def warn(self, message: str) -> None:
-        self.record(LogLevel.WARN, message)
+    def info(self, message: str, *, session: Session | None = None) -> None:
+        self.record(LogLevel.INFO, message, session=session)
 
-    def error(self, message: str) -> None:
-        self.record(LogLevel.ERROR, message)
+    def warn(self, message: str, *, session: Session | None = None) -> None:
+        self.record(LogLevel.WARN, message, session=session)
+
+    def error(self, message: str, *, session: Session | None = None) -> None:
+        self.record(LogLevel.ERROR, message, session=session)

@@ -29,4 +29,5 @@ class Runtime:
         return cls(settings, engine, sessions, EventLog(sessions, settings.secret_values()))
 
     def close(self) -> None:
+        self.events.flush()
         self.engine.dispose()

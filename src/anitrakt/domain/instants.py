@@ -20,9 +20,12 @@ def parse_instant(value: Any) -> datetime | None:
         moment = value
     elif isinstance(value, int | float):
         seconds = value / 1000 if value >= _EPOCH_MS_THRESHOLD else value
-        if seconds <= 0:
+        if not seconds > 0:  # also rejects NaN
             return None
-        moment = datetime.fromtimestamp(seconds, UTC)
+        try:
+            moment = datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -30,7 +33,10 @@ def parse_instant(value: Any) -> datetime | None:
             return None
     else:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (OverflowError, OSError, ValueError):  # e.g. year 9999 with a negative offset
+        return None
 
 
 def iso_instant(value: Any) -> str | None:

@@ -51,8 +51,10 @@ def save_mapping(session: Session, mapping: IdMapping) -> bool:
         set_=values,
         where=sa.or_(Mapping.is_manual.is_(sa.false()), sa.literal(mapping.manual)),
     )
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING says whether the row was written; rowcount of an upsert is not reliable
+    # across drivers (psycopg reports -1).
+    written = session.execute(statement.returning(Mapping.anilist_id)).first()
+    return written is not None
 
 
 def list_mappings(

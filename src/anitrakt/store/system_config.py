@@ -63,10 +63,10 @@ def get_config_row(session: Session, key: str) -> SystemConfig | None:
 
 def get_config_prefixed(session: Session, prefix: str) -> dict[str, Any]:
     """Decoded values of every key starting with `prefix`, in one query."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # substr() rather than LIKE: SQLite's LIKE ignores case, keys do not.
     rows = session.execute(
         sa.select(SystemConfig.key, SystemConfig.value)
-        .where(SystemConfig.key.like(escaped + "%", escape="\\"))
+        .where(sa.func.substr(SystemConfig.key, 1, len(prefix)) == prefix)
         .order_by(SystemConfig.key)
     )
     return {key: decode_value(value) for key, value in rows}
