@@ -268,7 +268,12 @@ def progress(
             else f"{entry} had no progress recorded"
         )
     else:
-        out.print(f"AniList {entry}: episodes 1–{result['lastAbs']} posted")
+        posted = result["lastAbs"]
+        out.print(
+            f"AniList {entry}: episodes 1–{posted} posted"
+            if posted
+            else f"AniList {entry}: nothing posted yet"
+        )
 
 
 @app.command("map")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from anitrakt import __version__
 from anitrakt.domain.values import LogLevel, MappingType
@@ -27,8 +27,15 @@ from anitrakt.web.schemas import (
     ProgressPage,
     StatusBody,
 )
+from anitrakt.web.security import require_api_token
 
-router = APIRouter(prefix="/api", responses={400: {"model": ErrorBody}})
+router = APIRouter(
+    prefix="/api",
+    dependencies=[Depends(require_api_token)],
+    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}},
+)
+# Needs no token: load balancers and `make run` checks poll it.
+public_router = APIRouter(prefix="/api")
 
 LOGS_DEFAULT_LIMIT = 200
 LOGS_MAX_LIMIT = 1000
@@ -40,7 +47,7 @@ def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(high, value))
 
 
-@router.get("/health", response_model=Health)
+@public_router.get("/health", response_model=Health)
 def health() -> Health:
     """Liveness check; needs no token and touches nothing."""
     return Health(status="ok", version=__version__)

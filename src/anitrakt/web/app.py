@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from anitrakt import __version__
 from anitrakt.config import Settings
 from anitrakt.runtime import Runtime
+from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router
 from anitrakt.web.errors import install_error_handlers
 
@@ -33,5 +34,6 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.include_router(public_router)
     app.include_router(api_router)
     return app

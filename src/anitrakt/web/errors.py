@@ -19,12 +19,14 @@ from anitrakt.errors import (
     RateLimited,
     UpstreamError,
 )
+from anitrakt.web.security import Unauthorized
 
 logger = logging.getLogger("anitrakt.web")
 
 _STATUS: list[tuple[type[AnitraktError], int]] = [
     (NotFoundError, 404),
     (InputError, 400),
+    (Unauthorized, 401),
     (ConflictError, 409),
     (ConfigError, 400),
     (RateLimited, 503),
@@ -81,6 +83,8 @@ async def _anitrakt_error(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InputError) and exc.field and details is None:
         details = {"field": exc.field}
     headers = {}
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, RateLimited) and exc.retry_after is not None:
         headers["Retry-After"] = str(int(exc.retry_after + 0.999))
     return error_response(status, exc.message, details, headers)
@@ -94,7 +98,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return error_response(exc.status_code, str(exc.detail))
+    return error_response(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
 
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:

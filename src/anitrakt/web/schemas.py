@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from anitrakt.domain.instants import iso_instant
 from anitrakt.store.models import LogRow, Mapping, SyncProgress
 from anitrakt.sync.status import SyncStatus
 
-IdText = int | str
+# Strict, so JSON `true` is not quietly read as id 1; numeric text and URLs are parsed
+# (and rejected with the field's name) by the core.
+IdText = StrictInt | StrictStr
 
 
 class ErrorBody(BaseModel):
