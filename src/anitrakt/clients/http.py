@@ -81,7 +81,7 @@ class Upstream:
     base_url: str
     clock: Clock = field(default_factory=SystemClock)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
     transport: httpx.BaseTransport | None = None
     rng: random.Random = field(default_factory=random.Random)
 

@@ -1,0 +1,441 @@
+"""AniList GraphQL client: who the user is, their list activities, their list entries.
+
+Every request is one POST of a GraphQL document with variables to the base URL, through
+the shared `HttpClient` (pacing, bounded retries, 429 `Retry-After`). AniList puts its
+real answer in the body even on 400/401/403/404, so those statuses are read here and
+turned into the error tree: an `errors` array → `GraphQLError` (also on HTTP 200), an
+invalid token → `AuthExpired`, the "API disabled" 403 → `UpstreamUnavailable`.
+Wire shapes stay in this module; callers get `anitrakt.domain.anilist` values.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Literal
+
+import httpx
+
+from anitrakt.clients.http import HttpClient, Upstream
+from anitrakt.clients.timing import Clock, SlidingWindow, SystemClock
+from anitrakt.config import Settings
+from anitrakt.domain.anilist import AniListUser, ListActivity, Media, MediaListEntry, parse_progress
+from anitrakt.errors import (
+    AuthExpired,
+    ConfigError,
+    GraphQLError,
+    InputError,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamUnavailable,
+)
+
+logger = logging.getLogger("anitrakt.anilist")
+
+UPSTREAM_NAME = "AniList"
+# docs/guide/rate-limiting.md: 90 requests/min nominally, but "currently in a degraded state
+# and limited to 30 requests per minute", which "is not currently reflected in the headers".
+# So pace to 30/min, and lower it further whenever X-RateLimit-Limit says less.
+REQUESTS_PER_MINUTE = 30
+RATE_WINDOW_SECONDS = 60.0
+# rate-limiting.md: going over the limit earns "a 1 minute timeout"; wait that long when
+# Remaining hits 0 and no X-RateLimit-Reset says otherwise.
+RATE_LIMIT_TIMEOUT_SECONDS = 60.0
+# docs/reference/query.md: Page `perPage` "max 50"; MediaListCollection `perChunk` "max 500".
+ACTIVITIES_PER_PAGE = 50
+ENTRIES_PER_CHUNK = 500
+# Safety nets against a `hasNextPage`/`hasNextChunk` that never turns false. 1,000 pages is
+# 50,000 activities (over half an hour at 30 requests/min). MediaListCollection returns at
+# most the 11,000 most recent entries (guide/graphql/queries/media-list.md): 22 chunks.
+MAX_ACTIVITY_PAGES = 1000
+MAX_LIST_CHUNKS = 25
+# Statuses whose body is AniList's GraphQL error, which says more than the status alone.
+# 429 and 5xx stay with the shared helper (waits and retries).
+GRAPHQL_ERROR_STATUSES = (400, 401, 403, 404)
+
+ListStatus = Literal["COMPLETED", "CURRENT"]
+LIST_STATUSES: frozenset[str] = frozenset({"COMPLETED", "CURRENT"})
+
+MEDIA_FRAGMENT = """
+fragment MediaFields on Media {
+  id
+  episodes
+  format
+  title { romaji english }
+}
+"""
+
+VIEWER_QUERY = """
+query Viewer {
+  Viewer { id name }
+}
+"""
+
+USER_QUERY = """
+query UserByName($name: String!) {
+  User(name: $name) { id name }
+}
+"""
+
+ACTIVITIES_QUERY = (
+    """
+query ListActivities($userId: Int!, $since: Int!, $page: Int!, $perPage: Int!) {
+  Page(page: $page, perPage: $perPage) {
+    pageInfo { hasNextPage }
+    activities(userId: $userId, type: ANIME_LIST, sort: ID_DESC, createdAt_greater: $since) {
+      ... on ListActivity {
+        id
+        status
+        progress
+        createdAt
+        media { ...MediaFields }
+      }
+    }
+  }
+}
+"""
+    + MEDIA_FRAGMENT
+)
+
+MEDIA_LIST_QUERY = (
+    """
+query AnimeList($userId: Int!, $status: MediaListStatus!, $chunk: Int!, $perChunk: Int!) {
+  MediaListCollection(
+    userId: $userId, type: ANIME, status: $status, chunk: $chunk, perChunk: $perChunk
+  ) {
+    hasNextChunk
+    lists {
+      entries {
+        status
+        progress
+        score
+        repeat
+        completedAt { year month day }
+        updatedAt
+        media { ...MediaFields }
+      }
+    }
+  }
+}
+"""
+    + MEDIA_FRAGMENT
+)
+
+# Every document this client sends, for the contract test against the real schema.
+ALL_QUERIES = (VIEWER_QUERY, USER_QUERY, ACTIVITIES_QUERY, MEDIA_LIST_QUERY)
+
+
+class AniListClient:
+    """Reads one AniList account; one instance per sync run or web request."""
+
+    def __init__(
+        self, upstream: Upstream, *, token: str | None = None, username: str | None = None
+    ) -> None:
+        self._token = token or None
+        self.username = username or None
+        self.window = SlidingWindow(REQUESTS_PER_MINUTE, RATE_WINDOW_SECONDS, upstream.clock)
+        self.max_activity_pages = MAX_ACTIVITY_PAGES
+        self.max_list_chunks = MAX_LIST_CHUNKS
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        self._http = HttpClient(upstream, headers=headers, on_response=self._observe_rate_limit)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> AniListClient:
+        """Build from ANILIST_API_URL, ANILIST_ACCESS_TOKEN and ANILIST_USERNAME."""
+        upstream = Upstream(
+            name=UPSTREAM_NAME,
+            base_url=settings.anilist_api_url,
+            clock=clock or SystemClock(),
+            transport=transport,
+        )
+        secret = settings.anilist_access_token
+        token = secret.get_secret_value() if secret is not None else None
+        return cls(upstream, token=token, username=settings.anilist_username)
+
+    @property
+    def has_token(self) -> bool:
+        return self._token is not None
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AniListClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- operations ------------------------------------------------------------------
+
+    def viewer(self) -> AniListUser:
+        """The account ANILIST_ACCESS_TOKEN belongs to."""
+        if not self._token:
+            raise ConfigError(
+                "ANILIST_ACCESS_TOKEN is not set; it is needed to read the signed-in AniList user"
+            )
+        data = self.execute(VIEWER_QUERY)
+        return _user(data.get("Viewer"), "Viewer")
+
+    def user_by_name(self, name: str) -> AniListUser:
+        """A public AniList user by name (no token needed)."""
+        if not name.strip():
+            raise InputError("an AniList user name is required", field="name")
+        try:
+            data = self.execute(USER_QUERY, {"name": name.strip()})
+        except GraphQLError as exc:
+            if exc.status == 404:
+                raise UpstreamNotFound(
+                    f"AniList has no public user named {name.strip()!r}"
+                ) from None
+            raise
+        return _user(data.get("User"), "User")
+
+    def resolve_user(self, username: str | None = None) -> AniListUser:
+        """The account to sync: the token's owner, else ANILIST_USERNAME (or `username`)."""
+        if self._token:
+            return self.viewer()
+        name = (username or self.username or "").strip()
+        if not name:
+            raise ConfigError(
+                "set ANILIST_ACCESS_TOKEN (private lists) or ANILIST_USERNAME (public list) "
+                "to choose the AniList account to sync"
+            )
+        try:
+            return self.user_by_name(name)
+        except UpstreamNotFound:
+            raise ConfigError(
+                f"ANILIST_USERNAME: AniList has no public user named {name!r} "
+                "(a private profile needs ANILIST_ACCESS_TOKEN)"
+            ) from None
+
+    def list_activities(self, user_id: int, since: int) -> list[ListActivity]:
+        """Every anime list activity created after `since` (unix seconds), oldest first."""
+        found: dict[int, ListActivity] = {}
+        for page in range(1, self.max_activity_pages + 1):
+            variables = {
+                "userId": user_id,
+                "since": since,
+                "page": page,
+                "perPage": ACTIVITIES_PER_PAGE,
+            }
+            block = _object(self.execute(ACTIVITIES_QUERY, variables).get("Page"), "Page")
+            for raw in block.get("activities") or []:
+                # Other union members (text, message) come back as {}: skip them.
+                if isinstance(raw, dict) and raw.get("id") is not None:
+                    activity = _activity(raw)
+                    # New activities shift ID_DESC pages while we read: keep each id once.
+                    found.setdefault(activity.id, activity)
+            if not _object(block.get("pageInfo"), "pageInfo").get("hasNextPage"):
+                return sorted(found.values(), key=lambda a: (a.created_at, a.id))
+        raise UpstreamError(
+            f"AniList still reports more activities after {self.max_activity_pages} pages "
+            f"of {ACTIVITIES_PER_PAGE}; stopping instead of syncing part of the history"
+        )
+
+    def media_list(self, user_id: int, status: ListStatus) -> list[MediaListEntry]:
+        """Every anime entry with `status` on the user's list, custom lists included."""
+        if status not in LIST_STATUSES:
+            raise InputError(
+                f"list status must be one of {sorted(LIST_STATUSES)}, not {status!r}",
+                field="status",
+            )
+        found: dict[int, MediaListEntry] = {}
+        for chunk in range(1, self.max_list_chunks + 1):
+            variables = {
+                "userId": user_id,
+                "status": status,
+                "chunk": chunk,
+                "perChunk": ENTRIES_PER_CHUNK,
+            }
+            data = self.execute(MEDIA_LIST_QUERY, variables)
+            collection = _object(data.get("MediaListCollection"), "MediaListCollection")
+            # Custom lists can hold entries hidden from the status lists (media-list.md),
+            # so read every group and keep each media once.
+            for group in collection.get("lists") or []:
+                for raw in _object(group, "lists[]").get("entries") or []:
+                    entry = _entry(raw)
+                    if entry.status == status:
+                        found.setdefault(entry.media.id, entry)
+            if not collection.get("hasNextChunk"):
+                return list(found.values())
+        raise UpstreamError(
+            f"AniList still reports more list entries after {self.max_list_chunks} chunks "
+            f"of {ENTRIES_PER_CHUNK}; stopping instead of syncing part of the list"
+        )
+
+    # -- the one request path --------------------------------------------------------
+
+    def execute(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """POST one GraphQL document with variables; return `data` or raise a typed error."""
+        response = self._http.request(
+            "POST",
+            self._http.upstream.base_url,  # exactly ANILIST_API_URL, no path appended
+            json={"query": query, "variables": dict(variables or {})},
+            pacers=(self.window,),
+            idempotent=True,  # every query here is a read, safe to resend
+            ok_statuses=GRAPHQL_ERROR_STATUSES,
+        )
+        status = response.status_code
+        try:
+            body = self._http.json(response)
+        except UpstreamUnavailable:
+            if status == 401:
+                raise self._auth_expired("HTTP 401") from None
+            raise
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if errors:
+            raise self._error_from(errors, status)
+        if status == 401:
+            raise self._auth_expired("HTTP 401")
+        if not 200 <= status < 300:
+            raise self._http.error_for(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise UpstreamError(f"{UPSTREAM_NAME} answered without a data object (HTTP {status})")
+        return data
+
+    def _error_from(self, errors: Any, http_status: int) -> UpstreamError:
+        items = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+        first = items[0] if items else {}
+        texts = [self._scrub(str(e.get("message") or "")).strip() for e in items[:3]]
+        message = "; ".join(text for text in texts if text) or "unknown error"
+        error_status = first.get("status")
+        status = error_status if isinstance(error_status, int) else http_status
+        plain = message.strip().rstrip(".").lower()
+        if http_status == 401 or status == 401 or plain in ("invalid token", "unauthorized"):
+            return self._auth_expired(message)
+        if (http_status == 403 or status == 403) and "disabled" in plain:
+            return UpstreamUnavailable(f"{UPSTREAM_NAME} API is unavailable: {message}")
+        return GraphQLError(f"{UPSTREAM_NAME}: {message}", status=status)
+
+    def _auth_expired(self, reason: str) -> AuthExpired:
+        return AuthExpired(
+            f"{UPSTREAM_NAME} rejected the access token ({reason}); "
+            "renew ANILIST_ACCESS_TOKEN (AniList tokens last one year)"
+        )
+
+    def _scrub(self, text: str) -> str:
+        """Never echo the token, even if an upstream message quotes it."""
+        return text.replace(self._token, "***") if self._token else text
+
+    def _observe_rate_limit(self, response: httpx.Response) -> None:
+        """Follow X-RateLimit-Limit down, and sit out a spent minute (Remaining 0)."""
+        limit = _header_int(response, "X-RateLimit-Limit")
+        if limit is not None and 0 < limit < self.window.limit:
+            logger.info("%s: rate limit is %d/min; pacing to it", UPSTREAM_NAME, limit)
+            self.window.limit = limit
+        if response.status_code == 429 and "Retry-After" in response.headers:
+            return  # the shared helper waits exactly Retry-After; don't wait twice
+        remaining = _header_int(response, "X-RateLimit-Remaining")
+        if remaining is None or remaining > 0:
+            return
+        clock = self._http.upstream.clock
+        wait = RATE_LIMIT_TIMEOUT_SECONDS
+        reset = _header_int(response, "X-RateLimit-Reset")
+        if reset is not None:
+            cap = self._http.upstream.retry.max_retry_after
+            wait = min(max(0.0, reset - clock.time()), cap)
+        logger.info("%s: no requests left this minute; pausing %.0fs", UPSTREAM_NAME, wait)
+        self.window.pause_until(clock.monotonic() + wait)
+
+
+# -- wire → domain -----------------------------------------------------------------------
+
+
+def _header_int(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name].strip())
+    except (KeyError, ValueError):
+        return None
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise UpstreamError(f"{UPSTREAM_NAME} answered an unexpected shape: no {what} object")
+    return value
+
+
+def _shape_error(what: str, exc: Exception) -> UpstreamError:
+    return UpstreamError(
+        f"{UPSTREAM_NAME} answered an unexpected {what} ({type(exc).__name__}: {exc})"
+    )
+
+
+def _user(value: Any, what: str) -> AniListUser:
+    raw = _object(value, what)
+    try:
+        return AniListUser(id=int(raw["id"]), name=str(raw["name"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _shape_error(what, exc) from None
+
+
+def _media(value: Any) -> Media:
+    raw = _object(value, "media")
+    title = raw.get("title")
+    if not isinstance(title, dict):
+        title = {}
+    episodes = raw.get("episodes")
+    return Media(
+        id=int(raw["id"]),
+        title_romaji=title.get("romaji"),
+        title_english=title.get("english"),
+        episodes=int(episodes) if episodes is not None else None,
+        format=raw.get("format"),
+    )
+
+
+def _activity(raw: dict[str, Any]) -> ListActivity:
+    try:
+        progress = raw.get("progress")
+        try:
+            episodes = parse_progress(progress)
+        except InputError as exc:
+            # One odd activity must not stop a sync; keep it, with no episodes, and say so.
+            logger.warning("%s activity %s: %s", UPSTREAM_NAME, raw.get("id"), exc.message)
+            episodes = ()
+        return ListActivity(
+            id=int(raw["id"]),
+            status=str(raw.get("status") or ""),
+            progress_text=progress,
+            episodes=episodes,
+            created_at=int(raw["createdAt"]),
+            media=_media(raw.get("media")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _shape_error("list activity", exc) from None
+
+
+def _fuzzy_date(value: Any) -> date | None:
+    """A FuzzyDate as a date, or None when any part is missing (or it is impossible)."""
+    if not isinstance(value, dict):
+        return None
+    year, month, day = value.get("year"), value.get("month"), value.get("day")
+    if year is None or month is None or day is None:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except (TypeError, ValueError):
+        return None
+
+
+def _entry(value: Any) -> MediaListEntry:
+    raw = _object(value, "list entry")
+    try:
+        return MediaListEntry(
+            media=_media(raw.get("media")),
+            status=str(raw["status"]),
+            progress=int(raw.get("progress") or 0),
+            score=float(raw.get("score") or 0.0),
+            repeat=int(raw.get("repeat") or 0),
+            completed_at=_fuzzy_date(raw.get("completedAt")),
+            updated_at=int(raw.get("updatedAt") or 0),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _shape_error("list entry", exc) from None

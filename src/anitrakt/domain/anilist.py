@@ -1,0 +1,94 @@
+"""What anitrakt reads from AniList, as plain values, and how activity progress reads.
+
+The AniList client turns wire JSON into these types; everything past `clients/` works
+with them only. `parse_progress` is the one rule for reading a list activity's progress
+text, e.g. `"4 - 6"` (SPEC §6: every episode in a range counts).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from anitrakt.errors import InputError
+
+# No anime has come close to this many episodes (long runners are in the low thousands);
+# the cap keeps a corrupt or hostile range such as "10 - 100000" from expanding into
+# unbounded work.
+MAX_PROGRESS_RANGE = 5000
+
+# AniList writes a range as "4 - 6"; accept "4-6" and stray spaces too. ASCII digits only,
+# at most 9 of them, so int() never sees a pathological string.
+_PROGRESS_RE = re.compile(r"\s*(\d{1,9})\s*(?:-\s*(\d{1,9})\s*)?", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An anime as AniList describes it (only what the sync needs)."""
+
+    id: int
+    title_romaji: str | None = None
+    title_english: str | None = None
+    episodes: int | None = None
+    format: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The best title to show a person, falling back to the id."""
+        return self.title_english or self.title_romaji or f"AniList #{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ListActivity:
+    """One `ANIME_LIST` activity: e.g. "watched episode" with progress "4 - 6"."""
+
+    id: int
+    status: str
+    progress_text: str | None
+    episodes: tuple[int, ...]
+    created_at: int
+    media: Media
+
+
+@dataclass(frozen=True, slots=True)
+class MediaListEntry:
+    """One entry of a person's anime list."""
+
+    media: Media
+    status: str
+    progress: int
+    score: float
+    repeat: int
+    completed_at: date | None
+    updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AniListUser:
+    id: int
+    name: str
+
+
+def parse_progress(text: str | None) -> tuple[int, ...]:
+    """Every episode a progress text names: "5" → (5,), "4 - 6" → (4, 5, 6), None → ()."""
+    if text is None or not text.strip():
+        return ()
+    match = _PROGRESS_RE.fullmatch(text)
+    if match is None:
+        raise InputError(
+            f"progress {text!r} is not an episode number or a range like '4 - 6'",
+            field="progress",
+        )
+    first = int(match.group(1))
+    last = int(match.group(2)) if match.group(2) is not None else first
+    if first < 1:
+        raise InputError(f"progress {text!r}: episodes start at 1", field="progress")
+    if last < first:
+        raise InputError(f"progress {text!r}: the range ends before it starts", field="progress")
+    if last - first + 1 > MAX_PROGRESS_RANGE:
+        raise InputError(
+            f"progress {text!r} spans more than {MAX_PROGRESS_RANGE} episodes",
+            field="progress",
+        )
+    return tuple(range(first, last + 1))
