@@ -1,0 +1,270 @@
+"""AniList episode number → Trakt season/episode (SPEC §5). Pure: values in, values out.
+
+Vocabulary
+- *episode list*: a show's regular seasons (number ≥ 1) in Trakt's order, each season's
+  episodes in Trakt's order, flattened; `global` is the 1-based position in that list.
+  Specials (season 0) are kept beside it for season-0 hints.
+- *breakpoints*: where each regular season starts in show-absolute numbering — the
+  smallest `number_abs` of its episodes when Trakt has them, else where the previous
+  season ended (cumulative counts).
+- *abs*: the show-absolute number of an AniList episode: `starts_at(s) + o + e − 1` with
+  a season hint `s ≥ 1` and offset `o`, else `e` itself (long runners count absolutely).
+
+An abs lands on the k-th episode *as Trakt lists it* of the season it falls in, and we
+post that episode's real season and number — never a number computed by arithmetic,
+because some long runners number episodes absolutely inside each season (S15E326).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# (season, number) that an override sends one show-absolute episode to.
+OverrideTarget = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRef:
+    """One Trakt episode: its real season and number, `number_abs` when Trakt has it."""
+
+    season: int
+    number: int
+    number_abs: int | None = None
+    trakt_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Breakpoint:
+    season: int
+    starts_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeList:
+    """A show's episodes as Trakt lists them: regular seasons in order, and specials."""
+
+    regular: tuple[EpisodeRef, ...]
+    specials: tuple[EpisodeRef, ...] = ()
+    breakpoints: tuple[Breakpoint, ...] = field(init=False)
+    _by_season: Mapping[int, tuple[EpisodeRef, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_season: dict[int, list[EpisodeRef]] = {}
+        for episode in self.regular:
+            by_season.setdefault(episode.season, []).append(episode)
+        object.__setattr__(self, "_by_season", {s: tuple(e) for s, e in by_season.items()})
+        object.__setattr__(self, "breakpoints", compute_breakpoints(self.regular))
+
+    @classmethod
+    def from_episodes(cls, episodes: Iterable[EpisodeRef]) -> EpisodeList:
+        """Split any episodes into regular seasons (keeping Trakt's order) and specials."""
+        regular: list[EpisodeRef] = []
+        specials: list[EpisodeRef] = []
+        for episode in episodes:
+            (specials if episode.season == 0 else regular).append(episode)
+        return cls(tuple(regular), tuple(specials))
+
+    def season(self, number: int) -> tuple[EpisodeRef, ...]:
+        """Episodes of one regular season in Trakt's order (empty when it has none)."""
+        return self._by_season.get(number, ())
+
+    def has_season(self, number: int) -> bool:
+        return bool(self.specials) if number == 0 else number in self._by_season
+
+    @property
+    def last_abs(self) -> int | None:
+        """The show-absolute number of the last known regular episode."""
+        if not self.breakpoints:
+            return None
+        last = self.breakpoints[-1]
+        return last.starts_at + len(self.season(last.season)) - 1
+
+
+def compute_breakpoints(regular: Sequence[EpisodeRef]) -> tuple[Breakpoint, ...]:
+    """Where each regular season starts in show-absolute numbering, in Trakt's order."""
+    seasons: dict[int, list[EpisodeRef]] = {}
+    for episode in regular:
+        seasons.setdefault(episode.season, []).append(episode)
+    points: list[Breakpoint] = []
+    next_start = 1
+    for season, episodes in seasons.items():
+        absolute = [e.number_abs for e in episodes if e.number_abs is not None and e.number_abs > 0]
+        starts_at = min(absolute) if absolute else next_start
+        # Keep the map increasing even if Trakt's number_abs runs backwards somewhere.
+        if points and starts_at <= points[-1].starts_at:
+            starts_at = next_start
+        points.append(Breakpoint(season, starts_at))
+        next_start = starts_at + len(episodes)
+    return tuple(points)
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonHint:
+    """Where an AniList entry starts on Trakt: season `season`, after `offset` episodes."""
+
+    season: int
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Post AniList episode `anilist_episode` as Trakt S`season`E`number`."""
+
+    anilist_episode: int
+    abs: int | None
+    season: int
+    number: int
+    trakt_id: int | None = None
+    by_override: bool = False
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Not on Trakt (yet): nothing is posted, the episode stays pending."""
+
+    anilist_episode: int
+    abs: int | None
+    reason: str
+    notes: tuple[str, ...] = ()
+
+
+Translation = Placed | Pending
+
+
+def translate(
+    anilist_episode: int,
+    hint: SeasonHint | None,
+    episodes: EpisodeList,
+    overrides: Mapping[int, OverrideTarget] | None = None,
+) -> Translation:
+    """Where AniList episode `anilist_episode` of an entry lands on its Trakt show."""
+    notes: list[str] = []
+    if hint is not None and hint.season == 0:
+        return _special(anilist_episode, hint, episodes)
+    starts = {point.season: point.starts_at for point in episodes.breakpoints}
+    if hint is not None and hint.season not in starts:
+        notes.append(f"season hint {hint.season} is not on Trakt; counting absolutely")
+        hint = None
+    if hint is None:
+        abs_number = anilist_episode
+    else:
+        abs_number = starts[hint.season] + hint.offset + anilist_episode - 1
+
+    target = (overrides or {}).get(abs_number)
+    if target is not None:
+        return Placed(
+            anilist_episode, abs_number, target[0], target[1], by_override=True, notes=tuple(notes)
+        )
+    return _locate(anilist_episode, abs_number, episodes, tuple(notes))
+
+
+def _locate(
+    anilist_episode: int, abs_number: int, episodes: EpisodeList, notes: tuple[str, ...]
+) -> Translation:
+    points = episodes.breakpoints
+    if not points:
+        return Pending(anilist_episode, abs_number, "Trakt lists no episodes for this show", notes)
+    index = bisect.bisect_right([p.starts_at for p in points], abs_number) - 1
+    if index < 0:
+        return Pending(
+            anilist_episode, abs_number, f"before the first Trakt episode ({abs_number})", notes
+        )
+    k = abs_number - points[index].starts_at + 1
+    # A season shorter than the map implies (gaps in number_abs) overflows into the next.
+    while True:
+        season_episodes = episodes.season(points[index].season)
+        if k <= len(season_episodes):
+            episode = season_episodes[k - 1]
+            return Placed(
+                anilist_episode,
+                abs_number,
+                episode.season,
+                episode.number,
+                episode.trakt_id,
+                notes=notes,
+            )
+        if index + 1 >= len(points):
+            return Pending(
+                anilist_episode,
+                abs_number,
+                f"episode {abs_number} is past the last episode Trakt lists",
+                notes,
+            )
+        k -= len(season_episodes)
+        index += 1
+
+
+def _special(anilist_episode: int, hint: SeasonHint, episodes: EpisodeList) -> Translation:
+    position = anilist_episode + hint.offset
+    if not episodes.specials:
+        return Pending(anilist_episode, None, "Trakt lists no specials (season 0) for this show")
+    if position > len(episodes.specials):
+        return Pending(
+            anilist_episode, None, f"special {position} is past the last special Trakt lists"
+        )
+    episode = episodes.specials[position - 1]
+    return Placed(anilist_episode, None, episode.season, episode.number, episode.trakt_id)
+
+
+# --- the seed's cache shapes -------------------------------------------------------
+
+
+def episodes_cache_value(episodes: EpisodeList) -> list[dict[str, Any]]:
+    """`trakt:show:<id>:episodes`: `[{global, season, episode, traktEpId}]` (+ `abs`).
+
+    Regular episodes carry their 1-based `global` position; specials follow with
+    `global: null` so season-0 hints work from the cache too.
+    """
+    rows: list[dict[str, Any]] = [
+        {
+            "global": i,
+            "season": e.season,
+            "episode": e.number,
+            "traktEpId": e.trakt_id,
+            "abs": e.number_abs,
+        }
+        for i, e in enumerate(episodes.regular, start=1)
+    ]
+    rows.extend(
+        {
+            "global": None,
+            "season": e.season,
+            "episode": e.number,
+            "traktEpId": e.trakt_id,
+            "abs": e.number_abs,
+        }
+        for e in episodes.specials
+    )
+    return rows
+
+
+def episodes_from_cache(rows: Any) -> EpisodeList | None:
+    """The EpisodeList a cache value describes, or None when it is not one we wrote."""
+    if not isinstance(rows, list):
+        return None
+    refs = []
+    for row in rows:
+        if not isinstance(row, dict):
+            return None
+        season, number = row.get("season"), row.get("episode")
+        if not isinstance(season, int) or not isinstance(number, int):
+            return None
+        abs_value, trakt_id = row.get("abs"), row.get("traktEpId")
+        refs.append(
+            EpisodeRef(
+                season,
+                number,
+                abs_value if isinstance(abs_value, int) else None,
+                trakt_id if isinstance(trakt_id, int) else None,
+            )
+        )
+    return EpisodeList.from_episodes(refs)
+
+
+def breakpoints_cache_value(episodes: EpisodeList) -> list[dict[str, int]]:
+    """`map:<traktId>`: `[{season, starts_at}]`."""
+    return [{"season": p.season, "starts_at": p.starts_at} for p in episodes.breakpoints]
