@@ -1,0 +1,335 @@
+"""Sync planning (SPEC §6): AniList facts → the exact plays to post. Pure, no I/O.
+
+The pipeline is read → resolve → translate → drop what is done → post → record. This
+module is the middle: it turns AniList activities or list entries into `WatchEvent`s,
+then, given each entry's Trakt target, its `last_abs` and Trakt's watched state,
+decides play by play what is already done, what is pending, and what to post.
+The executor (`anitrakt.sync`) posts the plan and records progress with the helpers
+at the bottom, which decide how far progress and `lastSyncTimestamp` may advance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from anitrakt.domain.anilist import ListActivity, MediaListEntry
+from anitrakt.domain.episodes import EpisodeList, OverrideTarget, Placed, SeasonHint, translate
+
+MOVIE_FORMAT = "MOVIE"
+WATCHED = "watched episode"
+COMPLETED = "completed"
+REWATCHED = "rewatched episode"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEvent:
+    """AniList says: entry `anilist_id`, episodes `episodes`, watched at `watched_at`."""
+
+    anilist_id: int
+    title: str
+    episodes: tuple[int, ...]
+    watched_at: datetime
+    is_movie: bool = False
+    origin: str = ""
+    activity_id: int | None = None
+    created_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTarget:
+    trakt_id: int
+    hint: SeasonHint | None
+    episodes: EpisodeList
+    overrides: Mapping[int, OverrideTarget] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MovieTarget:
+    trakt_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unmapped:
+    reason: str
+
+
+Target = ShowTarget | MovieTarget | Unmapped
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedState:
+    """What Trakt already has: (show trakt id, season, number) and movie trakt ids."""
+
+    episodes: frozenset[tuple[int, int, int]] = frozenset()
+    movies: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPlay:
+    """One play to post. `season`/`number` are None for a movie."""
+
+    anilist_id: int
+    anilist_episode: int
+    title: str
+    trakt_id: int
+    season: int | None
+    number: int | None
+    watched_at: datetime
+    origin: str
+    event_index: int
+
+    @property
+    def is_movie(self) -> bool:
+        return self.season is None
+
+    def label(self) -> str:
+        return "movie" if self.season is None else f"S{self.season}E{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An episode not posted, and why (`already` synced, or `pending` on Trakt)."""
+
+    anilist_id: int
+    anilist_episode: int
+    event_index: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    plays: tuple[PlannedPlay, ...]
+    already: tuple[Skipped, ...]
+    pending: tuple[Skipped, ...]
+    unmapped: Mapping[int, str]
+    notes: tuple[str, ...]
+    events: tuple[WatchEvent, ...]
+
+    @property
+    def found(self) -> int:
+        return len({event.anilist_id for event in self.events})
+
+
+# --- AniList facts → events --------------------------------------------------------
+
+
+def events_from_activities(
+    activities: Iterable[ListActivity],
+) -> tuple[list[WatchEvent], list[str]]:
+    """Events for the full sync, oldest first, plus notes for the log.
+
+    `watched episode` counts every episode of its range; `completed` (AniList writes
+    it instead of the last `watched episode`) counts every episode of the media;
+    `rewatched episode` is logged, not posted; other statuses carry no episodes.
+    """
+    events: list[WatchEvent] = []
+    notes: list[str] = []
+    for activity in sorted(activities, key=lambda a: (a.created_at, a.id)):
+        media = activity.media
+        watched_at = datetime.fromtimestamp(activity.created_at, UTC)
+        is_movie = media.format == MOVIE_FORMAT
+        episodes: tuple[int, ...] = ()
+        if activity.status == WATCHED:
+            episodes = activity.episodes
+        elif activity.status == COMPLETED:
+            if media.episodes:
+                episodes = tuple(range(1, media.episodes + 1))
+            elif is_movie:
+                episodes = (1,)
+            else:
+                notes.append(
+                    f"{media.title}: completed, but AniList gives no episode count; "
+                    "only episodes logged one by one are synced"
+                )
+        elif activity.status == REWATCHED:
+            notes.append(f"{media.title}: rewatch of {activity.progress_text} not posted")
+        events.append(
+            WatchEvent(
+                anilist_id=media.id,
+                title=media.title,
+                episodes=episodes,
+                watched_at=watched_at,
+                is_movie=is_movie,
+                origin=f"activity {activity.id} ({activity.status})",
+                activity_id=activity.id,
+                created_at=activity.created_at,
+            )
+        )
+    return events, notes
+
+
+def completed_watched_at(entry: MediaListEntry, now: datetime) -> datetime:
+    """`completedAt` at UTC midnight, or `now` when AniList has no full date."""
+    if isinstance(entry.completed_at, date):
+        return datetime.combine(entry.completed_at, time(0, 0), UTC)
+    return now
+
+
+def events_from_entries(
+    entries: Iterable[MediaListEntry], *, completed: bool, now: datetime
+) -> list[WatchEvent]:
+    """Events for the completed or watching sync: episodes 1…progress of each entry.
+
+    A completed entry with progress 0 means every episode. Watched dates: completed →
+    `completedAt` (UTC midnight) or now; watching → the entry's `updatedAt`.
+    """
+    events = []
+    for entry in entries:
+        media = entry.media
+        count = entry.progress
+        if completed and count <= 0:
+            count = media.episodes or (1 if media.format == MOVIE_FORMAT else 0)
+        watched_at = (
+            completed_watched_at(entry, now)
+            if completed
+            else datetime.fromtimestamp(entry.updated_at, UTC)
+        )
+        events.append(
+            WatchEvent(
+                anilist_id=media.id,
+                title=media.title,
+                episodes=tuple(range(1, count + 1)),
+                watched_at=watched_at,
+                is_movie=media.format == MOVIE_FORMAT,
+                origin="completed list" if completed else "watching list",
+            )
+        )
+    return events
+
+
+# --- events → plan -----------------------------------------------------------------
+
+
+def plan_sync(
+    events: Sequence[WatchEvent],
+    targets: Mapping[int, Target],
+    progress: Mapping[int, int],
+    watched: WatchedState,
+) -> Plan:
+    """Decide, episode by episode, what to post; nothing is posted twice.
+
+    Dropped: episodes at or below the entry's `last_abs`, episodes Trakt already
+    reports watched, and a second play of an episode this plan already posts.
+    """
+    planner = _Planner(watched)
+    for index, event in enumerate(events):
+        if not event.episodes:
+            continue
+        target = targets.get(event.anilist_id) or Unmapped("not resolved")
+        if isinstance(target, Unmapped):
+            planner.unmapped.setdefault(event.anilist_id, target.reason)
+            continue
+        last_abs = progress.get(event.anilist_id, 0)
+        for episode in sorted(set(event.episodes)):
+            if episode <= last_abs:
+                planner.skip(event, episode, index, "already posted (sync progress)")
+            elif isinstance(target, MovieTarget):
+                planner.movie(event, episode, index, target)
+                break  # a movie is one play whatever AniList's episode count says
+            else:
+                planner.episode(event, episode, index, target)
+    return Plan(
+        tuple(planner.plays),
+        tuple(planner.already),
+        tuple(planner.pending),
+        planner.unmapped,
+        tuple(planner.notes),
+        tuple(events),
+    )
+
+
+class _Planner:
+    """The running state of one `plan_sync` call."""
+
+    def __init__(self, watched: WatchedState) -> None:
+        self.watched = watched
+        self.plays: list[PlannedPlay] = []
+        self.already: list[Skipped] = []
+        self.pending: list[Skipped] = []
+        self.unmapped: dict[int, str] = {}
+        self.notes: list[str] = []
+        self._entry_episodes: set[tuple[int, int]] = set()
+        self._targets: set[tuple[int, int | None, int | None]] = set()
+
+    def skip(
+        self, event: WatchEvent, episode: int, index: int, reason: str, *, pending: bool = False
+    ) -> None:
+        into = self.pending if pending else self.already
+        into.append(Skipped(event.anilist_id, episode, index, reason))
+
+    def movie(self, event: WatchEvent, episode: int, index: int, target: MovieTarget) -> None:
+        if target.trakt_id in self.watched.movies:
+            self.skip(event, episode, index, "already watched on Trakt")
+        else:
+            self._add(event, episode, index, target.trakt_id, None, None)
+
+    def episode(self, event: WatchEvent, episode: int, index: int, target: ShowTarget) -> None:
+        result = translate(episode, target.hint, target.episodes, target.overrides)
+        for note in result.notes:
+            message = f"{event.title}: {note}"
+            if message not in self.notes:
+                self.notes.append(message)
+        if not isinstance(result, Placed):
+            self.skip(event, episode, index, result.reason, pending=True)
+        elif (target.trakt_id, result.season, result.number) in self.watched.episodes:
+            self.skip(event, episode, index, "already watched on Trakt")
+        else:
+            self._add(event, episode, index, target.trakt_id, result.season, result.number)
+
+    def _add(
+        self,
+        event: WatchEvent,
+        episode: int,
+        index: int,
+        trakt_id: int,
+        season: int | None,
+        number: int | None,
+    ) -> None:
+        target_key = (trakt_id, season, number)
+        if (event.anilist_id, episode) in self._entry_episodes or target_key in self._targets:
+            self.skip(event, episode, index, "already in this run")
+            return
+        self._entry_episodes.add((event.anilist_id, episode))
+        self._targets.add(target_key)
+        self.plays.append(
+            PlannedPlay(
+                event.anilist_id,
+                episode,
+                event.title,
+                trakt_id,
+                season,
+                number,
+                event.watched_at,
+                event.origin,
+                index,
+            )
+        )
+
+
+# --- recording ---------------------------------------------------------------------
+
+
+def advance_progress(last_abs: int, done: Iterable[int]) -> int:
+    """The new `last_abs`: the highest episode such that every one up to it is done.
+
+    An episode posted past a gap (a not_found, a pending one) does not move progress
+    beyond the gap; Trakt's watched state keeps it from being posted twice.
+    """
+    finished = set(done)
+    value = last_abs
+    while value + 1 in finished:
+        value += 1
+    return value
+
+
+def handled_until(events: Sequence[WatchEvent], unhandled: set[int]) -> int | None:
+    """`createdAt` of the last activity before the first one not fully handled."""
+    last: int | None = None
+    for index, event in enumerate(events):
+        if index in unhandled:
+            break
+        if event.created_at is not None:
+            last = event.created_at
+    return last
