@@ -1,0 +1,471 @@
+"""The Trakt API client: typed values in and out, every request through the shared helper.
+
+Two `HttpClient`s: one for the API host (`TRAKT_API_URL`) and one for the auth host
+(`TRAKT_AUTH_URL`, every OAuth request; see `trakt_auth`). Each API request carries
+the headers Trakt requires (apiary intro, "Required Headers") and is paced to stay under
+Trakt's limits instead of running into them (SPEC §6). A 420 (account limit) is reported
+as `AccountLimit` with Trakt's limit and VIP headers and never retried.
+
+History posts are not idempotent (Trakt does not dedupe plays), so they are sent with
+`idempotent=False`: after an unclear failure the caller gets `UnclearWrite` and must
+re-read the watched state before posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+
+from anitrakt.clients.http import HttpClient, Upstream
+from anitrakt.clients.timing import Clock, MinInterval, SlidingWindow, SystemClock
+from anitrakt.clients.trakt_auth import TokenStorage, TraktOAuth, TraktTokenAuth
+from anitrakt.config import Settings
+from anitrakt.domain.instants import parse_instant
+from anitrakt.domain.trakt import (
+    DeviceCode,
+    HistoryItems,
+    HistoryResult,
+    LastActivities,
+    NotFoundItem,
+    SearchResult,
+    TokenSet,
+    TraktEpisode,
+    TraktIds,
+    TraktMovie,
+    TraktSeason,
+    TraktShow,
+    TraktUser,
+    WatchedMovie,
+    WatchedShow,
+)
+from anitrakt.domain.values import TraktType
+from anitrakt.errors import AccountLimit, ConfigError, UpstreamNotFound, UpstreamRejected
+
+logger = logging.getLogger("anitrakt.trakt")
+
+API_VERSION = "2"
+# AUTHED_API_POST_LIMIT: POST, PUT and DELETE, 1 call per second (apiary intro, "Rate
+# Limiting"). Every write waits until a second has passed since the previous one.
+WRITE_INTERVAL_SECONDS = 1.0
+# Authenticated GETs: 500 calls per 5 minutes (SPEC §6; the 2023 docs excerpt still says
+# 1000). Applied to every GET, authenticated or not, to stay well clear of either limit.
+GET_LIMIT = 500
+GET_PERIOD_SECONDS = 300.0
+# /sync/watched/* is paginated since 2026 and `extended=progress` caps a page at 100
+# items (trakt/trakt-api discussion #775; PlexTraktSync #2518, jellyfin-plugin-trakt #298).
+WATCHED_PAGE_LIMIT = 100
+# A safety stop for pagination: 100 pages of 100 shows is far beyond any real account.
+MAX_PAGES = 100
+# Statuses the API wrapper inspects itself instead of letting the helper raise.
+_INSPECTED = (403, 420, 423)
+
+IdType = Literal["tmdb", "imdb", "tvdb", "trakt"]
+ID_TYPES = ("tmdb", "imdb", "tvdb", "trakt")
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _ids(body: Any) -> TraktIds:
+    ids = body.get("ids") if isinstance(body, dict) else None
+    if not isinstance(ids, dict):
+        return TraktIds()
+    return TraktIds(
+        trakt=_int(ids.get("trakt")),
+        slug=_str(ids.get("slug")),
+        tvdb=_int(ids.get("tvdb")),
+        tmdb=_int(ids.get("tmdb")),
+        imdb=_str(ids.get("imdb")),
+    )
+
+
+def _show(body: Any) -> TraktShow:
+    body = body if isinstance(body, dict) else {}
+    return TraktShow(title=_str(body.get("title")), year=_int(body.get("year")), ids=_ids(body))
+
+
+def _movie(body: Any) -> TraktMovie:
+    body = body if isinstance(body, dict) else {}
+    return TraktMovie(title=_str(body.get("title")), year=_int(body.get("year")), ids=_ids(body))
+
+
+def _episode(body: dict[str, Any], season: int) -> TraktEpisode | None:
+    number = _int(body.get("number"))
+    if number is None:
+        return None
+    own_season = _int(body.get("season"))
+    return TraktEpisode(
+        season=season if own_season is None else own_season,
+        number=number,
+        number_abs=_int(body.get("number_abs")),
+        trakt_id=_ids(body).trakt,
+        title=_str(body.get("title")),
+    )
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _search_results(body: Any) -> list[SearchResult]:
+    results = []
+    for item in _dicts(body):
+        kind = item.get("type")
+        score = item.get("score")
+        score = float(score) if isinstance(score, int | float) else None
+        if kind == "show" and isinstance(item.get("show"), dict):
+            results.append(SearchResult(TraktType.SHOW, show=_show(item["show"]), score=score))
+        elif kind == "movie" and isinstance(item.get("movie"), dict):
+            results.append(SearchResult(TraktType.MOVIE, movie=_movie(item["movie"]), score=score))
+    return results
+
+
+def _not_found(body: Any) -> tuple[NotFoundItem, ...]:
+    """Every posted item Trakt reports missing, one entry per affected episode."""
+    if not isinstance(body, dict):
+        return ()
+    found: list[NotFoundItem] = []
+    kinds = (("movies", "movie"), ("shows", "show"), ("seasons", "season"), ("episodes", "episode"))
+    for key, kind in kinds:
+        for item in _dicts(body.get(key)):
+            seasons = _dicts(item.get("seasons"))
+            episodes = [
+                (_int(season.get("number")), _int(episode.get("number")))
+                for season in seasons
+                for episode in (_dicts(season.get("episodes")) or [{}])
+            ]
+            for season_number, number in episodes or [(None, None)]:
+                found.append(NotFoundItem(kind, _ids(item), season_number, number))
+    return tuple(found)
+
+
+class TraktClient:
+    """Every Trakt operation anitrakt needs, over one helper per host."""
+
+    def __init__(
+        self,
+        *,
+        api: HttpClient,
+        oauth: TraktOAuth,
+        token_store: TokenStorage,
+        clock: Clock,
+        env_tokens: TokenSet | None = None,
+        on_tokens: Callable[[TokenSet], None] | None = None,
+    ) -> None:
+        self._api = api
+        self._oauth = oauth
+        self._writes = MinInterval(WRITE_INTERVAL_SECONDS, clock)
+        self._reads = SlidingWindow(GET_LIMIT, GET_PERIOD_SECONDS, clock)
+        self._auth = TraktTokenAuth(
+            oauth,
+            token_store,
+            clock=clock,
+            env_tokens=env_tokens,
+            on_tokens=on_tokens,
+            pace=self.pace,
+        )
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        token_store: TokenStorage,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.BaseTransport | None = None,
+        on_tokens: Callable[[TokenSet], None] | None = None,
+    ) -> TraktClient:
+        """Build the client; ConfigError names TRAKT_CLIENT_ID when it is missing.
+
+        `on_tokens` receives every token set the client learns (e.g. the EventLog's
+        `add_secret` for both tokens) so they are masked wherever they might appear.
+        """
+        client_id = (settings.trakt_client_id or "").strip()
+        if not client_id:
+            raise ConfigError("TRAKT_CLIENT_ID is not set; create a Trakt API app and set it")
+        secret = settings.trakt_client_secret
+        clock = clock or SystemClock()
+        headers = {
+            "trakt-api-key": client_id,
+            "trakt-api-version": API_VERSION,
+            "Content-Type": "application/json",
+        }
+        api = HttpClient(
+            Upstream("Trakt", settings.trakt_api_url, clock=clock, transport=transport),
+            headers=headers,
+        )
+        auth_http = HttpClient(
+            Upstream("Trakt auth", settings.trakt_auth_url, clock=clock, transport=transport),
+            headers=headers,
+        )
+        oauth = TraktOAuth(
+            auth_http,
+            client_id=client_id,
+            client_secret=secret.get_secret_value() if secret else None,
+            clock=clock,
+        )
+        env = None
+        if settings.trakt_access_token is not None:
+            refresh = settings.trakt_refresh_token
+            env = TokenSet(
+                access_token=settings.trakt_access_token.get_secret_value(),
+                refresh_token=refresh.get_secret_value() if refresh else None,
+            )
+        return cls(
+            api=api,
+            oauth=oauth,
+            token_store=token_store,
+            clock=clock,
+            env_tokens=env,
+            on_tokens=on_tokens,
+        )
+
+    def close(self) -> None:
+        self._api.close()
+        self._oauth.close()
+
+    def __enter__(self) -> TraktClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- plumbing ------------------------------------------------------------------
+
+    def pace(self, method: str) -> None:
+        """Wait until one more request of `method` is within Trakt's limits."""
+        (self._reads if method.upper() == "GET" else self._writes).acquire()
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        authenticated: bool = True,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        pacer = self._reads if method.upper() == "GET" else self._writes
+        response = self._api.request(
+            method,
+            path,
+            params=params,
+            json=json,
+            pacers=(pacer,),
+            idempotent=idempotent,
+            auth=self._auth if authenticated else None,
+            ok_statuses=_INSPECTED,
+        )
+        status = response.status_code
+        if status == 420:
+            limit = response.headers.get("X-Account-Limit")
+            vip_header = (response.headers.get("X-VIP-User") or "").strip().lower()
+            vip = {"true": True, "false": False}.get(vip_header)
+            hint = "" if vip else "; Trakt VIP raises it"
+            raise AccountLimit(
+                f"Trakt account limit reached (HTTP 420, limit {limit or 'unknown'}){hint}",
+                limit=limit,
+                vip=vip,
+            )
+        if status == 423:
+            raise UpstreamRejected(
+                "the Trakt account is locked (HTTP 423); the account owner must contact "
+                "Trakt support",
+                status=423,
+            )
+        if status == 403:
+            raise UpstreamRejected(
+                f"Trakt refused the app (HTTP 403 on {method} {path}): check TRAKT_CLIENT_ID",
+                status=403,
+            )
+        return response
+
+    def _get(self, path: str, *, params: Mapping[str, Any] | None = None, auth: bool) -> Any:
+        return self._api.json(self._call("GET", path, params=params, authenticated=auth))
+
+    def _get_all_pages(self, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every item of a paginated list, page by page (X-Pagination-Page-Count)."""
+        items: list[dict[str, Any]] = []
+        for page in range(1, MAX_PAGES + 1):
+            query = {**params, "page": page, "limit": WATCHED_PAGE_LIMIT}
+            response = self._call("GET", path, params=query)
+            batch = _dicts(self._api.json(response))
+            items.extend(batch)
+            page_count = _int(response.headers.get("X-Pagination-Page-Count"))
+            if page_count is not None:
+                if page >= page_count:
+                    return items
+            elif len(batch) < WATCHED_PAGE_LIMIT:
+                return items
+        logger.warning("Trakt %s: stopped after %d pages", path, MAX_PAGES)
+        return items
+
+    # -- OAuth ---------------------------------------------------------------------
+
+    def authorization_url(self, state: str) -> str:
+        """The link where the person approves anitrakt (code-paste flow)."""
+        return self._oauth.authorization_url(state)
+
+    def exchange_code(self, code: str) -> TokenSet:
+        """Trade a pasted authorization code for tokens and store them."""
+        tokens = self._oauth.exchange_code(code)
+        self._auth.adopt(tokens)
+        return tokens
+
+    def refresh(self) -> TokenSet:
+        """Refresh the tokens now (unless another process just did) and store them."""
+        return self._auth.refresh()
+
+    def device_code(self) -> DeviceCode:
+        """Start a device-code authorization: show `user_code` at `verification_url`."""
+        return self._oauth.device_code()
+
+    def poll_device_token(self, device: DeviceCode) -> TokenSet:
+        """Wait for the person to approve `device`, then store and return the tokens."""
+        tokens = self._oauth.poll_device_token(device)
+        self._auth.adopt(tokens)
+        return tokens
+
+    def revoke(self) -> None:
+        """Disconnect: revoke the access token at Trakt and forget the stored tokens."""
+        tokens = self._auth.current()
+        if tokens is not None:
+            self._oauth.revoke(tokens.access_token)
+        self._auth.forget()
+
+    # -- catalog -------------------------------------------------------------------
+
+    def search_by_id(
+        self, id_type: IdType, value: int | str, kind: TraktType
+    ) -> list[SearchResult]:
+        """Shows or movies Trakt links to an external id (SPEC §4 step 5)."""
+        if id_type not in ID_TYPES:
+            raise ValueError(f"unknown id type {id_type!r}")
+        path = f"/search/{id_type}/{quote(str(value), safe='')}"
+        try:
+            body = self._get(path, params={"type": TraktType(kind).value}, auth=False)
+        except UpstreamNotFound:
+            return []
+        return [r for r in _search_results(body) if r.kind is TraktType(kind)]
+
+    def search_shows(self, title: str) -> list[SearchResult]:
+        """Shows whose title matches `title`, best first."""
+        body = self._get("/search/show", params={"query": title}, auth=False)
+        return _search_results(body)
+
+    def show(self, show_id: int | str) -> TraktShow:
+        """One show by Trakt id, slug or IMDb id."""
+        return _show(self._get(f"/shows/{quote(str(show_id), safe='')}", auth=False))
+
+    def seasons_with_episodes(self, show_id: int | str) -> list[TraktSeason]:
+        """Every season with its episodes in Trakt's order, with `number_abs` (SPEC §5)."""
+        body = self._get(
+            f"/shows/{quote(str(show_id), safe='')}/seasons",
+            params={"extended": "full,episodes"},
+            auth=False,
+        )
+        seasons = []
+        for season in _dicts(body):
+            number = _int(season.get("number"))
+            if number is None:
+                continue
+            parsed = (_episode(ep, number) for ep in _dicts(season.get("episodes")))
+            episodes = tuple(ep for ep in parsed if ep is not None)
+            seasons.append(TraktSeason(number, episodes))
+        return seasons
+
+    # -- the person's history --------------------------------------------------------
+
+    def add_to_history(self, items: HistoryItems) -> HistoryResult:
+        """Post plays (show → season → episodes); an unclear failure is UnclearWrite."""
+        if items.is_empty:
+            return HistoryResult()
+        payload = items.to_payload()
+        response = self._call("POST", "/sync/history", json=payload, idempotent=False)
+        body = self._api.json(response)
+        added = body.get("added") if isinstance(body, dict) else None
+        added = added if isinstance(added, dict) else {}
+        return HistoryResult(
+            added_episodes=_int(added.get("episodes")) or 0,
+            added_movies=_int(added.get("movies")) or 0,
+            not_found=_not_found(body.get("not_found") if isinstance(body, dict) else None),
+        )
+
+    def watched_shows(self) -> list[WatchedShow]:
+        """Every watched show with plays per episode (all pages)."""
+        # Without extended=progress Trakt leaves out the per-episode `seasons` (since
+        # July 2026: trakt/trakt-api#835; themoviedb.helper #1834).
+        items = self._get_all_pages("/sync/watched/shows", {"extended": "progress"})
+        shows = []
+        for item in items:
+            plays: dict[tuple[int, int], int] = {}
+            for season in _dicts(item.get("seasons")):
+                season_number = _int(season.get("number"))
+                for episode in _dicts(season.get("episodes")):
+                    number = _int(episode.get("number"))
+                    if season_number is not None and number is not None:
+                        plays[(season_number, number)] = _int(episode.get("plays")) or 1
+            shows.append(WatchedShow(_show(item.get("show")), plays))
+        return shows
+
+    def watched_movies(self) -> list[WatchedMovie]:
+        """Every watched movie with its play count (all pages)."""
+        return [
+            WatchedMovie(
+                movie=_movie(item.get("movie")),
+                plays=_int(item.get("plays")) or 0,
+                last_watched_at=parse_instant(item.get("last_watched_at")),
+            )
+            for item in self._get_all_pages("/sync/watched/movies", {})
+        ]
+
+    def last_activities(self) -> LastActivities:
+        """When the person's watched history last changed."""
+        body = self._get("/sync/last_activities", auth=True)
+        body = body if isinstance(body, dict) else {}
+
+        def watched(kind: str) -> Any:
+            section = body.get(kind)
+            return parse_instant(section.get("watched_at")) if isinstance(section, dict) else None
+
+        return LastActivities(
+            all=parse_instant(body.get("all")),
+            episodes_watched_at=watched("episodes"),
+            movies_watched_at=watched("movies"),
+        )
+
+    def user_settings(self) -> TraktUser:
+        """The connected account: username, VIP status and limits."""
+        body = self._get("/users/settings", auth=True)
+        user = body.get("user") if isinstance(body, dict) else None
+        user = user if isinstance(user, dict) else {}
+        limits_body = body.get("limits") if isinstance(body, dict) else None
+        limits = {
+            name: {k: v for k, v in values.items() if _int(v) is not None}
+            for name, values in (limits_body or {}).items()
+            if isinstance(values, dict)
+        }
+        return TraktUser(
+            username=_str(user.get("username")) or "",
+            slug=_ids(user).slug,
+            name=_str(user.get("name")),
+            vip=user.get("vip") is True,
+            private=user.get("private") is True,
+            limits=limits,
+        )
