@@ -161,6 +161,8 @@ def test_the_same_episode_in_two_activities_is_posted_once_at_the_first_date() -
     assert labels(plan.plays) == [(1, 1, "S1E1"), (1, 2, "S1E2"), (1, 3, "S1E3")]
     assert plan.plays[1].watched_at == datetime.fromtimestamp(T0, UTC)
     assert [(s.anilist_episode, s.event_index) for s in plan.already] == [(2, 1)]
+    # The repeat is done only when the play that covers it is confirmed.
+    assert plan.already[0].waits_for == plan.plays[1]
 
 
 def test_two_entries_landing_on_one_trakt_episode_post_it_once() -> None:

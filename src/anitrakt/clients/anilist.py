@@ -10,6 +10,7 @@ Wire shapes stay in this module; callers get `anitrakt.domain.anilist` values.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
 from datetime import date
@@ -162,6 +163,12 @@ class AniListClient:
     @property
     def has_token(self) -> bool:
         return self._token is not None
+
+    @property
+    def account_fingerprint(self) -> str:
+        """A short hash naming the account read (token or username), for cache keys."""
+        identity = self._token or f"user:{self.username or ''}"
+        return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
     def close(self) -> None:
         self._http.close()

@@ -90,12 +90,17 @@ class PlannedPlay:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """An episode not posted, and why (`already` synced, or `pending` on Trakt)."""
+    """An episode not posted, and why (`already` synced, or `pending` on Trakt).
+
+    `waits_for` is the play of this run that covers it (a repeat of an episode already
+    planned): it counts as done only once that play is confirmed.
+    """
 
     anilist_id: int
     anilist_episode: int
     event_index: int
     reason: str
+    waits_for: PlannedPlay | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,14 +255,21 @@ class _Planner:
         self.pending: list[Skipped] = []
         self.unmapped: dict[int, str] = {}
         self.notes: list[str] = []
-        self._entry_episodes: set[tuple[int, int]] = set()
-        self._targets: set[tuple[int, int | None, int | None]] = set()
+        self._entry_episodes: dict[tuple[int, int], PlannedPlay] = {}
+        self._targets: dict[tuple[int, int | None, int | None], PlannedPlay] = {}
 
     def skip(
-        self, event: WatchEvent, episode: int, index: int, reason: str, *, pending: bool = False
+        self,
+        event: WatchEvent,
+        episode: int,
+        index: int,
+        reason: str,
+        *,
+        pending: bool = False,
+        waits_for: PlannedPlay | None = None,
     ) -> None:
         into = self.pending if pending else self.already
-        into.append(Skipped(event.anilist_id, episode, index, reason))
+        into.append(Skipped(event.anilist_id, episode, index, reason, waits_for))
 
     def movie(self, event: WatchEvent, episode: int, index: int, target: MovieTarget) -> None:
         if target.trakt_id in self.watched.movies:
@@ -288,24 +300,26 @@ class _Planner:
         number: int | None,
     ) -> None:
         target_key = (trakt_id, season, number)
-        if (event.anilist_id, episode) in self._entry_episodes or target_key in self._targets:
-            self.skip(event, episode, index, "already in this run")
-            return
-        self._entry_episodes.add((event.anilist_id, episode))
-        self._targets.add(target_key)
-        self.plays.append(
-            PlannedPlay(
-                event.anilist_id,
-                episode,
-                event.title,
-                trakt_id,
-                season,
-                number,
-                event.watched_at,
-                event.origin,
-                index,
-            )
+        earlier = self._entry_episodes.get((event.anilist_id, episode)) or self._targets.get(
+            target_key
         )
+        if earlier is not None:
+            self.skip(event, episode, index, "already in this run", waits_for=earlier)
+            return
+        play = PlannedPlay(
+            event.anilist_id,
+            episode,
+            event.title,
+            trakt_id,
+            season,
+            number,
+            event.watched_at,
+            event.origin,
+            index,
+        )
+        self._entry_episodes[(event.anilist_id, episode)] = play
+        self._targets[target_key] = play
+        self.plays.append(play)
 
 
 # --- recording ---------------------------------------------------------------------

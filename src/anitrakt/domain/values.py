@@ -39,3 +39,14 @@ class IdMapping:
     @property
     def type(self) -> MappingType:
         return MappingType.MANUAL if self.manual else MappingType.AUTO
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """An AniList entry that could not be matched to Trakt, and why."""
+
+    anilist_id: int
+    reason: str
+
+
+Resolution = IdMapping | Unresolved

@@ -1,0 +1,390 @@
+"""The one sync pipeline: read → resolve → translate → drop what is done → post → record.
+
+Modes (`anitrakt.sync.modes`) only differ in how they read AniList; everything after
+that happens here. Guarantees, in the order a run meets them:
+- nothing already on Trakt (per `sync_progress` or Trakt's own watched state) is posted;
+- plays go out in batches, each confirmed batch is recorded at once in its own
+  transaction, so a crash loses nothing and a re-run posts nothing twice;
+- after an unclear failure (a timeout once Trakt may have applied the write) the
+  watched state is re-read and only what is missing is sent again;
+- a dry run computes the same plan and stops at the write edge.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from anitrakt.clients.anilist import AniListClient
+from anitrakt.clients.trakt import TraktClient
+from anitrakt.domain.anilist import Media
+from anitrakt.domain.episodes import EpisodeList, SeasonHint
+from anitrakt.domain.planning import (
+    MovieTarget,
+    Plan,
+    PlannedPlay,
+    ShowTarget,
+    Skipped,
+    Target,
+    Unmapped,
+    WatchedState,
+    WatchEvent,
+    advance_progress,
+    plan_sync,
+)
+from anitrakt.domain.trakt import (
+    EpisodePlay,
+    HistoryItems,
+    MoviePlay,
+    NotFoundItem,
+    ShowPlays,
+    TraktIds,
+)
+from anitrakt.domain.values import IdMapping, Resolution, TraktType
+from anitrakt.errors import AnitraktError, UnclearWrite
+from anitrakt.mappings.resolver import Resolver
+from anitrakt.oplog import EventLog
+from anitrakt.store.overrides import get_overrides_for_shows
+from anitrakt.store.progress import get_progress_many, set_progress
+from anitrakt.sync.shows import load_episode_lists
+
+# Plays per POST /sync/history. Trakt processes a history post synchronously and
+# answers with per-item results; 100 episodes keep the body around 10 kB and the request
+# well inside our 30 s timeout, while a 1,000-episode backlog still needs only 10 posts
+# (10 s at the 1 write/s limit).
+BATCH_SIZE = 100
+# Re-reads of the watched state after unclear failures of one batch before giving up.
+MAX_UNCLEAR_RETRIES = 2
+PAST_END = "past the last"
+
+
+@dataclass
+class SyncDeps:
+    """Everything a run needs, built by the CLI or the web app and passed in."""
+
+    sessions: sessionmaker[Session]
+    events: EventLog
+    anilist: AniListClient
+    trakt: TraktClient
+    resolver: Resolver
+    now: Callable[[], datetime]
+
+
+@dataclass
+class SyncReport:
+    """What a run did (or, dry, would do); the API and CLI render it."""
+
+    mode: str
+    dry_run: bool
+    found: int = 0
+    synced: int = 0
+    already_synced: int = 0
+    already_synced_shows: int = 0
+    skipped_unmapped: int = 0
+    added: int = 0
+    batches: int = 0
+    pending: int = 0
+    not_found: list[str] = field(default_factory=list)
+    unmapped: list[dict[str, object]] = field(default_factory=list)
+    plays: list[PlannedPlay] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def message(self) -> str:
+        if self.error:
+            return f"{self.mode} sync stopped: {self.error}"
+        verb = "would post" if self.dry_run else "posted"
+        return (
+            f"{self.mode} sync: {verb} {self.added} plays for {self.synced} entries; "
+            f"{self.already_synced} already synced, {self.skipped_unmapped} unmapped, "
+            f"{len(self.not_found)} not found on Trakt, {self.pending} pending"
+        )
+
+
+@dataclass
+class RunOutcome:
+    """The report plus which events were not fully handled (for lastSyncTimestamp)."""
+
+    report: SyncReport
+    unhandled: set[int]
+
+
+def build_targets(
+    media: Mapping[int, Media],
+    resolutions: Mapping[int, Resolution],
+    lists: Mapping[int, EpisodeList],
+    overrides: Mapping[int, Mapping[int, tuple[int, int]]],
+) -> dict[int, Target]:
+    """Each entry's Trakt target: a show with its episode list, a movie, or Unmapped."""
+    targets: dict[int, Target] = {}
+    for anilist_id, resolution in resolutions.items():
+        if not isinstance(resolution, IdMapping) or resolution.trakt_id is None:
+            reason = getattr(resolution, "reason", "no Trakt id")
+            targets[anilist_id] = Unmapped(str(reason))
+            continue
+        if _is_movie(resolution, media.get(anilist_id)):
+            targets[anilist_id] = MovieTarget(resolution.trakt_id)
+            continue
+        episodes = lists.get(resolution.trakt_id)
+        if episodes is None:
+            targets[anilist_id] = Unmapped("Trakt episode list unavailable")
+            continue
+        hint = None
+        if resolution.trakt_season is not None:
+            hint = SeasonHint(resolution.trakt_season, resolution.episode_offset or 0)
+        targets[anilist_id] = ShowTarget(
+            resolution.trakt_id,
+            hint,
+            episodes,
+            overrides.get(resolution.trakt_id, {}),
+        )
+    return targets
+
+
+def _is_movie(resolution: IdMapping, media: Media | None) -> bool:
+    if resolution.trakt_type is not None:
+        return resolution.trakt_type is TraktType.MOVIE
+    return media is not None and media.format == "MOVIE"
+
+
+def read_watched_state(trakt: TraktClient) -> WatchedState:
+    """Trakt's watched episodes and movies: one read of each per call."""
+    episodes = {
+        (show.show.ids.trakt, season, number)
+        for show in trakt.watched_shows()
+        if show.show.ids.trakt is not None
+        for (season, number), plays in show.plays.items()
+        if plays > 0
+    }
+    movies = {m.movie.ids.trakt for m in trakt.watched_movies() if m.movie.ids.trakt is not None}
+    return WatchedState(frozenset(episodes), frozenset(movies))
+
+
+def history_items(plays: Iterable[PlannedPlay]) -> HistoryItems:
+    """Group plays show → episodes, and movies; always explicit episodes."""
+    shows: dict[int, list[EpisodePlay]] = defaultdict(list)
+    movies: list[MoviePlay] = []
+    for play in plays:
+        if play.season is None or play.number is None:
+            movies.append(MoviePlay(TraktIds(trakt=play.trakt_id), play.watched_at))
+        else:
+            shows[play.trakt_id].append(EpisodePlay(play.season, play.number, play.watched_at))
+    return HistoryItems(
+        shows=tuple(ShowPlays(TraktIds(trakt=i), tuple(e)) for i, e in shows.items()),
+        movies=tuple(movies),
+    )
+
+
+def _matches(item: NotFoundItem, play: PlannedPlay) -> bool:
+    if item.ids.trakt != play.trakt_id:
+        return False
+    if item.kind == "movie":
+        return play.is_movie
+    if play.is_movie:
+        return False
+    if item.kind == "show":
+        return True
+    if item.kind == "season":
+        return item.season == play.season
+    return item.season == play.season and item.number == play.number
+
+
+class Pipeline:
+    """One run of the shared pipeline over a list of watch events."""
+
+    def __init__(self, deps: SyncDeps, mode: str, *, dry_run: bool) -> None:
+        self.deps = deps
+        self.report = SyncReport(mode=mode, dry_run=dry_run)
+        self.dry_run = dry_run
+
+    def run(self, events: Sequence[WatchEvent], media: Mapping[int, Media]) -> RunOutcome:
+        deps = self.deps
+        report = self.report
+        report.found = len({e.anilist_id for e in events})
+        active = [e for e in events if e.episodes]
+        if not active:
+            return RunOutcome(report, set())
+        wanted = {e.anilist_id: media.get(e.anilist_id) or Media(e.anilist_id) for e in active}
+        resolutions = deps.resolver.resolve_many(list(wanted.values()), save=not self.dry_run)
+        show_ids = {
+            r.trakt_id
+            for a, r in resolutions.items()
+            if isinstance(r, IdMapping) and r.trakt_id is not None and not _is_movie(r, wanted[a])
+        }
+        watched = read_watched_state(deps.trakt)
+        with deps.sessions() as session:
+            progress = get_progress_many(session, wanted)
+            overrides = get_overrides_for_shows(session, show_ids)
+        now = deps.now()
+        save = not self.dry_run
+        lists, fetched = load_episode_lists(deps.sessions, deps.trakt, show_ids, now=now, save=save)
+        targets = build_targets(wanted, resolutions, lists, overrides)
+        plan = plan_sync(events, targets, progress, watched)
+        stale = self._stale_shows(plan, targets, fetched)
+        if stale:
+            refreshed, _ = load_episode_lists(
+                deps.sessions, deps.trakt, stale, now=now, refetch=stale, save=save
+            )
+            lists.update(refreshed)
+            targets = build_targets(wanted, resolutions, lists, overrides)
+            plan = plan_sync(events, targets, progress, watched)
+        self._describe(plan, wanted)
+        if self.dry_run:
+            report.added = len(plan.plays)
+            report.synced = len({p.anilist_id for p in plan.plays})
+            return RunOutcome(report, self._unhandled(plan, confirmed=set(plan.plays)))
+        confirmed = self._post(plan, progress)
+        report.added = len(confirmed)
+        report.synced = len({p.anilist_id for p in confirmed})
+        return RunOutcome(report, self._unhandled(plan, confirmed))
+
+    @staticmethod
+    def _stale_shows(plan: Plan, targets: Mapping[int, Target], fetched: set[int]) -> set[int]:
+        """Shows an episode fell past the end of, whose list was not fetched this run."""
+        stale = set()
+        for skipped in plan.pending:
+            target = targets.get(skipped.anilist_id)
+            if (
+                isinstance(target, ShowTarget)
+                and PAST_END in skipped.reason
+                and target.trakt_id not in fetched
+            ):
+                stale.add(target.trakt_id)
+        return stale
+
+    def _describe(self, plan: Plan, media: Mapping[int, Media]) -> None:
+        report, log = self.report, self.deps.events
+        report.plays = list(plan.plays)
+        report.already_synced = len(plan.already)
+        report.pending = len(plan.pending)
+        report.skipped_unmapped = len(plan.unmapped)
+        planned = {p.anilist_id for p in plan.plays} | {p.anilist_id for p in plan.pending}
+        report.already_synced_shows = len(
+            {s.anilist_id for s in plan.already} - planned - set(plan.unmapped)
+        )
+        for note in plan.notes:
+            log.info(note)
+        for anilist_id, reason in plan.unmapped.items():
+            title = media[anilist_id].title if anilist_id in media else f"AniList #{anilist_id}"
+            report.unmapped.append({"anilistId": anilist_id, "title": title, "reason": reason})
+            log.warn(f"unmapped: {title} (AniList {anilist_id}): {reason}")
+        pending_by_entry: dict[int, list[int]] = defaultdict(list)
+        for skipped in plan.pending:
+            pending_by_entry[skipped.anilist_id].append(skipped.anilist_episode)
+        for anilist_id, episodes in pending_by_entry.items():
+            title = media[anilist_id].title if anilist_id in media else f"AniList #{anilist_id}"
+            log.info(
+                f"pending: {title} episodes {min(episodes)}–{max(episodes)} "
+                "are not on Trakt yet; they will be posted once Trakt lists them"
+            )
+
+    def _post(self, plan: Plan, progress: Mapping[int, int]) -> set[PlannedPlay]:
+        """Post every batch, recording progress after each confirmed one."""
+        done: dict[int, set[int]] = defaultdict(set)
+        covered_by: dict[PlannedPlay, list[Skipped]] = defaultdict(list)
+        for skipped in plan.already:
+            if skipped.waits_for is None:
+                done[skipped.anilist_id].add(skipped.anilist_episode)
+            else:
+                covered_by[skipped.waits_for].append(skipped)
+        last_abs = dict(progress)
+        confirmed: set[PlannedPlay] = set()
+        plays = list(plan.plays)
+
+        def record(batch: Sequence[PlannedPlay]) -> None:
+            confirmed.update(batch)
+            touched = set()
+            for play in batch:
+                done[play.anilist_id].add(play.anilist_episode)
+                touched.add(play.anilist_id)
+                for repeat in covered_by.get(play, ()):
+                    done[repeat.anilist_id].add(repeat.anilist_episode)
+                    touched.add(repeat.anilist_id)
+            self._record_progress(touched, done, last_abs)
+
+        # Entries with nothing to post may still move forward (e.g. all on Trakt already).
+        self._record_progress(set(done), done, last_abs)
+        for start in range(0, len(plays), BATCH_SIZE):
+            batch = plays[start : start + BATCH_SIZE]
+            try:
+                self._post_batch(batch, record)
+            except AnitraktError as exc:
+                self.report.error = exc.message
+                self.deps.events.error(
+                    f"{self.report.mode} sync: posting batch {self.report.batches + 1} failed: "
+                    f"{exc.message}; {len(confirmed)} plays were recorded, the rest will be "
+                    "posted by the next run"
+                )
+                break
+        return confirmed
+
+    def _post_batch(
+        self, batch: Sequence[PlannedPlay], record: Callable[[Sequence[PlannedPlay]], None]
+    ) -> None:
+        remaining = list(batch)
+        for attempt in range(MAX_UNCLEAR_RETRIES + 1):
+            try:
+                result = self.deps.trakt.add_to_history(history_items(remaining))
+            except UnclearWrite:
+                if attempt == MAX_UNCLEAR_RETRIES:
+                    raise
+                watched = read_watched_state(self.deps.trakt)
+                applied = [p for p in remaining if _on_trakt(p, watched)]
+                record(applied)
+                remaining = [p for p in remaining if not _on_trakt(p, watched)]
+                self.deps.events.warn(
+                    f"Trakt did not answer a history post clearly; {len(applied)} of the "
+                    f"plays are on Trakt, resending {len(remaining)}"
+                )
+                if not remaining:
+                    self.report.batches += 1
+                    return
+                continue
+            self.report.batches += 1
+            missing = [p for p in remaining if any(_matches(i, p) for i in result.not_found)]
+            for play in missing:
+                text = (
+                    f"{play.title} {play.label()} "
+                    f"(AniList {play.anilist_id} ep {play.anilist_episode})"
+                )
+                self.report.not_found.append(text)
+                self.deps.events.warn(f"not found on Trakt: {text}; progress not advanced")
+            record([p for p in remaining if p not in missing])
+            return
+
+    def _record_progress(
+        self, entries: set[int], done: Mapping[int, set[int]], last_abs: dict[int, int]
+    ) -> None:
+        updates = {}
+        for anilist_id in entries:
+            before = last_abs.get(anilist_id, 0)
+            after = advance_progress(before, done.get(anilist_id, set()))
+            if after > before:
+                updates[anilist_id] = after
+        if not updates:
+            return
+        with self.deps.sessions.begin() as session:
+            for anilist_id, value in updates.items():
+                set_progress(session, anilist_id, value)
+        last_abs.update(updates)
+
+    @staticmethod
+    def _unhandled(plan: Plan, confirmed: set[PlannedPlay]) -> set[int]:
+        unhandled = {s.event_index for s in plan.pending}
+        unhandled |= {p.event_index for p in plan.plays if p not in confirmed}
+        unhandled |= {
+            s.event_index
+            for s in plan.already
+            if s.waits_for is not None and s.waits_for not in confirmed
+        }
+        return unhandled
+
+
+def _on_trakt(play: PlannedPlay, watched: WatchedState) -> bool:
+    if play.is_movie:
+        return play.trakt_id in watched.movies
+    return (play.trakt_id, play.season, play.number) in watched.episodes

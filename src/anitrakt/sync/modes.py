@@ -1,0 +1,166 @@
+"""The sync modes of SPEC §6 over the one pipeline, plus the cron gate.
+
+Every writing run holds the database sync lease (one at a time, HTTP 409 otherwise);
+dry runs read only and need no lease.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from anitrakt.domain import keys
+from anitrakt.domain.anilist import AniListUser, Media
+from anitrakt.domain.instants import parse_instant
+from anitrakt.domain.planning import events_from_activities, events_from_entries, handled_until
+from anitrakt.domain.values import IdMapping
+from anitrakt.errors import AnitraktError, NotFoundError
+from anitrakt.store.system_config import get_config, get_config_many, set_config
+from anitrakt.sync.engine import Pipeline, SyncDeps, SyncReport
+from anitrakt.sync.lock import sync_lock
+from anitrakt.sync.shows import episode_list_of, store_episode_list
+
+# Which AniList account the cached id belongs to (a hash of the token or username).
+ANILIST_USER_KEY = "anilist:user"
+
+
+def _user(deps: SyncDeps) -> AniListUser:
+    """The AniList account to read, cached so an idle incremental run costs one request."""
+    client = deps.anilist
+    fingerprint = client.account_fingerprint
+    with deps.sessions() as session:
+        cached = get_config(session, ANILIST_USER_KEY)
+    if isinstance(cached, dict) and cached.get("for") == fingerprint:
+        try:
+            return AniListUser(int(cached["id"]), str(cached["name"]))
+        except (KeyError, TypeError, ValueError):
+            pass
+    user = client.resolve_user()
+    with deps.sessions.begin() as session:
+        set_config(
+            session, ANILIST_USER_KEY, {"id": user.id, "name": user.name, "for": fingerprint}
+        )
+    return user
+
+
+def _since(value: Any) -> int:
+    try:
+        since = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return max(since, 0)
+
+
+def _run(
+    deps: SyncDeps, mode: str, *, dry_run: bool, body: Any, status_keys: list[str]
+) -> SyncReport:
+    """Run `body(pipeline)` under the lease (unless dry) with start/end log lines."""
+    pipeline = Pipeline(deps, mode, dry_run=dry_run)
+    label = f"{mode} sync" + (" (dry run)" if dry_run else "")
+    deps.events.info(f"{label} started")
+    try:
+        if dry_run:
+            body(pipeline)
+        else:
+            with sync_lock(deps.sessions):
+                body(pipeline)
+    except AnitraktError as exc:
+        pipeline.report.error = exc.message
+    report = pipeline.report
+    if report.error:
+        deps.events.error(f"{label} failed: {report.error}")
+    else:
+        deps.events.info(f"{label} finished: {report.message}")
+        if not dry_run:
+            stamp = deps.now().isoformat()
+            with deps.sessions.begin() as session:
+                for key in status_keys:
+                    set_config(session, key, stamp)
+    return report
+
+
+def run_full(deps: SyncDeps, *, dry_run: bool = False, automated: bool = False) -> SyncReport:
+    """Incremental sync of AniList list activities since `lastSyncTimestamp`."""
+
+    def body(pipeline: Pipeline) -> None:
+        user = _user(deps)
+        with deps.sessions() as session:
+            since = _since(get_config(session, keys.LAST_SYNC_TIMESTAMP, 0))
+        activities = deps.anilist.list_activities(user.id, since)
+        events, notes = events_from_activities(activities)
+        for note in notes:
+            deps.events.info(note)
+        media = {a.media.id: a.media for a in activities}
+        outcome = pipeline.run(events, media)
+        if dry_run:
+            return
+        until = handled_until(events, outcome.unhandled)
+        if until is not None and until > since:
+            with deps.sessions.begin() as session:
+                set_config(session, keys.LAST_SYNC_TIMESTAMP, until)
+
+    status = keys.STATUS_SYNC_LAST_RUN_AUTO if automated else keys.STATUS_SYNC_LAST_RUN
+    return _run(deps, "full", dry_run=dry_run, body=body, status_keys=[status])
+
+
+def run_list(deps: SyncDeps, *, completed: bool, dry_run: bool = False) -> SyncReport:
+    """Completed or watching sync over the AniList list entries of that status."""
+    mode = "completed" if completed else "watching"
+
+    def body(pipeline: Pipeline) -> None:
+        user = _user(deps)
+        entries = deps.anilist.media_list(user.id, "COMPLETED" if completed else "CURRENT")
+        events = events_from_entries(entries, completed=completed, now=deps.now())
+        pipeline.run(events, {e.media.id: e.media for e in entries})
+
+    status = (
+        keys.STATUS_SYNC_COMPLETED_LAST_RUN if completed else keys.STATUS_SYNC_WATCHING_LAST_RUN
+    )
+    return _run(
+        deps, mode, dry_run=dry_run, body=body, status_keys=[keys.STATUS_SYNC_LAST_RUN, status]
+    )
+
+
+@dataclass(frozen=True)
+class ShowSyncResult:
+    anilist_id: int
+    trakt_id: int
+    count: int
+
+
+def sync_show(deps: SyncDeps, anilist_id: int) -> ShowSyncResult:
+    """Resolve one entry, fetch its Trakt seasons and cache the flattened list; posts nothing."""
+    resolution = deps.resolver.resolve_many([Media(anilist_id)])[anilist_id]
+    if not isinstance(resolution, IdMapping) or resolution.trakt_id is None:
+        reason = getattr(resolution, "reason", "no Trakt id")
+        raise NotFoundError(f"AniList {anilist_id} is not mapped to Trakt: {reason}")
+    episodes = episode_list_of(deps.trakt.seasons_with_episodes(resolution.trakt_id))
+    with deps.sessions.begin() as session:
+        store_episode_list(session, resolution.trakt_id, episodes)
+    count = len(episodes.regular) + len(episodes.specials)
+    deps.events.info(
+        f"single-show sync: AniList {anilist_id} → Trakt {resolution.trakt_id}, "
+        f"{count} episodes cached"
+    )
+    return ShowSyncResult(anilist_id, resolution.trakt_id, count)
+
+
+@dataclass(frozen=True)
+class CronDecision:
+    due: bool
+    last_run: datetime | None
+    next_run: datetime | None
+
+
+def cron_decision(deps: SyncDeps, interval_hours: float) -> CronDecision:
+    """Whether the automated full sync is due (`status:sync:last-run-auto` + interval)."""
+    with deps.sessions() as session:
+        values = get_config_many(session, [keys.STATUS_SYNC_LAST_RUN_AUTO])
+    last = parse_instant(values.get(keys.STATUS_SYNC_LAST_RUN_AUTO))
+    if interval_hours <= 0:
+        return CronDecision(False, last, None)
+    if last is None:
+        return CronDecision(True, None, deps.now())
+    next_run = last + timedelta(hours=interval_hours)
+    return CronDecision(deps.now() >= next_run, last, next_run)

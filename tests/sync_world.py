@@ -1,0 +1,132 @@
+"""A whole little world for sync tests: fake AniList + fake Trakt + a real database.
+
+`World` wires the real clients to the fakes in-process (a ManualClock, so pacing and
+retries cost no real time) and builds the `SyncDeps` a run needs. Library factories
+keep the tests short: `world.show(...)`, `world.watched(...)`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+
+from anitrakt.clients.anilist import AniListClient
+from anitrakt.clients.timing import ManualClock
+from anitrakt.clients.trakt import TraktClient
+from anitrakt.config import Settings
+from anitrakt.domain.trakt import TokenSet
+from anitrakt.domain.values import IdMapping, TraktType
+from anitrakt.mappings.resolver import StoredMappingResolver
+from anitrakt.oplog import EventLog
+from anitrakt.store.mappings import save_mapping
+from anitrakt.store.tokens import SqlTokenStore, save_tokens
+from anitrakt.sync.engine import SyncDeps
+from fakes.anilist import FakeAniList
+from fakes.trakt import FakeTrakt
+from fakes.transport import SyncASGITransport
+
+ANILIST_TOKEN = "anilist-token-for-tests-0123456789"
+API_HOST = "api.trakt.test"
+AUTH_HOST = "auth.trakt.test"
+
+
+class World:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self.sessions = sessions
+        self.clock = ManualClock(start=1_764_000_000.0)
+        self.anilist = FakeAniList(self.clock)
+        self.user = self.anilist.add_user("alice", token=ANILIST_TOKEN)
+        self.trakt = FakeTrakt(clock=self.clock.time, api_host=API_HOST, auth_host=AUTH_HOST)
+        self.settings = settings.model_copy(
+            update={
+                "anilist_api_url": "http://anilist.test",
+                "anilist_access_token": SecretStr(ANILIST_TOKEN),
+                "trakt_client_id": "fake-client-id",
+                "trakt_client_secret": SecretStr("fake-client-secret"),
+                "trakt_api_url": f"http://{API_HOST}",
+                "trakt_auth_url": f"http://{AUTH_HOST}",
+            }
+        )
+        access, refresh = self.trakt.issue_tokens()
+        self.tokens = TokenSet(access, refresh, expires_at=self.clock.time() + 604_800)
+        with sessions.begin() as session:
+            save_tokens(session, self.tokens)
+        self.events = EventLog(sessions, self.settings.secret_values())
+
+    def deps(self) -> SyncDeps:
+        anilist = AniListClient.from_settings(
+            self.settings, clock=self.clock, transport=SyncASGITransport(self.anilist)
+        )
+        trakt = TraktClient.from_settings(
+            self.settings,
+            SqlTokenStore(self.sessions),
+            clock=self.clock,
+            transport=SyncASGITransport(self.trakt.app),
+            on_tokens=lambda t: [
+                self.events.add_secret(s) for s in (t.access_token, t.refresh_token)
+            ],
+        )
+        return SyncDeps(
+            sessions=self.sessions,
+            events=self.events,
+            anilist=anilist,
+            trakt=trakt,
+            resolver=StoredMappingResolver(self.sessions),
+            now=lambda: datetime.fromtimestamp(self.clock.time(), UTC),
+        )
+
+    # -- library -----------------------------------------------------------------------
+
+    def map(
+        self,
+        anilist_id: int,
+        trakt_id: int | None,
+        *,
+        season: int | None = None,
+        offset: int | None = None,
+        movie: bool = False,
+    ) -> None:
+        with self.sessions.begin() as session:
+            save_mapping(
+                session,
+                IdMapping(
+                    anilist_id,
+                    trakt_id,
+                    manual=True,
+                    trakt_type=TraktType.MOVIE if movie else TraktType.SHOW,
+                    trakt_season=season,
+                    episode_offset=offset,
+                ),
+            )
+
+    def media(self, anilist_id: int, title: str, *, episodes: int | None, fmt: str = "TV") -> None:
+        self.anilist.add_media(anilist_id, title_english=title, episodes=episodes, format=fmt)
+
+    def watched(
+        self,
+        anilist_id: int,
+        progress: str,
+        *,
+        at: int | None = None,
+        status: str = "watched episode",
+    ) -> None:
+        self.anilist.add_activity(
+            self.user.id, anilist_id, status=status, progress=progress, created_at=at
+        )
+
+    # -- what Trakt ended up with --------------------------------------------------------
+
+    def history(self) -> Counter[Any]:
+        return self.trakt.history_counts()
+
+    def posts(self) -> int:
+        return sum(
+            1 for r in self.trakt.requests if r.method == "POST" and r.path == "/sync/history"
+        )
+
+    def trakt_requests(self) -> int:
+        return sum(1 for r in self.trakt.requests if r.host == API_HOST)
