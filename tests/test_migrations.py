@@ -24,6 +24,9 @@ SEED_TABLES = {
     "episode_map",
     "show_map",
 }
+# Tables anitrakt adds beside the seed's (documented in the README's state model).
+EXTENSION_TABLES = {"mapping_source_entries"}
+ALL_TABLES = SEED_TABLES | EXTENSION_TABLES
 
 
 @pytest.fixture
@@ -59,7 +62,7 @@ def test_fresh_database_has_no_revision(fresh_engine: Engine) -> None:
 
 def test_upgrade_downgrade_upgrade_round_trip(fresh_engine: Engine) -> None:
     migrate.upgrade(fresh_engine)
-    assert table_names(fresh_engine) == SEED_TABLES | {"alembic_version"}
+    assert table_names(fresh_engine) == ALL_TABLES | {"alembic_version"}
     assert migrate.current_revision(fresh_engine) == head_revision(fresh_engine)
 
     migrate.downgrade(fresh_engine, "base")
@@ -67,7 +70,7 @@ def test_upgrade_downgrade_upgrade_round_trip(fresh_engine: Engine) -> None:
     assert migrate.current_revision(fresh_engine) is None
 
     migrate.upgrade(fresh_engine)
-    assert table_names(fresh_engine) == SEED_TABLES | {"alembic_version"}
+    assert table_names(fresh_engine) == ALL_TABLES | {"alembic_version"}
     assert migrate.current_revision(fresh_engine) == head_revision(fresh_engine)
 
 
@@ -91,4 +94,27 @@ def test_models_differ_from_an_empty_database(fresh_engine: Engine) -> None:
     added = {
         diff[1].name for diff in differences if isinstance(diff, tuple) and diff[0] == "add_table"
     }
-    assert added == SEED_TABLES
+    assert added == ALL_TABLES
+
+
+def test_downgrading_the_source_cache_removes_its_metadata_too(fresh_engine: Engine) -> None:
+    migrate.upgrade(fresh_engine)
+    with fresh_engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "insert into system_config (key, value) values "
+                "('cache:fribbs', '{\"count\": 1}'), ('status:fribbs:last-sync', 'x')"
+            )
+        )
+        conn.execute(
+            sa.text("insert into mapping_source_entries (source, anilist_id) values ('fribbs', 1)")
+        )
+
+    migrate.downgrade(fresh_engine, "0001_seed_schema")
+
+    assert "mapping_source_entries" not in table_names(fresh_engine)
+    with fresh_engine.connect() as conn:
+        kept = conn.execute(sa.text("select key from system_config")).scalars().all()
+    assert kept == ["status:fribbs:last-sync"]
+    migrate.upgrade(fresh_engine)
+    assert "mapping_source_entries" in table_names(fresh_engine)

@@ -13,21 +13,27 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
+from rich.progress import Progress as ProgressBar
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from anitrakt.config import LOOPBACK_HOSTS, Settings, load_settings
 from anitrakt.domain.instants import parse_instant
+from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.values import LogLevel
 from anitrakt.errors import AnitraktError, ConfigError
+from anitrakt.mappings.download import Progress
 from anitrakt.mappings.manual import ManualMappingInput, parse_anilist_id, save_manual_mapping
+from anitrakt.mappings.refresh import refresh_source, source_status
 from anitrakt.runtime import Runtime
 from anitrakt.store import migrate
 from anitrakt.store.logs import list_logs, prune_logs
 from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
 from anitrakt.sync.status import read_sync_status
 from anitrakt.web.schemas import LogBody, MappingBody, ProgressItem, StatusBody
+from anitrakt.web.schemas_sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,6 +47,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+refresh_app = typer.Typer(
+    help="Refresh the mapping sources, or report on them.", no_args_is_help=True
+)
+app.add_typer(refresh_app, name="refresh")
 
 out = Console()
 err = Console(stderr=True)
@@ -311,6 +321,71 @@ def map_command(
     out.print(
         f"mapped AniList {body.anilistId} → Trakt {body.traktType} {body.traktId}{hint} (manual)"
     )
+
+
+CheckOption = Annotated[
+    bool, typer.Option("--check", help="Only report entries and last refresh; download nothing.")
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Rebuild the cache even when the download is unchanged.")
+]
+
+
+@contextmanager
+def _download_bar(label: str) -> Iterator[Progress]:
+    """A progress bar on stderr (stdout stays clean for --json) fed by the download."""
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    with ProgressBar(*columns, TransferSpeedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(f"downloading {label}", total=None)
+
+        def update(received: int, total: int | None) -> None:
+            bar.update(task, completed=received, total=total)
+
+        yield update
+
+
+def _refresh_command(source: SourceName, *, check: bool, force: bool, as_json: bool) -> None:
+    with _runtime() as runtime:
+        if check:
+            with runtime.sessions() as session:
+                status = check_body(source_status(session, source))
+        else:
+            with _download_bar(source.label) as progress:
+                outcome = RefreshBody.of(refresh_source(runtime, source, progress, force=force))
+            status = outcome.status
+    if as_json:
+        _print_json(status if check else outcome)
+        return
+    if not check:
+        out.print(outcome.message, highlight=False)
+    table = Table(title=source.label)
+    table.add_column("AniList entries")
+    table.add_column("last refresh (local time)")
+    if isinstance(status, FribbCheckBody):
+        table.add_column("index rebuilt")
+        table.add_row(f"{status.count:,}", _local(status.lastSync), _local(status.lastFullSync))
+    elif isinstance(status, OtakuCheckBody):
+        table.add_column("newest activity in the file")
+        table.add_row(f"{status.count:,}", _local(status.lastSync), _local(status.lastActivity))
+    out.print(table)
+
+
+@refresh_app.command("fribbs")
+@cli_errors
+def refresh_fribbs(
+    check: CheckOption = False, force: ForceOption = False, as_json: JsonOption = False
+) -> None:
+    """Download Fribb's anime list (FRIBBS_URL) and replace its cache."""
+    _refresh_command(SourceName.FRIBB, check=check, force=force, as_json=as_json)
+
+
+@refresh_app.command("otaku")
+@cli_errors
+def refresh_otaku(
+    check: CheckOption = False, force: ForceOption = False, as_json: JsonOption = False
+) -> None:
+    """Download Otaku's mapping database (OTAKU_URL) and replace its cache."""
+    _refresh_command(SourceName.OTAKU, check=check, force=force, as_json=as_json)
 
 
 def main() -> None:

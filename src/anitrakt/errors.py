@@ -12,6 +12,8 @@
         ├── UpstreamNotFound       404 for something we asked for by id
         ├── UpstreamRejected       4xx for a request we built (a bug or a changed API)
         ├── GraphQLError           AniList answered with an `errors` array
+        ├── MappingSourceError     a mapping source (Fribb, Otaku) is unusable: HTML, truncated,
+        │                          empty, not SQLite, too large (names the source and reason)
         └── UpstreamUnavailable    5xx, timeouts, connection failures, API disabled
             └── UnclearWrite       a write may or may not have been applied
 
@@ -96,6 +98,15 @@ class GraphQLError(UpstreamError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message, details={"status": status})
         self.status = status
+
+
+class MappingSourceError(UpstreamError):
+    """A mapping source download is unusable; the message names the source and the reason."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}", details={"source": source, "reason": reason})
+        self.source = source
+        self.reason = reason
 
 
 class UpstreamUnavailable(UpstreamError):

@@ -1,16 +1,21 @@
 """What a running anitrakt holds: settings, the engine, sessions and the event log.
 
 Built by the CLI and by `create_app()`; passed down, never reached through globals.
+It also holds the per-process state that must be shared rather than rebuilt: the
+mapping-source index (loaded once, see `anitrakt.mappings.index`) and how mapping
+sources are downloaded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
+from anitrakt.mappings.download import DownloadOptions
+from anitrakt.mappings.index import SharedSourceIndex
 from anitrakt.oplog import EventLog
 from anitrakt.store.db import create_db_engine, create_session_factory
 
@@ -21,6 +26,11 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     events: EventLog
+    downloads: DownloadOptions = field(default_factory=DownloadOptions)
+    source_index: SharedSourceIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.source_index = SharedSourceIndex(self.sessions)
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:

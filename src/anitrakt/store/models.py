@@ -119,3 +119,28 @@ class ShowMap(Base):
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utc_now, server_default=utcnow()
     )
+
+
+class SourceEntryRow(Base):
+    """One AniList id as a mapping source (Fribb or Otaku) describes it, normalised.
+
+    Extension table (migration 0002): the cached index behind `cache:fribbs` and
+    `cache:otaku`, whose `system_config` values hold the metadata of the download these
+    rows came from. A refresh replaces one source's rows in a single transaction.
+    """
+
+    __tablename__ = "mapping_source_entries"
+
+    source: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    anilist_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    tvdb_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    tmdb_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    tmdb_kind: Mapped[str | None] = mapped_column(sa.Text)
+    imdb_id: Mapped[str | None] = mapped_column(sa.Text)
+    mal_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    anidb_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    media_type: Mapped[str | None] = mapped_column(sa.Text)
+    season: Mapped[int | None] = mapped_column(sa.Integer)
+    episode_offset: Mapped[int | None] = mapped_column(sa.Integer)
+    trakt_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    tvdb_part: Mapped[int | None] = mapped_column(sa.Integer)

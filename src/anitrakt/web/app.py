@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from anitrakt import __version__
 from anitrakt.config import Settings
 from anitrakt.runtime import Runtime
+from anitrakt.web import api_sources
 from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router
 from anitrakt.web.errors import install_error_handlers
@@ -36,4 +37,5 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(public_router)
     app.include_router(api_router)
+    app.include_router(api_sources.router)
     return app

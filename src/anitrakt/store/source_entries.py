@@ -1,0 +1,119 @@
+"""`mapping_source_entries`: the normalised Fribb and Otaku index, one row per AniList id.
+
+Replacing a source is a delete plus one bulk insert; the caller runs both (and the
+`cache:*` metadata write) in one transaction, so readers see the old index or the new
+one, never a mix, and a failed refresh leaves the old one in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from anitrakt.domain.mapping_source import SourceEntry, SourceName, TmdbKind
+from anitrakt.store.models import SourceEntryRow, SystemConfig
+
+_TABLE = cast(sa.Table, SourceEntryRow.__table__)
+# Column order of the bulk paths: `source`, then SourceEntry's own field order.
+_COLUMNS = (
+    "source",
+    "anilist_id",
+    "tvdb_id",
+    "tmdb_id",
+    "tmdb_kind",
+    "imdb_id",
+    "mal_id",
+    "anidb_id",
+    "media_type",
+    "season",
+    "episode_offset",
+    "trakt_id",
+    "tvdb_part",
+)
+_COLUMN_LIST = ", ".join(_COLUMNS)
+_COPY = f"COPY {_TABLE.name} ({_COLUMN_LIST}) FROM STDIN"
+_INSERT = f"INSERT INTO {_TABLE.name} ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(_COLUMNS))})"  # noqa: S608 - fixed names
+
+
+def _row(source: str, e: SourceEntry) -> tuple[Any, ...]:
+    kind = e.tmdb_kind.value if e.tmdb_kind is not None else None
+    return (
+        source, e.anilist_id, e.tvdb_id, e.tmdb_id, kind, e.imdb_id, e.mal_id, e.anidb_id,
+        e.media_type, e.season, e.episode_offset, e.trakt_id, e.tvdb_part,
+    )  # fmt: skip
+
+
+def replace_source_entries(
+    session: Session, source: SourceName, entries: Sequence[SourceEntry]
+) -> int:
+    """Make `entries` the whole index of `source`; returns how many rows were written.
+
+    Tens of thousands of rows go in through each driver's bulk path, on the session's
+    own connection (so inside the caller's transaction): COPY on PostgreSQL, one
+    prepared executemany on SQLite. SQLAlchemy's generic executemany spent most of a
+    refresh binding parameters.
+    """
+    session.execute(sa.delete(SourceEntryRow).where(SourceEntryRow.source == source.value))
+    if not entries:
+        return 0
+    connection = session.connection()
+    rows = (_row(source.value, entry) for entry in entries)
+    if connection.dialect.name == "postgresql":
+        driver: Any = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        connection.exec_driver_sql(_INSERT, list(rows))
+    return len(entries)
+
+
+def count_source_entries(session: Session, source: SourceName) -> int:
+    """How many AniList ids `source` has in the cache."""
+    query = sa.select(sa.func.count()).where(SourceEntryRow.source == source.value)
+    return int(session.scalar(query) or 0)
+
+
+def load_source_entries(session: Session) -> dict[SourceName, dict[int, SourceEntry]]:
+    """Every cached entry of every source, keyed by source then AniList id, in one query."""
+    columns = [_TABLE.c[name] for name in _COLUMNS]
+    index: dict[SourceName, dict[int, SourceEntry]] = {name: {} for name in SourceName}
+    known = {name.value: index[name] for name in SourceName}
+    kinds = {kind.value: kind for kind in TmdbKind}
+    for row in session.execute(sa.select(*columns)):
+        (
+            source,
+            anilist,
+            tvdb,
+            tmdb,
+            kind,
+            imdb,
+            mal,
+            anidb,
+            media,
+            season,
+            offset,
+            trakt,
+            part,
+        ) = row
+        bucket = known.get(source)
+        if bucket is None:  # a source this version does not know
+            continue
+        # Positional for speed (tens of thousands of rows), in SourceEntry's field order.
+        bucket[anilist] = SourceEntry(
+            anilist, tvdb, tmdb, kinds.get(kind), imdb, mal, anidb, media, season, offset,
+            trakt, part,
+        )  # fmt: skip
+    return index
+
+
+def cache_stamps(session: Session, keys: Iterable[str]) -> dict[str, datetime]:
+    """When each `cache:*` key was last written: a cheap version of the cached index."""
+    rows = session.execute(
+        sa.select(SystemConfig.key, SystemConfig.updated_at).where(SystemConfig.key.in_(keys))
+    )
+    return {key: stamp for key, stamp in rows}  # noqa: C416 - Result has keys()

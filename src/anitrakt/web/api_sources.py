@@ -1,0 +1,73 @@
+"""Mapping-source routes: refresh Fribb / Otaku, or with `?check=1` only report on them.
+
+GET refreshes too (SPEC §7 lists both methods; dashboards and cron jobs use GET); both
+sit behind the API token like every mutating route.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from anitrakt.domain.mapping_source import SourceName
+from anitrakt.mappings.refresh import refresh_source, source_status
+from anitrakt.web.deps import RuntimeDep, SessionDep
+from anitrakt.web.schemas import ErrorBody
+from anitrakt.web.schemas_sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
+from anitrakt.web.security import require_api_token
+
+router = APIRouter(
+    prefix="/api",
+    dependencies=[Depends(require_api_token)],
+    responses={
+        400: {"model": ErrorBody},
+        401: {"model": ErrorBody},
+        409: {"model": ErrorBody, "description": "a refresh of this source is already running"},
+        502: {"model": ErrorBody, "description": "the source failed or is not the expected format"},
+    },
+)
+
+CheckQuery = Annotated[
+    bool, Query(description="only report count and last refresh times; download nothing")
+]
+
+
+def _answer(
+    runtime: RuntimeDep, session: SessionDep, source: SourceName, check: bool
+) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
+    if check:
+        return check_body(source_status(session, source))
+    return RefreshBody.of(refresh_source(runtime, source))
+
+
+@router.get("/refresh-fribbs", response_model=RefreshBody | FribbCheckBody)
+def refresh_fribbs_get(
+    runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
+) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
+    """Refresh Fribb's anime list from FRIBBS_URL (or, with `check`, report on it)."""
+    return _answer(runtime, session, SourceName.FRIBB, check)
+
+
+@router.post("/refresh-fribbs", response_model=RefreshBody | FribbCheckBody)
+def refresh_fribbs_post(
+    runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
+) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
+    """Refresh Fribb's anime list from FRIBBS_URL (or, with `check`, report on it)."""
+    return _answer(runtime, session, SourceName.FRIBB, check)
+
+
+@router.get("/refresh-otaku", response_model=RefreshBody | OtakuCheckBody)
+def refresh_otaku_get(
+    runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
+) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
+    """Refresh Otaku's mapping database from OTAKU_URL (or, with `check`, report on it)."""
+    return _answer(runtime, session, SourceName.OTAKU, check)
+
+
+@router.post("/refresh-otaku", response_model=RefreshBody | OtakuCheckBody)
+def refresh_otaku_post(
+    runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
+) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
+    """Refresh Otaku's mapping database from OTAKU_URL (or, with `check`, report on it)."""
+    return _answer(runtime, session, SourceName.OTAKU, check)
