@@ -19,7 +19,7 @@ from anitrakt.store.progress import delete_progress, get_progress
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.sync.engine import BATCH_SIZE, MAX_UNCLEAR_RETRIES
 from anitrakt.sync.lock import SyncAlreadyRunning, sync_lock
-from anitrakt.sync.modes import run_full, run_list, sync_show
+from anitrakt.sync.modes import run_full, run_list, sync_show, unmapped_entries
 from fakes.trakt import FakeEpisode
 from sync_world import World
 
@@ -206,13 +206,30 @@ def test_an_expired_token_mid_run_is_refreshed_and_the_run_completes(world: Worl
 
 def test_a_second_run_while_one_holds_the_lock_is_refused(world: World) -> None:
     library_activities(world)
-    with sync_lock(world.sessions):
-        report = run_full(world.deps())
-    assert report.error is not None
-    assert "already running" in report.error
+
+    with sync_lock(world.sessions), pytest.raises(SyncAlreadyRunning, match="already running"):
+        run_full(world.deps())
+
     assert world.history() == Counter()
-    with pytest.raises(SyncAlreadyRunning), sync_lock(world.sessions), sync_lock(world.sessions):
-        pass
+    dry = run_full(world.deps(), dry_run=True)  # reading needs no lease
+    assert dry.error is None
+
+
+def test_unmapped_entries_are_remembered_until_resolved(world: World) -> None:
+    library_activities(world)
+    run_full(world.deps())
+    with world.sessions() as session:
+        assert [e["anilistId"] for e in unmapped_entries(session)] == [UNMAPPABLE]
+
+    world.trakt.add_show(9001, "Nobody Knows", seasons={1: 3})
+    world.map(UNMAPPABLE, 9001)
+    with world.sessions.begin() as session:
+        set_config(session, keys.LAST_SYNC_TIMESTAMP, 0)
+    run_full(world.deps())
+
+    with world.sessions() as session:
+        assert unmapped_entries(session) == []
+    assert world.history()[(9001, 1, 3)] == 1
 
 
 def test_seed_sql_effects_reset_override_and_timestamp_then_no_duplicates(world: World) -> None:

@@ -200,6 +200,7 @@ class Pipeline:
         self.deps = deps
         self.report = SyncReport(mode=mode, dry_run=dry_run)
         self.dry_run = dry_run
+        self.resolved_ids: set[int] = set()
 
     def run(self, events: Sequence[WatchEvent], media: Mapping[int, Media]) -> RunOutcome:
         deps = self.deps
@@ -210,6 +211,7 @@ class Pipeline:
             return RunOutcome(report, set())
         wanted = {e.anilist_id: media.get(e.anilist_id) or Media(e.anilist_id) for e in active}
         resolutions = deps.resolver.resolve_many(list(wanted.values()), save=not self.dry_run)
+        self.resolved_ids = {a for a, r in resolutions.items() if isinstance(r, IdMapping)}
         show_ids = {
             r.trakt_id
             for a, r in resolutions.items()

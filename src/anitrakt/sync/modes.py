@@ -6,9 +6,12 @@ dry runs read only and need no lease.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from anitrakt.domain import keys
 from anitrakt.domain.anilist import AniListUser, Media
@@ -23,6 +26,9 @@ from anitrakt.sync.shows import episode_list_of, store_episode_list
 
 # Which AniList account the cached id belongs to (a hash of the token or username).
 ANILIST_USER_KEY = "anilist:user"
+# Entries that failed resolution in recent runs: {anilistId: {title, reason, lastSeen}}.
+UNMAPPED_KEY = "sync:unmapped"
+MAX_REMEMBERED_UNMAPPED = 1000
 
 
 def _user(deps: SyncDeps) -> AniListUser:
@@ -55,29 +61,66 @@ def _since(value: Any) -> int:
 def _run(
     deps: SyncDeps, mode: str, *, dry_run: bool, body: Any, status_keys: list[str]
 ) -> SyncReport:
-    """Run `body(pipeline)` under the lease (unless dry) with start/end log lines."""
+    """Run `body(pipeline)` under the lease (unless dry) with start/end log lines.
+
+    A lease held by another run raises SyncAlreadyRunning before anything starts;
+    failures during the run end up in `report.error` (and the log), with everything
+    confirmed so far already recorded.
+    """
     pipeline = Pipeline(deps, mode, dry_run=dry_run)
     label = f"{mode} sync" + (" (dry run)" if dry_run else "")
-    deps.events.info(f"{label} started")
-    try:
-        if dry_run:
+    with nullcontext() if dry_run else sync_lock(deps.sessions):
+        deps.events.info(f"{label} started")
+        try:
             body(pipeline)
+        except AnitraktError as exc:
+            pipeline.report.error = exc.message
+        report = pipeline.report
+        if report.error:
+            deps.events.error(f"{label} failed: {report.error}")
         else:
-            with sync_lock(deps.sessions):
-                body(pipeline)
-    except AnitraktError as exc:
-        pipeline.report.error = exc.message
-    report = pipeline.report
-    if report.error:
-        deps.events.error(f"{label} failed: {report.error}")
-    else:
-        deps.events.info(f"{label} finished: {report.message}")
+            deps.events.info(f"{label} finished: {report.message}")
         if not dry_run:
-            stamp = deps.now().isoformat()
-            with deps.sessions.begin() as session:
-                for key in status_keys:
-                    set_config(session, key, stamp)
+            _remember_unmapped(deps, pipeline)
+            if not report.error:
+                stamp = deps.now().isoformat()
+                with deps.sessions.begin() as session:
+                    for key in status_keys:
+                        set_config(session, key, stamp)
     return report
+
+
+def _remember_unmapped(deps: SyncDeps, pipeline: Pipeline) -> None:
+    """Keep `sync:unmapped` current: add this run's misses, drop entries now resolved."""
+    with deps.sessions.begin() as session:
+        known = get_config(session, UNMAPPED_KEY)
+        entries: dict[str, Any] = dict(known) if isinstance(known, dict) else {}
+        for anilist_id in pipeline.resolved_ids:
+            entries.pop(str(anilist_id), None)
+        stamp = deps.now().isoformat()
+        for item in pipeline.report.unmapped:
+            entries[str(item["anilistId"])] = {
+                "title": item["title"],
+                "reason": item["reason"],
+                "lastSeen": stamp,
+            }
+        if len(entries) > MAX_REMEMBERED_UNMAPPED:
+            newest = sorted(entries.items(), key=lambda kv: str(kv[1].get("lastSeen")))
+            entries = dict(newest[-MAX_REMEMBERED_UNMAPPED:])
+        set_config(session, UNMAPPED_KEY, entries)
+
+
+def unmapped_entries(session: Session) -> list[dict[str, Any]]:
+    """Entries that failed resolution in recent runs, newest first."""
+    known = get_config(session, UNMAPPED_KEY)
+    if not isinstance(known, dict):
+        return []
+    items = [
+        {"anilistId": int(key), **value}
+        for key, value in known.items()
+        if key.isdigit() and isinstance(value, dict)
+    ]
+    return sorted(items, key=lambda item: str(item.get("lastSeen")), reverse=True)
 
 
 def run_full(deps: SyncDeps, *, dry_run: bool = False, automated: bool = False) -> SyncReport:
