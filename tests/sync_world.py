@@ -27,7 +27,7 @@ from anitrakt.store.tokens import SqlTokenStore, save_tokens
 from anitrakt.sync.engine import SyncDeps
 from fakes.anilist import FakeAniList
 from fakes.trakt import FakeTrakt
-from fakes.transport import SyncASGITransport
+from fakes.transport import RoutingTransport, SyncASGITransport
 
 ANILIST_TOKEN = "anilist-token-for-tests-0123456789"
 API_HOST = "api.trakt.test"
@@ -77,6 +77,13 @@ class World:
             trakt=trakt,
             resolver=StoredMappingResolver(self.sessions),
             now=lambda: datetime.fromtimestamp(self.clock.time(), UTC),
+        )
+
+    def transport(self) -> RoutingTransport:
+        """One transport for every upstream host, as `create_app(upstream_transport=…)` takes."""
+        trakt = SyncASGITransport(self.trakt.app)
+        return RoutingTransport(
+            {"anilist.test": SyncASGITransport(self.anilist), API_HOST: trakt, AUTH_HOST: trakt}
         )
 
     # -- library -----------------------------------------------------------------------

@@ -154,7 +154,7 @@ def serve(
         address = f"{settings.anitrakt_host}:{settings.anitrakt_port}"
         runtime.events.info(f"anitrakt serving on {address} (pruned {pruned} old log rows)")
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, scheduler=True),
         host=settings.anitrakt_host,
         port=settings.anitrakt_port,
         log_level="info",

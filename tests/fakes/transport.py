@@ -45,3 +45,16 @@ class SyncASGITransport(httpx.BaseTransport):
         if fault:
             raise _TRANSPORT_ERRORS[fault](f"fake {fault}", request=request)
         return response
+
+
+class RoutingTransport(httpx.BaseTransport):
+    """Send each request to the transport registered for its host (one per fake)."""
+
+    def __init__(self, routes: dict[str, httpx.BaseTransport]) -> None:
+        self._routes = routes
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self._routes.get(request.url.host)
+        if transport is None:
+            raise httpx.ConnectError(f"no fake serves {request.url.host}", request=request)
+        return transport.handle_request(request)

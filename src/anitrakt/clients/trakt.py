@@ -342,6 +342,14 @@ class TraktClient:
         self._auth.adopt(tokens)
         return tokens
 
+    def poll_device_once(self, device: DeviceCode) -> TokenSet | None:
+        """One poll; stores and returns the tokens once approved, else None (pending)."""
+        outcome = self._oauth.poll_device_once(device)
+        if not isinstance(outcome, TokenSet):
+            return None
+        self._auth.adopt(outcome)
+        return outcome
+
     def revoke(self) -> None:
         """Disconnect: revoke the access token at Trakt and forget the stored tokens."""
         tokens = self._auth.current()

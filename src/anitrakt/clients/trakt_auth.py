@@ -52,7 +52,7 @@ REFRESH_MARGIN_SECONDS = 86_400.0
 # "slow_down": add 5 seconds to the polling interval (RFC 8628 §3.5); Trakt's 429 on
 # /oauth/device/token means the same ("your app is polling too quickly").
 DEVICE_SLOW_DOWN_SECONDS = 5
-REAUTHORIZE_HINT = "re-authorize Trakt (anitrakt trakt auth / the /sync page)"
+REAUTHORIZE_HINT = "re-authorize Trakt (`anitrakt auth trakt` or the /sync page)"
 
 
 class DeviceAuthFailed(AuthExpired):
@@ -229,29 +229,40 @@ class TraktOAuth:
         """Poll every `interval` seconds until approved, refused or `expires_in` passes."""
         interval = device.interval
         started = self._clock.monotonic()
-        body = {"code": device.device_code, **self._credentials()}
         while True:
             self._clock.sleep(interval)
             if self._clock.monotonic() - started >= device.expires_in:
                 raise DeviceAuthFailed(DEVICE_FAILURES[410][1], reason="expired")
-            response = self._post(
-                "/oauth/device/token",
-                body,
-                ok=(DEVICE_PENDING, DEVICE_SLOW_DOWN, 401, *DEVICE_FAILURES),
-            )
-            status = response.status_code
-            if status == DEVICE_PENDING:
-                continue
-            if status == DEVICE_SLOW_DOWN:
+            outcome = self.poll_device_once(device)
+            if outcome == "slow_down":
                 interval += DEVICE_SLOW_DOWN_SECONDS
                 logger.info("Trakt asked to poll more slowly; interval now %ss", interval)
-                continue
-            if status == 401:
-                raise self._refused(response, "the device code")
-            if status in DEVICE_FAILURES:
-                reason, message = DEVICE_FAILURES[status]
-                raise DeviceAuthFailed(message, reason=reason)
-            return self._tokens(response)
+            elif isinstance(outcome, TokenSet):
+                return outcome
+
+    def poll_device_once(self, device: DeviceCode) -> TokenSet | str:
+        """One poll: the tokens once approved, else "pending" or "slow_down".
+
+        Refusals (invalid, used, expired, denied) raise DeviceAuthFailed. The web flow
+        calls this once per browser poll; the CLI loops through `poll_device_token`.
+        """
+        body = {"code": device.device_code, **self._credentials()}
+        response = self._post(
+            "/oauth/device/token",
+            body,
+            ok=(DEVICE_PENDING, DEVICE_SLOW_DOWN, 401, *DEVICE_FAILURES),
+        )
+        status = response.status_code
+        if status == DEVICE_PENDING:
+            return "pending"
+        if status == DEVICE_SLOW_DOWN:
+            return "slow_down"
+        if status == 401:
+            raise self._refused(response, "the device code")
+        if status in DEVICE_FAILURES:
+            reason, message = DEVICE_FAILURES[status]
+            raise DeviceAuthFailed(message, reason=reason)
+        return self._tokens(response)
 
     def revoke(self, access_token: str) -> None:
         """Tell Trakt to forget `access_token` (and with it the app connection)."""

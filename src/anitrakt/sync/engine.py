@@ -91,6 +91,7 @@ class SyncReport:
     not_found: list[str] = field(default_factory=list)
     unmapped: list[dict[str, object]] = field(default_factory=list)
     plays: list[PlannedPlay] = field(default_factory=list)
+    media: dict[int, Media] = field(default_factory=dict)
     error: str | None = None
 
     @property
@@ -210,6 +211,7 @@ class Pipeline:
         if not active:
             return RunOutcome(report, set())
         wanted = {e.anilist_id: media.get(e.anilist_id) or Media(e.anilist_id) for e in active}
+        report.media = dict(wanted)
         resolutions = deps.resolver.resolve_many(list(wanted.values()), save=not self.dry_run)
         self.resolved_ids = {a for a, r in resolutions.items() if isinstance(r, IdMapping)}
         show_ids = {

@@ -19,7 +19,8 @@ from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.planning import events_from_activities, events_from_entries, handled_until
 from anitrakt.domain.values import IdMapping
 from anitrakt.errors import AnitraktError, NotFoundError
-from anitrakt.store.system_config import get_config, get_config_many, set_config
+from anitrakt.store.system_config import get_config, set_config
+from anitrakt.store.types import utc_now
 from anitrakt.sync.engine import Pipeline, SyncDeps, SyncReport
 from anitrakt.sync.lock import sync_lock
 from anitrakt.sync.shows import episode_list_of, store_episode_list
@@ -196,14 +197,15 @@ class CronDecision:
     next_run: datetime | None
 
 
-def cron_decision(deps: SyncDeps, interval_hours: float) -> CronDecision:
+def cron_state(
+    session: Session, interval_hours: float, now: datetime | None = None
+) -> CronDecision:
     """Whether the automated full sync is due (`status:sync:last-run-auto` + interval)."""
-    with deps.sessions() as session:
-        values = get_config_many(session, [keys.STATUS_SYNC_LAST_RUN_AUTO])
-    last = parse_instant(values.get(keys.STATUS_SYNC_LAST_RUN_AUTO))
+    moment = now or utc_now()
+    last = parse_instant(get_config(session, keys.STATUS_SYNC_LAST_RUN_AUTO))
     if interval_hours <= 0:
         return CronDecision(False, last, None)
     if last is None:
-        return CronDecision(True, None, deps.now())
+        return CronDecision(True, None, moment)
     next_run = last + timedelta(hours=interval_hours)
-    return CronDecision(deps.now() >= next_run, last, next_run)
+    return CronDecision(moment >= next_run, last, next_run)

@@ -5,27 +5,43 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from anitrakt import __version__
 from anitrakt.config import Settings
 from anitrakt.runtime import Runtime
-from anitrakt.web import api_sources
+from anitrakt.scheduler import Scheduler
+from anitrakt.web import api_sources, api_sync
 from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router
 from anitrakt.web.errors import install_error_handlers
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app; the database engine is opened on start-up and disposed on shutdown."""
+def create_app(
+    settings: Settings,
+    *,
+    scheduler: bool = False,
+    upstream_transport: httpx.BaseTransport | None = None,
+) -> FastAPI:
+    """Build the app; the lifespan opens the engine (and the scheduler, when asked).
+
+    `upstream_transport` routes every upstream request (tests point it at the fakes).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.open(settings)
         app.state.runtime = runtime
+        app.state.upstream_transport = upstream_transport
+        timer = Scheduler(runtime) if scheduler and settings.sync_interval_hours > 0 else None
+        if timer is not None:
+            timer.start()
         try:
             yield
         finally:
+            if timer is not None:
+                timer.stop()
             runtime.close()
 
     app = FastAPI(
@@ -38,4 +54,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(public_router)
     app.include_router(api_router)
     app.include_router(api_sources.router)
+    app.include_router(api_sync.router)
     return app

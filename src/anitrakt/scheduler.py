@@ -1,0 +1,80 @@
+"""The built-in scheduler: `serve` runs the cron gate on a timer (SPEC §6).
+
+The gate itself decides (an automated full sync when `status:sync:last-run-auto` is
+older than `SYNC_INTERVAL_HOURS`); the timer only asks often enough. Anything that
+goes wrong is logged and retried at the next tick; the web app never notices.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from anitrakt.errors import AnitraktError
+from anitrakt.runtime import Runtime
+from anitrakt.services import sync_deps
+from anitrakt.sync.lock import SyncAlreadyRunning
+from anitrakt.sync.modes import cron_state, run_full
+
+logger = logging.getLogger("anitrakt.scheduler")
+
+# How often the gate is asked; a run starts at most this long after it falls due.
+CHECK_EVERY_SECONDS = 300.0
+# The first look comes soon after start-up, not a whole period later.
+FIRST_CHECK_SECONDS = 15.0
+
+
+def cron_tick(runtime: Runtime, run: Callable[[Runtime], object] | None = None) -> bool:
+    """Ask the gate once; run the automated sync when due. True when a run happened."""
+    with runtime.sessions() as session:
+        decision = cron_state(session, runtime.settings.sync_interval_hours)
+    if not decision.due:
+        return False
+    try:
+        if run is not None:
+            run(runtime)
+        else:
+            with sync_deps(runtime) as deps:
+                run_full(deps, automated=True)
+    except SyncAlreadyRunning:
+        logger.info("scheduled sync skipped: another sync is running")
+        return False
+    except AnitraktError as exc:
+        runtime.events.error(f"scheduled sync could not start: {exc.message}")
+    return True
+
+
+class Scheduler:
+    """A daemon thread that calls `cron_tick` every `check_every` seconds."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        check_every: float = CHECK_EVERY_SECONDS,
+        first_check: float = FIRST_CHECK_SECONDS,
+        tick: Callable[[Runtime], object] = cron_tick,
+    ) -> None:
+        self._runtime = runtime
+        self._check_every = check_every
+        self._first_check = first_check
+        self._tick = tick
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="anitrakt-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        wait = self._first_check
+        while not self._stop.wait(wait):
+            wait = self._check_every
+            try:
+                self._tick(self._runtime)
+            except Exception:  # the timer must survive anything a tick does
+                logger.exception("scheduler tick failed")

@@ -1,0 +1,83 @@
+"""Building the upstream clients and sync dependencies from a Runtime.
+
+The CLI and the web app both call these, so a command and a route run exactly the
+same core with exactly the same wiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+
+import httpx
+
+from anitrakt.clients.anilist import AniListClient
+from anitrakt.clients.timing import Clock
+from anitrakt.clients.tmdb import TMDBClient
+from anitrakt.clients.trakt import TraktClient
+from anitrakt.domain.trakt import TokenSet
+from anitrakt.mappings.resolver import Resolver, StoredMappingResolver
+from anitrakt.runtime import Runtime
+from anitrakt.store.tokens import SqlTokenStore
+from anitrakt.store.types import utc_now
+from anitrakt.sync.engine import SyncDeps
+
+ResolverFactory = Callable[[Runtime, TraktClient, TMDBClient], Resolver]
+
+
+def _mask_tokens(runtime: Runtime) -> Callable[[TokenSet], None]:
+    def learn(tokens: TokenSet) -> None:
+        runtime.events.add_secret(tokens.access_token)
+        runtime.events.add_secret(tokens.refresh_token)
+
+    return learn
+
+
+def trakt_client(
+    runtime: Runtime, *, clock: Clock | None = None, transport: httpx.BaseTransport | None = None
+) -> TraktClient:
+    """The Trakt client over the stored tokens; learned tokens are masked in logs."""
+    return TraktClient.from_settings(
+        runtime.settings,
+        SqlTokenStore(runtime.sessions),
+        clock=clock,
+        transport=transport,
+        on_tokens=_mask_tokens(runtime),
+    )
+
+
+def default_resolver(runtime: Runtime, trakt: TraktClient, tmdb: TMDBClient) -> Resolver:
+    """The resolution chain of SPEC §4 (falls back to stored mappings while it is built)."""
+    try:
+        from anitrakt.mappings.resolver import build_resolver  # type: ignore[attr-defined]
+    except ImportError:
+        return StoredMappingResolver(runtime.sessions)
+    resolver: Resolver = build_resolver(runtime, trakt, tmdb)
+    return resolver
+
+
+@contextmanager
+def sync_deps(
+    runtime: Runtime,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.BaseTransport | None = None,
+    resolver_factory: ResolverFactory = default_resolver,
+) -> Iterator[SyncDeps]:
+    """Everything one sync run needs; the clients are closed afterwards."""
+    settings = runtime.settings
+    with ExitStack() as stack:
+        anilist = stack.enter_context(
+            AniListClient.from_settings(settings, clock=clock, transport=transport)
+        )
+        trakt = stack.enter_context(trakt_client(runtime, clock=clock, transport=transport))
+        tmdb = TMDBClient.from_settings(settings, clock=clock, transport=transport)
+        stack.callback(tmdb.close)
+        yield SyncDeps(
+            sessions=runtime.sessions,
+            events=runtime.events,
+            anilist=anilist,
+            trakt=trakt,
+            resolver=resolver_factory(runtime, trakt, tmdb),
+            now=utc_now,
+        )

@@ -1,0 +1,63 @@
+"""Episode overrides as a person edits them: validate, save, list, remove.
+
+An override sends one show-absolute episode (`abs`, see SPEC §5) of a Trakt show to an
+exact season/episode; the sync uses it before any breakpoint arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from anitrakt.errors import InputError, NotFoundError
+from anitrakt.mappings.manual import parse_positive_id
+from anitrakt.store.overrides import delete_override, list_overrides, upsert_override
+
+MAX_ABS = 100_000
+MAX_SEASON = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    trakt_id: int
+    abs: int
+    season: int
+    episode: int
+
+
+def _bounded(value: Any, field: str, low: int, high: int) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InputError(f"{field} must be a whole number from {low} to {high}", field=field)
+    return value
+
+
+def parse_override(trakt_id: Any, abs: Any, season: Any, episode: Any) -> Override:
+    """The override these fields describe, or an InputError naming the first bad field."""
+    return Override(
+        trakt_id=parse_positive_id(trakt_id, "traktId"),
+        abs=_bounded(abs, "abs", 1, MAX_ABS),
+        season=_bounded(season, "season", 0, MAX_SEASON),
+        episode=_bounded(episode, "episode", 1, MAX_ABS),
+    )
+
+
+def save_override(session: Session, override: Override) -> Override:
+    upsert_override(session, override.trakt_id, override.abs, override.season, override.episode)
+    return override
+
+
+def remove_override(session: Session, trakt_id: Any, abs: Any) -> None:
+    """Delete one override; NotFoundError when there is none."""
+    show = parse_positive_id(trakt_id, "traktId")
+    number = _bounded(abs, "abs", 1, MAX_ABS)
+    if not delete_override(session, show, number):
+        raise NotFoundError(f"no override for Trakt show {show} episode {number}", field="abs")
+
+
+def overrides(session: Session, trakt_id: Any = None) -> list[Override]:
+    show = None if trakt_id in (None, "") else parse_positive_id(trakt_id, "traktId")
+    return [Override(r.trakt_id, r.abs, r.season, r.episode) for r in list_overrides(session, show)]

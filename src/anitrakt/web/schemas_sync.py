@@ -1,0 +1,208 @@
+"""Wire shapes of the sync, auth, override and unmapped routes (SPEC §7 + extensions)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from anitrakt.domain.instants import iso_instant
+from anitrakt.domain.planning import PlannedPlay
+from anitrakt.sync.engine import SyncReport
+
+IdText = StrictInt | StrictStr
+
+
+class PlayBody(BaseModel):
+    """One play a run posted (or, dry, would post)."""
+
+    anilistId: int
+    anilistEpisode: int
+    title: str
+    traktId: int
+    type: str
+    season: int | None
+    episode: int | None
+    watchedAt: str | None
+    source: str
+
+    @classmethod
+    def of(cls, play: PlannedPlay) -> PlayBody:
+        return cls(
+            anilistId=play.anilist_id,
+            anilistEpisode=play.anilist_episode,
+            title=play.title,
+            traktId=play.trakt_id,
+            type="movie" if play.is_movie else "episode",
+            season=play.season,
+            episode=play.number,
+            watchedAt=iso_instant(play.watched_at),
+            source=play.origin,
+        )
+
+
+class SyncRunBody(BaseModel):
+    """SPEC §7's full-sync and list-sync answers in one shape (extra fields are fine)."""
+
+    message: str
+    mode: str
+    dryRun: bool
+    found: int
+    synced: int
+    alreadySynced: int
+    alreadySyncedShows: int
+    skippedUnmapped: int
+    added: int
+    addedEpisodes: int
+    batches: int
+    pending: int
+    notFound: list[str]
+    unmapped: list[dict[str, Any]]
+    plays: list[PlayBody] = Field(default_factory=list)
+    error: str | None = None
+
+    @classmethod
+    def of(cls, report: SyncReport) -> SyncRunBody:
+        return cls(
+            message=report.message,
+            mode=report.mode,
+            dryRun=report.dry_run,
+            found=report.found,
+            synced=report.synced,
+            alreadySynced=report.already_synced,
+            alreadySyncedShows=report.already_synced_shows,
+            skippedUnmapped=report.skipped_unmapped,
+            added=report.added,
+            addedEpisodes=report.added,
+            batches=report.batches,
+            pending=report.pending,
+            notFound=report.not_found,
+            unmapped=report.unmapped,
+            plays=[PlayBody.of(p) for p in report.plays] if report.dry_run else [],
+            error=report.error,
+        )
+
+
+def describe_plays(plays: list[PlannedPlay]) -> str:
+    """`S3E13–S3E22`, `S1E1–S1E12, S2E1–S2E12` or `movie`: runs of consecutive episodes."""
+    if any(p.is_movie for p in plays):
+        return "movie"
+    ordered = sorted((p.season or 0, p.number or 0) for p in plays)
+    runs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for season, number in ordered:
+        if runs and runs[-1][1] == (season, number - 1):
+            runs[-1] = (runs[-1][0], (season, number))
+        else:
+            runs.append(((season, number), (season, number)))
+    parts = []
+    for (s1, e1), (s2, e2) in runs:
+        parts.append(f"S{s1}E{e1}" if (s1, e1) == (s2, e2) else f"S{s1}E{e1}–S{s2}E{e2}")
+    return ", ".join(parts)
+
+
+class PreviewItem(BaseModel):
+    anilistShowId: int
+    titleEnglish: str | None
+    titleRomaji: str | None
+    progress: int
+    watchedAt: str | None
+    willPost: str
+    count: int
+
+
+class PreviewBody(BaseModel):
+    items: list[PreviewItem]
+    count: int
+
+    @classmethod
+    def of(cls, report: SyncReport) -> PreviewBody:
+        by_entry: dict[int, list[PlannedPlay]] = defaultdict(list)
+        for play in report.plays:
+            by_entry[play.anilist_id].append(play)
+        items = []
+        for anilist_id, plays in by_entry.items():
+            media = report.media.get(anilist_id)
+            items.append(
+                PreviewItem(
+                    anilistShowId=anilist_id,
+                    titleEnglish=media.title_english if media else None,
+                    titleRomaji=media.title_romaji if media else plays[0].title,
+                    progress=max(p.anilist_episode for p in plays),
+                    watchedAt=iso_instant(plays[0].watched_at),
+                    willPost=describe_plays(plays),
+                    count=len(plays),
+                )
+            )
+        return cls(items=items, count=len(items))
+
+
+class ShowSyncBody(BaseModel):
+    success: bool
+    count: int
+    anilistId: int
+    traktId: int
+
+
+class CronBody(BaseModel):
+    message: str
+    ran: bool
+    lastRun: str | None
+    nextRun: str | None
+    result: SyncRunBody | None = None
+
+
+class TraktAuthStatus(BaseModel):
+    url: str | None
+    connected: bool
+    username: str | None = None
+    expiresAt: str | None = None
+
+
+class CodeBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    code: StrictStr = Field(min_length=1, max_length=200)
+
+
+class DeviceStart(BaseModel):
+    userCode: str
+    verificationUrl: str
+    expiresIn: int
+    interval: int
+
+
+class DevicePoll(BaseModel):
+    status: str
+    username: str | None = None
+
+
+class OverrideBody(BaseModel):
+    traktId: int
+    abs: int
+    season: int
+    episode: int
+
+
+class OverrideRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    traktId: IdText
+    abs: IdText
+    season: IdText
+    episode: IdText
+
+
+class OverrideList(BaseModel):
+    count: int
+    items: list[OverrideBody]
+
+
+class UnmappedItem(BaseModel):
+    anilistId: int
+    title: str | None = None
+    reason: str | None = None
+    lastSeen: str | None = None
+
+
+class UnmappedList(BaseModel):
+    count: int
+    items: list[UnmappedItem]

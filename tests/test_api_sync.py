@@ -1,0 +1,216 @@
+"""The sync, auth, override and unmapped routes against the fakes, on both engines."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from anitrakt.config import Settings
+from anitrakt.store.overrides import list_overrides
+from anitrakt.sync.lock import sync_lock
+from anitrakt.web.app import create_app
+from sync_world import World
+
+SPLIT, SPLIT_TRAKT, AOT, AOT_TRAKT, LOST = 300, 3001, 104578, 2001, 600
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session], settings: Settings) -> World:
+    w = World(sessions, settings)
+    w.trakt.add_show(SPLIT_TRAKT, "Split Cour", seasons={1: 12, 2: 12})
+    w.trakt.add_show(AOT_TRAKT, "Attack on Titan", seasons={0: 2, 1: 25, 2: 12, 3: 22})
+    w.media(SPLIT, "Split Cour", episodes=24)
+    w.media(AOT, "Attack on Titan Season 3 Part 2", episodes=10)
+    w.media(LOST, "Nobody Knows", episodes=3)
+    w.map(SPLIT, SPLIT_TRAKT, season=1)
+    w.map(AOT, AOT_TRAKT, season=3, offset=12)
+    return w
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    app = create_app(world.settings, upstream_transport=world.transport())
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def split_history() -> Counter[Any]:
+    return Counter({(SPLIT_TRAKT, s, n): 1 for s in (1, 2) for n in range(1, 13)})
+
+
+def test_full_sync_route_posts_and_reports_spec_fields(world: World, client: TestClient) -> None:
+    world.watched(SPLIT, "1 - 24")
+    world.watched(LOST, "1 - 2")
+
+    response = client.post("/api/full-sync")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert {"message", "found", "synced", "alreadySynced", "skippedUnmapped", "added"} <= set(body)
+    assert (body["found"], body["synced"], body["added"], body["skippedUnmapped"]) == (2, 1, 24, 1)
+    assert world.history() == split_history()
+    assert client.get("/api/status").json()["lastManualSync"] is not None
+    assert client.get("/api/progress", params={"anilistId": SPLIT}).json()["lastAbs"] == 24
+    unmapped = client.get("/api/unmapped").json()
+    assert [(i["anilistId"], i["title"]) for i in unmapped["items"]] == [(LOST, "Nobody Knows")]
+    again = client.get("/api/full-sync").json()
+    assert again["added"] == 0
+    assert world.history() == split_history()
+
+
+def test_dry_run_lists_every_play_and_posts_nothing(world: World, client: TestClient) -> None:
+    world.watched(AOT, "1 - 3")
+
+    body = client.post("/api/full-sync", params={"dryRun": 1}).json()
+
+    assert body["dryRun"] is True
+    assert [(p["season"], p["episode"]) for p in body["plays"]] == [(3, 13), (3, 14), (3, 15)]
+    assert {p["anilistId"] for p in body["plays"]} == {AOT}
+    assert world.history() == Counter()
+    assert client.get("/api/progress", params={"anilistId": AOT}).json()["lastAbs"] == 0
+
+
+def test_completed_preview_then_run(world: World, client: TestClient) -> None:
+    world.anilist.add_entry(world.user.id, SPLIT, progress=0, status="COMPLETED")
+
+    preview = client.get("/api/completed-sync", params={"preview": 1}).json()
+
+    assert preview["count"] == 1
+    [item] = preview["items"]
+    assert item["anilistShowId"] == SPLIT
+    assert item["titleEnglish"] == "Split Cour"
+    assert item["willPost"] == "S1E1–S1E12, S2E1–S2E12"
+    assert world.history() == Counter()
+
+    run = client.post("/api/completed-sync").json()
+
+    assert run["addedEpisodes"] == 24
+    assert run["batches"] == 1
+    assert world.history() == split_history()
+    assert client.get("/api/status").json()["lastCompletedSync"] is not None
+
+
+def test_watching_preview_shows_trakt_numbers(world: World, client: TestClient) -> None:
+    world.anilist.add_entry(world.user.id, AOT, progress=4, status="CURRENT")
+
+    preview = client.get("/api/watching-sync", params={"preview": 1}).json()
+
+    assert preview["items"][0]["willPost"] == "S3E13–S3E16"
+
+
+def test_a_run_while_another_holds_the_lock_is_409(world: World, client: TestClient) -> None:
+    world.watched(SPLIT, "1 - 2")
+    with sync_lock(world.sessions):
+        response = client.post("/api/full-sync")
+
+    assert response.status_code == 409
+    assert "already running" in response.json()["error"]
+    assert world.history() == Counter()
+
+
+def test_an_upstream_failure_mid_run_is_502_with_the_report(
+    world: World, client: TestClient
+) -> None:
+    world.watched(SPLIT, "1 - 24")
+    world.trakt.fail_next(5, status=503, path="/sync/history", method="POST")
+
+    response = client.post("/api/full-sync")
+
+    assert response.status_code == 502
+    body = response.json()
+    assert "503" in body["error"]
+    assert body["details"]["added"] == 0
+    assert world.history() == Counter()
+
+
+def test_single_show_sync_accepts_an_anilist_url(client: TestClient) -> None:
+    response = client.get("/api/sync", params={"anilistId": "https://anilist.co/anime/104578/"})
+
+    assert response.json() == {"success": True, "count": 61, "anilistId": AOT, "traktId": AOT_TRAKT}
+    missing = client.get("/api/sync", params={"anilistId": 999})
+    assert missing.status_code == 404
+    assert client.get("/api/sync", params={"anilistId": "abc"}).status_code == 400
+
+
+def test_cron_runs_when_due_then_reports_the_next_run(world: World, client: TestClient) -> None:
+    world.watched(SPLIT, "1 - 2")
+
+    first = client.get("/api/cron").json()
+    second = client.get("/api/cron").json()
+
+    assert first["ran"] is True
+    assert first["result"]["added"] == 2
+    assert second["ran"] is False
+    assert second["message"].startswith("skipped")
+    assert second["lastRun"] is not None
+    assert second["nextRun"] > second["lastRun"]
+    assert client.get("/api/status").json()["lastAutomatedSync"] is not None
+
+
+def test_overrides_crud_and_validation(world: World, client: TestClient) -> None:
+    created = client.post(
+        "/api/overrides", json={"traktId": AOT_TRAKT, "abs": 59, "season": 0, "episode": 1}
+    )
+    assert created.status_code == 200
+    assert client.get("/api/overrides").json()["items"] == [
+        {"traktId": AOT_TRAKT, "abs": 59, "season": 0, "episode": 1}
+    ]
+    for bad, field in [
+        ({"traktId": "x", "abs": 1, "season": 1, "episode": 1}, "traktId"),
+        ({"traktId": 1, "abs": 0, "season": 1, "episode": 1}, "abs"),
+        ({"traktId": 1, "abs": 1, "season": -1, "episode": 1}, "season"),
+        ({"traktId": 1, "abs": 1, "season": 1, "episode": 10**9}, "episode"),
+        ({"traktId": 1, "abs": 1, "season": 1}, "episode"),
+    ]:
+        response = client.post("/api/overrides", json=bad)
+        assert response.status_code == 400, bad
+        assert field in response.json()["error"]
+    gone = client.delete("/api/overrides", params={"traktId": AOT_TRAKT, "abs": 59})
+    assert gone.json()["count"] == 0
+    again = client.delete("/api/overrides", params={"traktId": AOT_TRAKT, "abs": 59})
+    assert again.status_code == 404
+    with world.sessions() as session:
+        assert list_overrides(session) == []
+
+
+def test_override_changes_where_the_next_sync_posts(world: World, client: TestClient) -> None:
+    client.post("/api/overrides", json={"traktId": AOT_TRAKT, "abs": 50, "season": 0, "episode": 2})
+    world.watched(AOT, "1")
+
+    client.post("/api/full-sync")
+
+    assert world.history() == Counter({(AOT_TRAKT, 0, 2): 1})
+
+
+def test_device_authorization_through_the_api(world: World, client: TestClient) -> None:
+    start = client.post("/api/trakt-auth/device").json()
+    assert start["verificationUrl"]
+    world.clock.advance(start["interval"])  # the page polls every `interval` seconds
+    assert client.get("/api/trakt-auth/device").json() == {"status": "pending", "username": None}
+
+    world.trakt.approve_device(start["userCode"])
+    world.clock.advance(start["interval"])
+    done = client.get("/api/trakt-auth/device").json()
+
+    assert done == {"status": "connected", "username": world.trakt.username}
+    status = client.get("/api/trakt-auth").json()
+    assert status["connected"] is True
+    assert status["username"] == world.trakt.username
+    assert "auth.trakt.test" in status["url"]
+    assert client.get("/api/trakt-auth/device").status_code == 400  # nothing in progress
+
+
+def test_code_paste_authorization(world: World, client: TestClient) -> None:
+    code = world.trakt.create_authorization_code()
+
+    response = client.post("/api/trakt-auth", json={"code": code})
+
+    assert response.status_code == 200
+    assert response.json()["connected"] is True
+    assert client.post("/api/trakt-auth", json={"code": ""}).status_code == 400
+    assert code not in client.get("/api/logs").text
