@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck pytest lock clean
+.PHONY: install run test lint typecheck pytest bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "anitrakt needs Python 3.11+; set PYTHON=python3.11")'
@@ -29,6 +29,12 @@ pytest: install
 	PYTHON=$(BIN)/python scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# Benchmarks print numbers (they are not tests): sync cost vs. the rate-limit floor, and
+# the mapping-source refresh/lookup. BENCH_ARGS=--postgres runs the sync one on PostgreSQL.
+bench: install
+	$(BIN)/python scripts/bench_sync.py $(BENCH_ARGS)
+	$(BIN)/python scripts/bench_mappings.py
 
 # Re-pin every installed package after changing pyproject.toml's dependencies.
 lock: install

@@ -1,0 +1,212 @@
+"""Benchmark: a full sync of a generated library against the fakes (not a test).
+
+    .venv/bin/python scripts/bench_sync.py [--entries 1000] [--episodes 15000] [--postgres]
+
+Builds a library of ENTRIES AniList entries (a few long runners, sequels sharing a Trakt
+show through season hints, movies, the rest one-season shows) totalling about EPISODES
+watched episodes, each watched through one `watched episode` range activity. The fakes
+run in-process and count requests; every client paces on one injected ManualClock, so
+the *virtual* time is what the rate limits cost on a real account while the run itself
+takes seconds. Prints, per upstream, the requests by endpoint; the floor the rate
+limits impose; the virtual and real time; peak RSS. Then a second, no-op incremental
+run (target: 1 AniList request, 0 Trakt requests).
+Targets (issue 5): no per-episode requests; virtual time within 10% of the floor; RSS
+under 200 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from anitrakt.clients.anilist import RATE_WINDOW_SECONDS, REQUESTS_PER_MINUTE  # noqa: E402
+from anitrakt.clients.trakt import GET_LIMIT, GET_PERIOD_SECONDS, WRITE_INTERVAL_SECONDS  # noqa: E402
+from anitrakt.config import Settings  # noqa: E402
+from anitrakt.store import migrate  # noqa: E402
+from anitrakt.store.db import create_db_engine, create_session_factory  # noqa: E402
+from anitrakt.sync.engine import BATCH_SIZE  # noqa: E402
+from anitrakt.sync.modes import run_full  # noqa: E402
+from fakes.trakt import FakeEpisode  # noqa: E402
+from sync_world import World  # noqa: E402
+
+ACTIVITIES_PER_PAGE = 50
+
+
+def build_library(world: World, entries: int, episodes: int) -> tuple[int, int]:
+    """Fill the fakes and mappings; returns (episode plays, distinct Trakt shows)."""
+    per_entry = max(1, episodes // entries)
+    plays = 0
+    shows = 0
+    trakt_id = 10_000
+    anilist_id = 100_000
+    # Two long runners numbered absolutely inside seasons.
+    for _ in range(2):
+        trakt_id += 1
+        anilist_id += 1
+        count = per_entry * 20
+        world.trakt.add_show(
+            trakt_id,
+            f"Long runner {trakt_id}",
+            seasons={
+                1: [FakeEpisode(n, number_abs=n) for n in range(1, count // 2 + 1)],
+                2: [FakeEpisode(n, number_abs=n) for n in range(count // 2 + 1, count + 1)],
+            },
+        )
+        world.media(anilist_id, f"Long runner {anilist_id}", episodes=None)
+        world.map(anilist_id, trakt_id)
+        world.watched(anilist_id, f"1 - {count}")
+        plays += count
+        shows += 1
+    remaining = entries - 2
+    while remaining > 0:
+        trakt_id += 1
+        shows += 1
+        if remaining >= 2 and trakt_id % 10 == 0:
+            # A two-season show whose seasons are separate AniList entries (sequel hint).
+            world.trakt.add_show(trakt_id, f"Show {trakt_id}", seasons={1: per_entry, 2: per_entry})
+            for season in (1, 2):
+                anilist_id += 1
+                world.media(anilist_id, f"Show {trakt_id} S{season}", episodes=per_entry)
+                world.map(anilist_id, trakt_id, season=season)
+                world.watched(anilist_id, f"1 - {per_entry}")
+                plays += per_entry
+            remaining -= 2
+        elif trakt_id % 25 == 0:
+            anilist_id += 1
+            world.trakt.add_movie(trakt_id, f"Movie {trakt_id}")
+            world.media(anilist_id, f"Movie {trakt_id}", episodes=1, fmt="MOVIE")
+            world.map(anilist_id, trakt_id, movie=True)
+            world.watched(anilist_id, "1", status="completed")
+            plays += 1
+            shows -= 1
+            remaining -= 1
+        else:
+            anilist_id += 1
+            world.trakt.add_show(trakt_id, f"Show {trakt_id}", seasons={1: per_entry})
+            world.media(anilist_id, f"Show {trakt_id}", episodes=per_entry)
+            world.map(anilist_id, trakt_id)
+            world.watched(anilist_id, f"1 - {per_entry}")
+            plays += per_entry
+            remaining -= 1
+    return plays, shows
+
+
+def floor_seconds(plays: int, shows: int, pages: int) -> tuple[float, str]:
+    """What the rate limits alone cost: AniList pages, then Trakt reads, then writes."""
+    anilist = max(0, pages - REQUESTS_PER_MINUTE) / REQUESTS_PER_MINUTE * RATE_WINDOW_SECONDS
+    gets = shows + 2  # seasons per show + watched shows + watched movies
+    trakt_reads = math.floor((gets - 1) / GET_LIMIT) * GET_PERIOD_SECONDS
+    posts = math.ceil(plays / BATCH_SIZE)
+    writes = (posts - 1) * WRITE_INTERVAL_SECONDS
+    detail = (
+        f"AniList {anilist:.0f} s ({pages} pages at {REQUESTS_PER_MINUTE}/min) + "
+        f"Trakt reads {trakt_reads:.0f} s "
+        f"({gets} GETs at {GET_LIMIT}/{GET_PERIOD_SECONDS:.0f} s) + "
+        f"writes {writes:.0f} s ({posts} posts at 1/{WRITE_INTERVAL_SECONDS:.0f} s)"
+    )
+    return anilist + trakt_reads + writes, detail
+
+
+def endpoint_counts(world: World) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for request in world.trakt.requests:
+        path = request.path
+        if path.startswith("/shows/"):
+            path = "/shows/{id}/seasons"
+        counts[f"Trakt {request.method} {path}"] += 1
+    counts["AniList POST (GraphQL)"] = len(world.anilist.requests)
+    return counts
+
+
+def database_url(use_postgres: bool, tmp: Path) -> tuple[str, str | None]:
+    if not use_postgres:
+        return f"sqlite:///{tmp / 'bench.db'}", None
+    admin = os.environ.get(
+        "ANITRAKT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    name = f"anitrakt_bench_{uuid.uuid4().hex[:8]}"
+    libpq = make_url(admin).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return make_url(admin).set(database=name).render_as_string(hide_password=False), name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1000)
+    parser.add_argument("--episodes", type=int, default=15000)
+    parser.add_argument("--postgres", action="store_true", help="use PostgreSQL, not SQLite")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url, pg_name = database_url(args.postgres, Path(tmp))
+        engine = create_db_engine(url)
+        try:
+            migrate.upgrade(engine)
+            sessions = create_session_factory(engine)
+            settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+            world = World(sessions, settings)
+            plays, shows = build_library(world, args.entries, args.episodes)
+            pages = math.ceil(len(world.anilist.activities) / ACTIVITIES_PER_PAGE)
+            floor, detail = floor_seconds(plays, shows, pages)
+
+            virtual_start = world.clock.time()
+            real_start = time.perf_counter()
+            report = run_full(world.deps())
+            real = time.perf_counter() - real_start
+            virtual = world.clock.time() - virtual_start
+            counts = endpoint_counts(world)
+            history = world.history()
+
+            print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
+            print(f"library: {args.entries} entries, {plays} plays, {shows} Trakt shows")
+            print(f"result: {report.message}")
+            print(f"history exact: {sum(history.values()) == plays and max(history.values()) == 1}")
+            for name, count in sorted(counts.items()):
+                print(f"  {count:6d}  {name}")
+            print(f"rate-limit floor: {floor:.0f} s virtual = {detail}")
+            ratio = virtual / floor if floor else float("nan")
+            print(f"virtual time: {virtual:.0f} s ({ratio:.3f} × floor); real time: {real:.1f} s")
+
+            anilist_before, trakt_before = len(world.anilist.requests), len(world.trakt.requests)
+            real_start = time.perf_counter()
+            idle = run_full(world.deps())
+            idle_real = time.perf_counter() - real_start
+            print(
+                f"no-op incremental run: {len(world.anilist.requests) - anilist_before} AniList "
+                f"request(s), {len(world.trakt.requests) - trakt_before} Trakt request(s), "
+                f"{idle.added} plays, {idle_real * 1000:.0f} ms"
+            )
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak RSS (whole process, fakes included): {peak:.0f} MB")
+        finally:
+            engine.dispose()
+            if pg_name is not None:
+                admin = os.environ.get(
+                    "ANITRAKT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+                )
+                libpq = (
+                    make_url(admin)
+                    .set(drivername="postgresql")
+                    .render_as_string(hide_password=False)
+                )
+                with psycopg.connect(libpq, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
