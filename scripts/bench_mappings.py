@@ -8,8 +8,16 @@ ANITRAKT_TEST_PG_URL or 127.0.0.1:5432, in a throwaway database it creates and d
 measures the median wall time of a forced refresh (download, validate, replace the
 cache), of loading the index as a fresh process would, and of resolving 1,000
 already-indexed AniList ids through the batch lookup, counting the upstream requests
-and SQL statements the lookups made (both should be 0). Prints the peak RSS of the
-whole process. Targets (issue 4): refresh + index < 1.5 s, < 150 MB, 1,000 lookups < 50 ms.
+and SQL statements the lookups made (both should be 0).
+
+Then the resolver (`ChainResolver.resolve_many`) on the same 1,000 ids, which get a
+synthetic Otaku entry with a Trakt id (the real Otaku database is not in the repo):
+a dry run (steps 1–2: one mappings query, then the index), the first real run (which
+saves 1,000 auto mappings in one transaction), and a repeat (everything from the
+mappings table). Trakt and TMDB are wired to a transport that counts and refuses every
+request: each line prints how many were attempted (should be 0) and the SQL statements.
+Prints the peak RSS of the whole process. Targets (issue 4): refresh + index < 1.5 s,
+< 150 MB, resolving 1,000 already-indexed ids < 50 ms with no upstream request.
 """
 
 from __future__ import annotations
@@ -31,16 +39,27 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
+import sqlalchemy as sa
+from pydantic import SecretStr
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
+from anitrakt.clients.tmdb import TMDBClient
+from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
-from anitrakt.domain.mapping_source import SourceName
+from anitrakt.domain.anilist import Media
+from anitrakt.domain.mapping_source import SourceEntry, SourceName
+from anitrakt.domain.values import IdMapping
 from anitrakt.mappings.index import SharedSourceIndex
 from anitrakt.mappings.refresh import refresh_fribbs
+from anitrakt.mappings.resolver import build_resolver
 from anitrakt.runtime import Runtime
 from anitrakt.store import migrate
+from anitrakt.store.models import Mapping
+from anitrakt.store.source_entries import replace_source_entries
+from anitrakt.store.tokens import SqlTokenStore
 
 DEFAULT_FILE = (
     Path(__file__).resolve().parents[1].parent
@@ -55,6 +74,8 @@ LOOKUP_REPEATS = 20
 TARGET_REFRESH_SECONDS = 1.5
 TARGET_RSS_MB = 150
 TARGET_LOOKUP_MS = 50
+# Synthetic Trakt ids for the benchmark's Otaku entries: far from any real id.
+SYNTHETIC_TRAKT_BASE = 900_000_000
 
 
 class _CountingHandler(SimpleHTTPRequestHandler):
@@ -144,6 +165,7 @@ def bench(engine_name: str, database_url: str, fribbs_url: str, runs: int) -> di
             lookup_times.append(time.perf_counter() - started)
         event.remove(runtime.engine, "before_cursor_execute", listener)
         assert len(hits) == LOOKUP_IDS
+        resolver_lines = bench_resolver(runtime, ids)
         result = {
             "entries": count,
             "refresh": statistics.median(refresh_times),
@@ -163,7 +185,75 @@ def bench(engine_name: str, database_url: str, fribbs_url: str, runs: int) -> di
         f" {result['lookup_requests']} upstream requests, {result['lookup_statements']} SQL"
         f" | peak RSS so far {peak_rss_mb():.0f} MB"
     )
+    for line in resolver_lines:
+        print(f"{'':<10} {line}")
     return result
+
+
+class _Refusing(httpx.BaseTransport):
+    """Counts every request an upstream client attempts, and refuses it."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        return httpx.Response(503, request=request)
+
+
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def bench_resolver(runtime: Runtime, ids: list[int]) -> list[str]:
+    """Time `resolve_many` over `ids` (each given an Otaku Trakt id); one line per phase."""
+    otaku = [SourceEntry(i, trakt_id=SYNTHETIC_TRAKT_BASE + n) for n, i in enumerate(ids)]
+    with runtime.sessions.begin() as session:
+        replace_source_entries(session, SourceName.OTAKU, otaku)
+        session.execute(sa.delete(Mapping))
+    runtime.source_index.invalidate()
+    runtime.source_index.current()  # loaded once per process, as in `serve`
+    refusing = _Refusing()
+    settings = runtime.settings.model_copy(
+        update={"trakt_client_id": "bench", "tmdb_api_key": SecretStr("bench-tmdb-key")}
+    )
+    trakt = TraktClient.from_settings(settings, SqlTokenStore(runtime.sessions), transport=refusing)
+    tmdb = TMDBClient.from_settings(settings, transport=refusing)
+    resolver = build_resolver(runtime, trakt, tmdb)
+    media = [Media(i, format="TV") for i in ids]
+    lines = []
+
+    def phase(label: str, *, save: bool, repeats: int, target: bool = True) -> None:
+        before = refusing.requests
+        times = []
+        with _statements(runtime.engine) as statements:
+            for _ in range(repeats):
+                started = time.perf_counter()
+                resolved = resolver.resolve_many(media, save=save)
+                times.append(time.perf_counter() - started)
+        assert all(isinstance(r, IdMapping) for r in resolved.values())
+        goal = f" (target < {TARGET_LOOKUP_MS} ms)" if target else ""
+        lines.append(
+            f"resolve_many({LOOKUP_IDS:,}) {label}: {statistics.median(times) * 1000:.2f} ms"
+            f"{goal}, {refusing.requests - before} upstream requests,"
+            f" {len(statements) / repeats:g} SQL statements per call"
+        )
+
+    try:
+        phase("dry run, Otaku hits", save=False, repeats=LOOKUP_REPEATS)
+        phase("first run, saves 1,000 auto mappings", save=True, repeats=1, target=False)
+        phase("already mapped", save=True, repeats=LOOKUP_REPEATS)
+    finally:
+        trakt.close()
+        tmdb.close()
+    return lines
 
 
 def main() -> None:

@@ -7,7 +7,10 @@ keep the tests short: `world.show(...)`, `world.watched(...)`.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,12 +23,13 @@ from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.trakt import TokenSet
 from anitrakt.domain.values import IdMapping, TraktType
-from anitrakt.mappings.resolver import StoredMappingResolver
+from anitrakt.mappings.resolver import Resolver, StoredMappingResolver
 from anitrakt.oplog import EventLog
 from anitrakt.store.mappings import save_mapping
 from anitrakt.store.tokens import SqlTokenStore, save_tokens
 from anitrakt.sync.engine import SyncDeps
 from fakes.anilist import FakeAniList
+from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt
 from fakes.transport import RoutingTransport, SyncASGITransport
 
@@ -35,12 +39,18 @@ AUTH_HOST = "auth.trakt.test"
 
 
 class World:
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: Settings, *, real_servers: bool = False
+    ) -> None:
+        """`real_servers=True` builds fakes for `serve()` (real sockets, wall-clock time)."""
         self.sessions = sessions
-        self.clock = ManualClock(start=1_764_000_000.0)
+        self.clock = ManualClock(start=time.time() if real_servers else 1_764_000_000.0)
         self.anilist = FakeAniList(self.clock)
         self.user = self.anilist.add_user("alice", token=ANILIST_TOKEN)
-        self.trakt = FakeTrakt(clock=self.clock.time, api_host=API_HOST, auth_host=AUTH_HOST)
+        if real_servers:
+            self.trakt = FakeTrakt(clock=time.time, in_process=False)
+        else:
+            self.trakt = FakeTrakt(clock=self.clock.time, api_host=API_HOST, auth_host=AUTH_HOST)
         self.settings = settings.model_copy(
             update={
                 "anilist_api_url": "http://anilist.test",
@@ -57,7 +67,11 @@ class World:
             save_tokens(session, self.tokens)
         self.events = EventLog(sessions, self.settings.secret_values())
 
-    def deps(self) -> SyncDeps:
+    def deps(self, resolver: Callable[[TraktClient], Resolver] | None = None) -> SyncDeps:
+        """The run's dependencies; `resolver` builds one over the world's Trakt client.
+
+        Without it, only stored mappings resolve (the library maps entries by hand).
+        """
         anilist = AniListClient.from_settings(
             self.settings, clock=self.clock, transport=SyncASGITransport(self.anilist)
         )
@@ -75,7 +89,7 @@ class World:
             events=self.events,
             anilist=anilist,
             trakt=trakt,
-            resolver=StoredMappingResolver(self.sessions),
+            resolver=StoredMappingResolver(self.sessions) if resolver is None else resolver(trakt),
             now=lambda: datetime.fromtimestamp(self.clock.time(), UTC),
         )
 
@@ -85,6 +99,19 @@ class World:
         return RoutingTransport(
             {"anilist.test": SyncASGITransport(self.anilist), API_HOST: trakt, AUTH_HOST: trakt}
         )
+
+    @contextmanager
+    def serve(self) -> Iterator[dict[str, str]]:
+        """Run both fakes as real local servers; yields the environment that points at them."""
+        with serve_in_thread(self.anilist) as anilist_url, serve_in_thread(self.trakt.app) as trakt:
+            yield {
+                "ANILIST_API_URL": anilist_url,
+                "ANILIST_ACCESS_TOKEN": ANILIST_TOKEN,
+                "TRAKT_CLIENT_ID": "fake-client-id",
+                "TRAKT_CLIENT_SECRET": "fake-client-secret",
+                "TRAKT_API_URL": trakt,
+                "TRAKT_AUTH_URL": trakt,
+            }
 
     # -- library -----------------------------------------------------------------------
 

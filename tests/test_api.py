@@ -23,6 +23,8 @@ from anitrakt.store.mappings import list_mappings, save_mapping
 from anitrakt.store.progress import set_progress
 from anitrakt.store.system_config import set_config
 from anitrakt.web.app import create_app
+from fakes.server import serve_in_thread
+from fakes.trakt import FakeTrakt
 
 Sessions = sessionmaker[Session]
 
@@ -451,6 +453,133 @@ def test_manual_map_updates_an_earlier_manual_row(client: TestClient) -> None:
     assert [(r["anilistId"], r["traktId"]) for r in listed["manual"]] == [(21, 37696)]
 
 
+# Trakt URLs and slugs are looked up on a fake Trakt served for real at TRAKT_API_URL.
+ONE_PIECE_TRAKT, YOUR_NAME_TRAKT = 37696, 4001
+
+
+@pytest.fixture(scope="module")
+def trakt_server() -> Iterator[tuple[FakeTrakt, str]]:
+    fake = FakeTrakt(in_process=False)
+    fake.add_show(ONE_PIECE_TRAKT, "One Piece", year=1999, seasons={1: 8})
+    fake.add_movie(YOUR_NAME_TRAKT, "Your Name.", year=2016)
+    with serve_in_thread(fake.app) as url:
+        yield fake, url
+
+
+@pytest.fixture
+def trakt_client(
+    settings: Settings, trakt_server: tuple[FakeTrakt, str]
+) -> Iterator[tuple[TestClient, FakeTrakt]]:
+    """The app with TRAKT_CLIENT_ID set and Trakt pointing at the served fake."""
+    fake, url = trakt_server
+    fake.reset()
+    configured = settings.model_copy(
+        update={"trakt_client_id": fake.client_id, "trakt_api_url": url}
+    )
+    with TestClient(create_app(configured)) as test_client:
+        yield test_client, fake
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            {"traktId": "https://trakt.tv/shows/one-piece"}, (ONE_PIECE_TRAKT, "show"),
+            id="show-url",
+        ),
+        pytest.param(
+            {"traktId": "https://trakt.tv/shows/one-piece/seasons/1"}, (ONE_PIECE_TRAKT, "show"),
+            id="show-url-with-season-path",
+        ),
+        pytest.param(
+            {"traktId": "trakt.tv/shows/one-piece?utm=x"}, (ONE_PIECE_TRAKT, "show"),
+            id="show-url-without-scheme",
+        ),
+        pytest.param(
+            {"traktId": "https://trakt.tv/movies/your-name-2016"}, (YOUR_NAME_TRAKT, "movie"),
+            id="movie-url-sets-movie",
+        ),
+        pytest.param({"traktId": " One-Piece "}, (ONE_PIECE_TRAKT, "show"), id="slug"),
+        pytest.param(
+            {"traktId": "your-name-2016"}, (YOUR_NAME_TRAKT, "movie"),
+            id="slug-of-a-movie-found-without-the-flag",
+        ),
+        pytest.param(
+            {"traktId": "your-name-2016", "movie": True}, (YOUR_NAME_TRAKT, "movie"),
+            id="slug-with-movie-flag",
+        ),
+    ],
+)  # fmt: skip
+def test_manual_map_resolves_trakt_urls_and_slugs(
+    trakt_client: tuple[TestClient, FakeTrakt],
+    body: dict[str, Any],
+    expected: tuple[int, str],
+) -> None:
+    client, _ = trakt_client
+
+    response = client.post("/api/manual-map", json={"anilistId": 21, "season": 1, **body})
+
+    assert response.status_code == 200, response.text
+    added = response.json()["added"]
+    assert (added["traktId"], added["traktType"]) == expected
+    assert (added["anilistId"], added["season"], added["type"]) == (21, 1, "manual")
+    (row,) = client.get("/api/mappings").json()["manual"]
+    assert (row["traktId"], row["traktType"]) == expected
+
+
+def test_manual_map_numeric_trakt_id_needs_no_lookup(
+    trakt_client: tuple[TestClient, FakeTrakt],
+) -> None:
+    client, fake = trakt_client
+
+    response = client.post("/api/manual-map", json={"anilistId": 21, "traktId": "37696"})
+
+    assert response.status_code == 200, response.text
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        pytest.param(
+            {"traktId": "no-such-show"}, ("traktId", "no-such-show"), id="unknown-slug"
+        ),
+        pytest.param(
+            {"traktId": "https://trakt.tv/movies/one-piece"}, ("traktId", "movie"),
+            id="show-slug-as-movie-url",
+        ),
+        pytest.param(
+            {"traktId": "https://trakt.tv/shows/one-piece", "movie": True}, ("movie",),
+            id="show-url-with-movie-flag",
+        ),
+        pytest.param(
+            {"traktId": "one-piece", "imdbId": "123"}, ("imdbId",),
+            id="other-fields-checked-before-any-lookup",
+        ),
+    ],
+)  # fmt: skip
+def test_manual_map_trakt_lookup_failures_are_400(
+    trakt_client: tuple[TestClient, FakeTrakt], body: dict[str, Any], words: tuple[str, ...]
+) -> None:
+    client, fake = trakt_client
+
+    response = client.post("/api/manual-map", json={"anilistId": 21, **body})
+
+    _assert_error(response, 400, *words)
+    assert client.get("/api/mappings").json() == {"manual": [], "auto": []}
+    if "imdbId" in body:
+        assert fake.requests == []
+
+
+def test_manual_map_slug_without_trakt_client_id_names_it(client: TestClient) -> None:
+    response = client.post(
+        "/api/manual-map", json={"anilistId": 21, "traktId": "https://trakt.tv/shows/one-piece"}
+    )
+
+    _assert_error(response, 400, "traktId", "TRAKT_CLIENT_ID")
+    assert client.get("/api/mappings").json() == {"manual": [], "auto": []}
+
+
 @pytest.mark.parametrize(
     ("request_kwargs", "field"),
     [
@@ -484,7 +613,17 @@ def test_manual_map_updates_an_earlier_manual_row(client: TestClient) -> None:
             {"json": {"anilistId": 2**63, "traktId": 1}}, "anilistId", id="anilistId-too-large"
         ),
         pytest.param(
-            {"json": {"anilistId": 5, "traktId": "one-piece"}}, "traktId", id="traktId-slug"
+            {"json": {"anilistId": 5, "traktId": "one piece"}}, "traktId", id="traktId-not-a-slug"
+        ),
+        pytest.param(
+            {"json": {"anilistId": 5, "traktId": "https://trakt.tv/users/sean"}},
+            "traktId",
+            id="traktId-other-trakt-url",
+        ),
+        pytest.param(
+            {"json": {"anilistId": 5, "traktId": "https://example.com/shows/one-piece"}},
+            "traktId",
+            id="traktId-other-site",
         ),
         pytest.param({"json": {"anilistId": 5, "traktId": 0}}, "traktId", id="traktId-zero"),
         pytest.param(

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,8 @@ from anitrakt.store.logs import append_log
 from anitrakt.store.mappings import get_mapping, list_mappings, save_mapping
 from anitrakt.store.progress import get_progress, set_progress
 from anitrakt.store.system_config import set_config
+from fakes.server import serve_in_thread
+from fakes.trakt import FakeTrakt
 
 Sessions = sessionmaker[Session]
 Invoke = Callable[..., Result]
@@ -278,7 +280,8 @@ def test_map_plain_output(invoke: Invoke) -> None:
 @pytest.mark.parametrize(
     ("args", "field"),
     [
-        pytest.param(("21", "abc"), "traktId", id="trakt-slug"),
+        pytest.param(("21", "not a slug"), "traktId", id="trakt-not-a-slug"),
+        pytest.param(("21", "https://trakt.tv/users/sean"), "traktId", id="trakt-user-url"),
         pytest.param(("21", "0"), "traktId", id="trakt-zero"),
         pytest.param(("abc", "1"), "anilistId", id="anilist-text"),
         pytest.param(("0", "1"), "anilistId", id="anilist-zero"),
@@ -292,6 +295,56 @@ def test_map_bad_input_is_one_clear_line(
     invoke: Invoke, sessions: Sessions, args: tuple[str, ...], field: str
 ) -> None:
     _assert_one_line_failure(invoke("map", *args), field)
+
+    with sessions() as s:
+        assert list_mappings(s) == []
+
+
+@pytest.fixture(scope="module")
+def trakt_url() -> Iterator[str]:
+    """A fake Trakt with One Piece and Your Name., served for real (TRAKT_API_URL)."""
+    fake = FakeTrakt(in_process=False)
+    fake.add_show(37696, "One Piece", year=1999, seasons={1: 8})
+    fake.add_movie(4001, "Your Name.", year=2016)
+    with serve_in_thread(fake.app) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    ("trakt_id", "expected"),
+    [
+        pytest.param("https://trakt.tv/shows/one-piece/seasons/1", (37696, "show"), id="show-url"),
+        pytest.param("https://trakt.tv/movies/your-name-2016", (4001, "movie"), id="movie-url"),
+        pytest.param("one-piece", (37696, "show"), id="slug"),
+    ],
+)
+def test_map_resolves_a_trakt_url_or_slug(
+    invoke: Invoke, sessions: Sessions, trakt_url: str, trakt_id: str, expected: tuple[int, str]
+) -> None:
+    env = {"TRAKT_CLIENT_ID": "fake-client-id", "TRAKT_API_URL": trakt_url}
+
+    body = _json(invoke("map", "21", trakt_id, "--json", **env))
+
+    assert (body["added"]["traktId"], body["added"]["traktType"]) == expected
+    with sessions() as s:
+        row = get_mapping(s, 21)
+        assert row is not None
+        assert (row.trakt_id, row.trakt_type, row.is_manual) == (*expected, True)
+
+
+def test_map_unknown_slug_is_one_clear_line(
+    invoke: Invoke, sessions: Sessions, trakt_url: str
+) -> None:
+    env = {"TRAKT_CLIENT_ID": "fake-client-id", "TRAKT_API_URL": trakt_url}
+
+    _assert_one_line_failure(invoke("map", "21", "no-such-show", **env), "traktId", "no-such-show")
+
+    with sessions() as s:
+        assert list_mappings(s) == []
+
+
+def test_map_slug_without_trakt_client_id_names_it(invoke: Invoke, sessions: Sessions) -> None:
+    _assert_one_line_failure(invoke("map", "21", "one-piece"), "traktId", "TRAKT_CLIENT_ID")
 
     with sessions() as s:
         assert list_mappings(s) == []

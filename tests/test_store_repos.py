@@ -21,9 +21,11 @@ from anitrakt.store.logs import append_log, list_logs, prune_logs
 from anitrakt.store.mappings import (
     delete_mapping,
     get_mapping,
+    get_mapping_values,
     get_mappings,
     list_mappings,
     save_mapping,
+    save_mappings,
 )
 from anitrakt.store.models import EpisodeOverride, LogRow, Mapping
 from anitrakt.store.overrides import (
@@ -177,6 +179,42 @@ def test_save_mapping_reports_whether_it_stored_anything(
 ) -> None:
     assert save_mapping(session, IdMapping(5, 100, manual=first_manual)) is True
     assert save_mapping(session, IdMapping(5, 200, manual=second_manual)) is replaced
+
+
+@pytest.mark.parametrize(("first_manual", "second_manual", "replaced"), PRECEDENCE)
+def test_save_mappings_follows_the_same_precedence(
+    session: Session, first_manual: bool, second_manual: bool, replaced: bool
+) -> None:
+    save_mapping(session, IdMapping(5, 100, tmdb_id=1, manual=first_manual))
+
+    written = save_mappings(
+        session, [IdMapping(5, 200, tmdb_id=2, manual=second_manual), IdMapping(6, 60)]
+    )
+
+    assert written == ({5, 6} if replaced else {6})
+    stored = get_mapping_values(session, [5, 6, 404])
+    assert (stored[5].trakt_id, stored[5].tmdb_id) == ((200, 2) if replaced else (100, 1))
+    assert stored[6] == IdMapping(6, 60)
+
+
+def test_save_mappings_writes_large_batches_in_few_statements(
+    engine: Engine, session: Session
+) -> None:
+    batch = [
+        IdMapping(i, i * 10, imdb_id=f"tt{i:07d}", trakt_type=TraktType.MOVIE, trakt_season=None)
+        for i in range(1, 1202)
+    ]
+    session.execute(sa.select(1))
+
+    with recorded_statements(engine) as statements:
+        written = save_mappings(session, [*batch, IdMapping(1, 11)])  # a repeated id: last wins
+
+    # Not one statement per row: SQLAlchemy sends up to 1,000 rows per statement.
+    assert len(statements) <= 2
+    assert written == {m.anilist_id for m in batch}
+    stored = get_mapping_values(session, written)
+    assert stored[1] == IdMapping(1, 11)
+    assert stored[1201] == batch[-1]
 
 
 @pytest.mark.parametrize(

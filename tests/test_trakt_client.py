@@ -212,6 +212,19 @@ def test_search_shows_and_show_summary(client: TraktClient) -> None:
         client.show("no-such-show")
 
 
+def test_movie_summary_by_slug_or_id(client: TraktClient) -> None:
+    by_slug = client.movie("your-name-2016")
+    by_id = client.movie(YOUR_NAME)
+
+    assert by_slug == by_id
+    assert (by_slug.title, by_slug.year) == ("Your Name.", 2016)
+    assert by_slug.ids == TraktIds(
+        trakt=YOUR_NAME, slug="your-name-2016", tmdb=372058, imdb="tt5311514"
+    )
+    with pytest.raises(UpstreamNotFound):
+        client.movie("no-such-movie")
+
+
 def test_seasons_come_with_every_episode_as_trakt_lists_it(
     client: TraktClient, fake: FakeTrakt
 ) -> None:

@@ -16,7 +16,7 @@ from anitrakt.clients.timing import Clock
 from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.domain.trakt import TokenSet
-from anitrakt.mappings.resolver import Resolver, StoredMappingResolver
+from anitrakt.mappings.resolver import Resolver, build_resolver
 from anitrakt.runtime import Runtime
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.store.types import utc_now
@@ -47,13 +47,8 @@ def trakt_client(
 
 
 def default_resolver(runtime: Runtime, trakt: TraktClient, tmdb: TMDBClient) -> Resolver:
-    """The resolution chain of SPEC §4 (falls back to stored mappings while it is built)."""
-    try:
-        from anitrakt.mappings.resolver import build_resolver  # type: ignore[attr-defined]
-    except ImportError:
-        return StoredMappingResolver(runtime.sessions)
-    resolver: Resolver = build_resolver(runtime, trakt, tmdb)
-    return resolver
+    """The resolution chain of SPEC §4 over this process's shared mapping index."""
+    return build_resolver(runtime, trakt, tmdb)
 
 
 @contextmanager

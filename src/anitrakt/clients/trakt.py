@@ -381,6 +381,10 @@ class TraktClient:
         """One show by Trakt id, slug or IMDb id."""
         return _show(self._get(f"/shows/{quote(str(show_id), safe='')}", auth=False))
 
+    def movie(self, movie_id: int | str) -> TraktMovie:
+        """One movie by Trakt id, slug or IMDb id."""
+        return _movie(self._get(f"/movies/{quote(str(movie_id), safe='')}", auth=False))
+
     def seasons_with_episodes(self, show_id: int | str) -> list[TraktSeason]:
         """Every season with its episodes in Trakt's order, with `number_abs` (SPEC §5)."""
         body = self._get(

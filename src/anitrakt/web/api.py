@@ -8,12 +8,18 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from anitrakt import __version__
 from anitrakt.domain.values import LogLevel, MappingType
-from anitrakt.mappings.manual import ManualMappingInput, parse_positive_id, save_manual_mapping
+from anitrakt.mappings.manual import (
+    ManualMappingInput,
+    parse_positive_id,
+    save_manual_mapping,
+    trakt_lookup,
+)
+from anitrakt.services import trakt_client
 from anitrakt.store.logs import list_logs
 from anitrakt.store.mappings import list_mappings
 from anitrakt.store.progress import count_progress, get_progress, list_progress
 from anitrakt.sync.status import read_sync_status
-from anitrakt.web.deps import SessionDep
+from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.schemas import (
     ErrorBody,
     Health,
@@ -98,19 +104,21 @@ def mappings(session: SessionDep) -> MappingLists:
 
 
 @router.post("/manual-map", response_model=ManualMapResult)
-def manual_map(session: SessionDep, body: ManualMapRequest) -> ManualMapResult:
-    """Add or replace a manual mapping; manual rows always win over automatic ones."""
-    row = save_manual_mapping(
-        session,
-        ManualMappingInput(
-            anilist_id=body.anilistId,
-            trakt_id=body.traktId,
-            tmdb_id=body.tmdbId,
-            imdb_id=body.imdbId,
-            tvdb_id=body.tvdbId,
-            season=body.season,
-            offset=body.offset,
-            movie=body.movie,
-        ),
+def manual_map(runtime: RuntimeDep, session: SessionDep, body: ManualMapRequest) -> ManualMapResult:
+    """Add or replace a manual mapping; manual rows always win over automatic ones.
+
+    `traktId` may be a Trakt URL or slug, looked up on Trakt (needs TRAKT_CLIENT_ID).
+    """
+    given = ManualMappingInput(
+        anilist_id=body.anilistId,
+        trakt_id=body.traktId,
+        tmdb_id=body.tmdbId,
+        imdb_id=body.imdbId,
+        tvdb_id=body.tvdbId,
+        season=body.season,
+        offset=body.offset,
+        movie=body.movie,
     )
+    with trakt_lookup(lambda: trakt_client(runtime)) as lookup:
+        row = save_manual_mapping(session, given, lookup)
     return ManualMapResult(success=True, added=MappingBody.of(row))
