@@ -25,9 +25,15 @@ from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.values import LogLevel
 from anitrakt.errors import AnitraktError, ConfigError
 from anitrakt.mappings.download import Progress
-from anitrakt.mappings.manual import ManualMappingInput, parse_anilist_id, save_manual_mapping
+from anitrakt.mappings.manual import (
+    ManualMappingInput,
+    parse_anilist_id,
+    save_manual_mapping,
+    trakt_lookup,
+)
 from anitrakt.mappings.refresh import refresh_source, source_status
 from anitrakt.runtime import Runtime
+from anitrakt.services import trakt_client
 from anitrakt.store import migrate
 from anitrakt.store.logs import list_logs, prune_logs
 from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
@@ -290,7 +296,9 @@ def progress(
 @cli_errors
 def map_command(
     anilist_id: Annotated[str, typer.Argument(help="AniList id or URL.")],
-    trakt_id: Annotated[str, typer.Argument(help="Trakt id.")],
+    trakt_id: Annotated[
+        str, typer.Argument(help="Trakt id, Trakt URL or slug (a slug needs TRAKT_CLIENT_ID).")
+    ],
     tmdb: Annotated[str | None, typer.Option(help="TMDB id.")] = None,
     imdb: Annotated[str | None, typer.Option(help="IMDb id (tt…).")] = None,
     tvdb: Annotated[str | None, typer.Option(help="TVDB id.")] = None,
@@ -312,8 +320,12 @@ def map_command(
         offset=offset,
         movie=movie,
     )
-    with _transaction() as session:
-        body = MappingBody.of(save_manual_mapping(session, given))
+    with (
+        _runtime() as runtime,
+        trakt_lookup(lambda: trakt_client(runtime)) as lookup,
+        runtime.sessions.begin() as session,
+    ):
+        body = MappingBody.of(save_manual_mapping(session, given, lookup))
     if as_json:
         _print_json({"success": True, "added": body.model_dump()})
         return
@@ -386,6 +398,19 @@ def refresh_otaku(
 ) -> None:
     """Download Otaku's mapping database (OTAKU_URL) and replace its cache."""
     _refresh_command(SourceName.OTAKU, check=check, force=force, as_json=as_json)
+
+
+def _register_sync_commands() -> None:
+    """Attach the sync, auth, override and unmapped commands (they reuse this module's helpers)."""
+    from anitrakt import cli_sync
+
+    app.add_typer(cli_sync.sync_app, name="sync")
+    app.add_typer(cli_sync.auth_app, name="auth")
+    app.add_typer(cli_sync.override_app, name="override")
+    app.command("unmapped")(cli_sync.unmapped)
+
+
+_register_sync_commands()
 
 
 def main() -> None:
