@@ -7,13 +7,19 @@ extra, no duplicates.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.domain import keys
+from anitrakt.mappings.resolver import StoredMappingResolver
+from anitrakt.runtime import Runtime
+from anitrakt.services import sync_deps
+from anitrakt.store.models import SystemConfig
 from anitrakt.store.overrides import upsert_override
 from anitrakt.store.progress import delete_progress, get_progress
 from anitrakt.store.system_config import get_config, set_config
@@ -299,3 +305,158 @@ def test_single_show_sync_caches_the_flattened_episode_list(world: World) -> Non
         {"season": 3, "starts_at": 38},
     ]
     assert world.history() == Counter()
+
+
+def seasons_reads(world: World) -> int:
+    return sum(1 for r in world.trakt.requests if "/seasons" in r.path)
+
+
+def test_an_episode_past_the_known_list_refetches_once_and_stays_pending(world: World) -> None:
+    world.watched(SPLIT, "1 - 24")
+    run_full(world.deps())  # caches Split Cour: 24 episodes
+    world.media(SPLIT + 1, "Split Cour (continued)", episodes=26)
+    world.map(SPLIT + 1, SPLIT_TRAKT)
+    world.watched(SPLIT + 1, "25 - 26")
+    before = seasons_reads(world)
+
+    report = run_full(world.deps())
+
+    # Past the end of the cached list: one refetch, still not on Trakt → pending,
+    # nothing posted, and lastSyncTimestamp stops before that activity.
+    assert report.pending == 2
+    assert seasons_reads(world) == before + 1
+    assert sum(world.history().values()) == 24
+    with world.sessions() as session:
+        held = get_config(session, keys.LAST_SYNC_TIMESTAMP)
+    assert held == world.anilist.activities[0].created_at
+
+
+def test_a_hint_to_a_season_trakt_lacks_refetches_once_then_counts_absolutely(
+    world: World,
+) -> None:
+    world.watched(SPLIT, "1 - 24")
+    run_full(world.deps())
+    world.media(SPLIT + 1, "Split Cour Season 3", episodes=3)
+    world.map(SPLIT + 1, SPLIT_TRAKT, season=3)
+    world.watched(SPLIT + 1, "1 - 2")
+    before = seasons_reads(world)
+
+    report = run_full(world.deps())
+
+    # The hint is ignored (SPEC §5): episodes 1-2 are S1E1-2, already on Trakt.
+    assert seasons_reads(world) == before + 1
+    assert report.added == 0
+    assert max(world.history().values()) == 1
+
+
+def test_season_added_on_trakt_is_found_by_the_refetch(world: World) -> None:
+    world.watched(SPLIT, "1 - 24")
+    run_full(world.deps())
+    world.trakt.add_season(SPLIT_TRAKT, 3, 12)  # the cached list does not know it yet
+    world.media(SPLIT + 1, "Split Cour Season 3", episodes=12)
+    world.map(SPLIT + 1, SPLIT_TRAKT, season=3)
+    world.watched(SPLIT + 1, "1 - 2")
+
+    report = run_full(world.deps())
+
+    assert report.error is None
+    assert report.pending == 0
+    expected = Counter({(SPLIT_TRAKT, s, n): 1 for s in (1, 2) for n in range(1, 13)})
+    expected.update({(SPLIT_TRAKT, 3, 1): 1, (SPLIT_TRAKT, 3, 2): 1})
+    assert world.history() == expected
+
+
+def test_episode_lists_older_than_a_week_are_refetched(world: World) -> None:
+    world.watched(SPLIT, "1")
+    run_full(world.deps())
+    before = seasons_reads(world)
+
+    world.watched(SPLIT, "2")
+    run_full(world.deps())
+    assert seasons_reads(world) == before  # fresh cache: no read
+
+    with world.sessions.begin() as session:
+        session.execute(
+            sa.update(SystemConfig)
+            .where(SystemConfig.key == keys.show_episodes_key(SPLIT_TRAKT))
+            .values(updated_at=datetime.fromtimestamp(world.clock.time(), UTC) - timedelta(days=8))
+        )
+    world.watched(SPLIT, "3")
+    run_full(world.deps())
+    assert seasons_reads(world) == before + 1
+
+
+def test_a_token_that_expires_mid_run_is_refreshed_and_nothing_is_lost(world: World) -> None:
+    library_activities(world)
+    deps = world.deps()
+    real_add = deps.trakt.add_to_history
+    calls = {"n": 0}
+
+    def expire_after_first(items: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            for token in list(world.trakt.valid_access_tokens):
+                world.trakt.expire_access_token(token)
+        return real_add(items)
+
+    deps.trakt.add_to_history = expire_after_first  # type: ignore[method-assign]
+    report = run_full(deps)
+
+    assert report.error is None
+    assert world.trakt.refresh_calls == 1
+    assert world.history() == expected_library()
+
+
+def test_sixty_new_activities_with_a_range_and_a_completed_are_exact(world: World) -> None:
+    library_activities(world)
+    run_full(world.deps())
+    world.trakt.add_show(7001, "Weekly", seasons={1: 70})
+    world.media(700, "Weekly", episodes=70)
+    world.map(700, 7001)
+    for n in range(1, 61):
+        world.watched(700, str(n))
+    world.watched(700, "61 - 64")
+    world.watched(700, None, status="completed")  # type: ignore[arg-type]
+
+    report = run_full(world.deps())
+
+    assert report.error is None
+    expected = expected_library()
+    expected.update({(7001, 1, n): 1 for n in range(1, 71)})
+    assert world.history() == expected
+    with world.sessions() as session:
+        assert get_progress(session, 700) == 70
+
+
+def test_full_sync_against_real_local_servers(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    world = World(sessions, settings, real_servers=True)
+    world.trakt.add_show(SPLIT_TRAKT, "Split Cour", seasons={1: 12, 2: 12})
+    world.media(SPLIT, "Split Cour", episodes=24)
+    world.map(SPLIT, SPLIT_TRAKT, season=1)
+    world.watched(SPLIT, "1 - 24")
+
+    with world.serve() as env:
+        real = world.settings.model_copy(
+            update={
+                "anilist_api_url": env["ANILIST_API_URL"],
+                "trakt_api_url": env["TRAKT_API_URL"],
+                "trakt_auth_url": env["TRAKT_AUTH_URL"],
+            }
+        )
+        runtime = Runtime(real, sessions.kw["bind"], sessions, world.events)
+        with sync_deps(
+            runtime, resolver_factory=lambda rt, t, m: StoredMappingResolver(sessions)
+        ) as deps:
+            first = run_full(deps)
+        with sync_deps(
+            runtime, resolver_factory=lambda rt, t, m: StoredMappingResolver(sessions)
+        ) as deps:
+            second = run_full(deps)
+
+    assert first.error is None
+    assert second.added == 0
+    assert world.history() == Counter(
+        {(SPLIT_TRAKT, s, n): 1 for s in (1, 2) for n in range(1, 13)}
+    )

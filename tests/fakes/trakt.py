@@ -518,6 +518,17 @@ class FakeTrakt:
                     seen_regular += len(episodes)
             self._shows[trakt_id] = show
 
+    def add_season(self, show_trakt_id: int, number: int, episodes: int) -> None:
+        """A new season airs: `episodes` episodes, `number_abs` continuing the show's."""
+        with self._lock:
+            show = self._shows[show_trakt_id]
+            if number in show.seasons:
+                raise ValueError(f"show {show_trakt_id} already has season {number}")
+            before = sum(len(s.episodes) for n, s in show.seasons.items() if n >= 1)
+            declared = [FakeEpisode(n, number_abs=before + n) for n in range(1, episodes + 1)]
+            made = [self._make_episode(show_trakt_id, number, ep) for ep in declared]
+            show.seasons[number] = _Season(number, self._new_season_id(), made)
+
     def add_movie(
         self,
         trakt_id: int,

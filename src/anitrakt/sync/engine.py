@@ -72,6 +72,8 @@ class SyncDeps:
     trakt: TraktClient
     resolver: Resolver
     now: Callable[[], datetime]
+    # Called after each posted batch with (plays confirmed so far, plays planned).
+    progress: Callable[[int, int], None] | None = None
 
 
 @dataclass
@@ -248,17 +250,22 @@ class Pipeline:
 
     @staticmethod
     def _stale_shows(plan: Plan, targets: Mapping[int, Target], fetched: set[int]) -> set[int]:
-        """Shows an episode fell past the end of, whose list was not fetched this run."""
+        """Cached shows that look out of date: an episode fell past their end, or a
+        season hint names a season they lack. Lists fetched in this run are not retried.
+        """
         stale = set()
         for skipped in plan.pending:
             target = targets.get(skipped.anilist_id)
+            if isinstance(target, ShowTarget) and PAST_END in skipped.reason:
+                stale.add(target.trakt_id)
+        for target in targets.values():
             if (
                 isinstance(target, ShowTarget)
-                and PAST_END in skipped.reason
-                and target.trakt_id not in fetched
+                and target.hint is not None
+                and not target.episodes.has_season(target.hint.season)
             ):
                 stale.add(target.trakt_id)
-        return stale
+        return stale - fetched
 
     def _describe(self, plan: Plan, media: Mapping[int, Media]) -> None:
         report, log = self.report, self.deps.events
@@ -316,6 +323,8 @@ class Pipeline:
             batch = plays[start : start + BATCH_SIZE]
             try:
                 self._post_batch(batch, record)
+                if self.deps.progress is not None:
+                    self.deps.progress(len(confirmed), len(plays))
             except AnitraktError as exc:
                 self.report.error = exc.message
                 self.deps.events.error(
