@@ -282,7 +282,10 @@ class Pipeline:
         for anilist_id, reason in plan.unmapped.items():
             title = media[anilist_id].title if anilist_id in media else f"AniList #{anilist_id}"
             report.unmapped.append({"anilistId": anilist_id, "title": title, "reason": reason})
-            log.warn(f"unmapped: {title} (AniList {anilist_id}): {reason}")
+            if anilist_id in self.resolved_ids:
+                # The resolver logs its own misses; this one was resolved but has no
+                # usable Trakt target (e.g. its episode list could not be read).
+                log.warn(f"unmapped: {title} (AniList {anilist_id}): {reason}")
         pending_by_entry: dict[int, list[int]] = defaultdict(list)
         for skipped in plan.pending:
             pending_by_entry[skipped.anilist_id].append(skipped.anilist_episode)
