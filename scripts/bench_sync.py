@@ -17,6 +17,8 @@ under 200 MB.
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import math
 import os
 import resource
@@ -150,7 +152,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--episodes", type=int, default=15000)
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL, not SQLite")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     args = parser.parse_args()
+    logging.disable(logging.WARNING)  # the run logs every unmapped/pending line to stderr
 
     with tempfile.TemporaryDirectory() as tmp:
         url, pg_name = database_url(args.postgres, Path(tmp))
@@ -172,26 +176,48 @@ def main() -> None:
             counts = endpoint_counts(world)
             history = world.history()
 
-            print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
+            anilist_before, trakt_before = len(world.anilist.requests), len(world.trakt.requests)
+            real_start = time.perf_counter()
+            idle = run_full(world.deps())
+            idle_real = time.perf_counter() - real_start
+            idle_anilist = len(world.anilist.requests) - anilist_before
+            idle_trakt = len(world.trakt.requests) - trakt_before
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            exact = sum(history.values()) == plays and max(history.values()) == 1
+            result = {
+                "database": "PostgreSQL" if args.postgres else "SQLite",
+                "entries": args.entries,
+                "plays": plays,
+                "shows": shows,
+                "message": report.message,
+                "exact": exact,
+                "requests": dict(sorted(counts.items())),
+                "floor_seconds": floor,
+                "floor_detail": detail,
+                "virtual_seconds": virtual,
+                "real_seconds": real,
+                "idle_anilist_requests": idle_anilist,
+                "idle_trakt_requests": idle_trakt,
+                "idle_plays": idle.added,
+                "idle_ms": idle_real * 1000,
+                "peak_rss_mb": peak,
+            }
+            if args.json:
+                print(json.dumps(result))
+                return
+            print(f"database: {result['database']}")
             print(f"library: {args.entries} entries, {plays} plays, {shows} Trakt shows")
             print(f"result: {report.message}")
-            print(f"history exact: {sum(history.values()) == plays and max(history.values()) == 1}")
+            print(f"history exact: {exact}")
             for name, count in sorted(counts.items()):
                 print(f"  {count:6d}  {name}")
             print(f"rate-limit floor: {floor:.0f} s virtual = {detail}")
             ratio = virtual / floor if floor else float("nan")
             print(f"virtual time: {virtual:.0f} s ({ratio:.3f} × floor); real time: {real:.1f} s")
-
-            anilist_before, trakt_before = len(world.anilist.requests), len(world.trakt.requests)
-            real_start = time.perf_counter()
-            idle = run_full(world.deps())
-            idle_real = time.perf_counter() - real_start
             print(
-                f"no-op incremental run: {len(world.anilist.requests) - anilist_before} AniList "
-                f"request(s), {len(world.trakt.requests) - trakt_before} Trakt request(s), "
-                f"{idle.added} plays, {idle_real * 1000:.0f} ms"
+                f"no-op incremental run: {idle_anilist} AniList request(s), {idle_trakt} Trakt "
+                f"request(s), {idle.added} plays, {idle_real * 1000:.0f} ms"
             )
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"peak RSS (whole process, fakes included): {peak:.0f} MB")
         finally:
             engine.dispose()

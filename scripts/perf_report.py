@@ -1,0 +1,324 @@
+"""Generate docs/performance.md from measurements (not a test).
+
+    .venv/bin/python scripts/perf_report.py [--quick]
+
+Runs, each in its own process so peak RSS is per configuration:
+- scripts/bench_sync.py for libraries of 100, 1,000 and 5,000 entries (about 15 watched
+  episodes each) on SQLite and PostgreSQL: requests per endpoint, the rate-limit floor,
+  virtual and real time, peak RSS, and the no-op incremental run after it;
+- scripts/bench_mappings.py for the real Fribb load (refresh + index + lookups);
+- `anitrakt serve` on a database holding 100,000 log rows and 10,000 progress rows,
+  loaded with wrk (a real HTTP load tool, Debian package `wrk`) on /api/logs and
+  /api/progress for p50/p95/p99 latency.
+The inputs are these scripts and their defaults; the output is committed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+ADMIN_URL = os.environ.get(
+    "ANITRAKT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SIZES = (100, 1000, 5000)
+EPISODES_PER_ENTRY = 15
+LOG_ROWS = 100_000
+PROGRESS_ROWS = 10_000
+
+
+def postgres_available() -> bool:
+    try:
+        libpq = make_url(ADMIN_URL).set(drivername="postgresql")
+        psycopg.connect(libpq.render_as_string(hide_password=False), connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def admin_sql(statement: str) -> None:
+    libpq = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]
+
+
+def bench_sync(entries: int, postgres: bool) -> dict[str, object]:
+    args = [PY, str(ROOT / "scripts/bench_sync.py"), "--json", "--entries", str(entries)]
+    args += ["--episodes", str(entries * EPISODES_PER_ENTRY)]
+    if postgres:
+        args.append("--postgres")
+    out = subprocess.run(args, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def bench_mappings() -> str:
+    args = [PY, str(ROOT / "scripts/bench_mappings.py"), "--runs", "3"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
+    return (done.stdout or done.stderr).strip()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def seed_api_rows(url: str) -> None:
+    from anitrakt.store import migrate
+    from anitrakt.store.db import create_db_engine
+    from anitrakt.store.models import LogRow, SyncProgress
+
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    start = datetime.now(UTC) - timedelta(days=20)
+    levels = ("info", "info", "info", "warn", "error")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(LogRow),
+            [
+                {
+                    "message": f"event {i}: something happened to AniList entry {i % 5000}",
+                    "level": levels[i % 5],
+                    "created_at": start + timedelta(seconds=i * 15),
+                }
+                for i in range(LOG_ROWS)
+            ],
+        )
+        conn.execute(
+            sa.insert(SyncProgress),
+            [
+                {
+                    "anilist_id": i + 1,
+                    "last_abs": i % 500,
+                    "updated_at": start + timedelta(minutes=i),
+                }
+                for i in range(PROGRESS_ROWS)
+            ],
+        )
+    engine.dispose()
+
+
+def wrk(url: str, seconds: int) -> dict[str, float]:
+    script = ROOT / "scripts/perf/percentiles.lua"
+    args = ["wrk", "-t2", "-c8", f"-d{seconds}s", "-s", str(script), url]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    figures: dict[str, float] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            figures[parts[0]] = float(parts[1])
+    return figures
+
+
+def api_latency(url: str, seconds: int) -> dict[str, dict[str, float]]:
+    seed_api_rows(url)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "ANITRAKT_DATA_DIR": data,
+            "SYNC_INTERVAL_HOURS": "0",
+        }
+        env.pop("ANITRAKT_API_TOKEN", None)
+        server = subprocess.Popen(
+            [PY, "-m", "anitrakt", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=data,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("anitrakt serve did not start")
+                time.sleep(0.2)
+            return {
+                "/api/logs": wrk(f"{base}/api/logs", seconds),
+                "/api/progress?limit=50": wrk(f"{base}/api/progress?limit=50", seconds),
+                "/api/progress?anilistId=4242": wrk(f"{base}/api/progress?anilistId=4242", seconds),
+            }
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+def number(row: dict[str, object], key: str) -> float:
+    value = row[key]
+    assert isinstance(value, int | float)
+    return float(value)
+
+
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of y over x."""
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    num = sum((x - mean_x) * (y - mean_y) for x, y in points)
+    den = sum((x - mean_x) ** 2 for x, _ in points)
+    return num / den if den else 0.0
+
+
+def render(
+    syncs: list[dict[str, object]],
+    mappings: str,
+    latency: dict[str, dict[str, dict[str, float]]],
+    seconds: int,
+) -> str:
+    lines = [
+        "# Performance",
+        "",
+        f"Generated by `scripts/perf_report.py` on {datetime.now(UTC):%Y-%m-%d} "
+        f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}); "
+        "inputs: `scripts/bench_sync.py`, `scripts/bench_mappings.py`, "
+        "`scripts/perf/percentiles.lua`. The machine is shared and noisy: real times are "
+        "single runs, read them as ratios.",
+        "",
+        "## Full sync of a generated library",
+        "",
+        f"Each entry has about {EPISODES_PER_ENTRY} watched episodes, logged as one range "
+        "activity; a few long runners, two-season shows split into sequel entries with "
+        "season hints, and movies. The fakes run in-process and count requests; all clients "
+        "pace on one injected clock, so *virtual* time is what the rate limits would cost "
+        "against the real services, and *real* time is what the run itself costs.",
+        "",
+        "| database | entries | plays | AniList requests | Trakt seasons reads | Trakt "
+        "watched reads | Trakt history posts | floor (s) | virtual (s) | virtual / floor | "
+        "real (s) | peak RSS (MB) | no-op run: AniList / Trakt requests, ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in syncs:
+        req: dict[str, int] = r["requests"]  # type: ignore[assignment]
+        seasons = req.get("Trakt GET /shows/{id}/seasons", 0)
+        watched = req.get("Trakt GET /sync/watched/shows", 0) + req.get(
+            "Trakt GET /sync/watched/movies", 0
+        )
+        posts = req.get("Trakt POST /sync/history", 0)
+        anilist = req.get("AniList POST (GraphQL)", 0)
+        virtual, floor = number(r, "virtual_seconds"), number(r, "floor_seconds")
+        ratio = virtual / floor if floor else float("nan")
+        lines.append(
+            f"| {r['database']} | {r['entries']} | {r['plays']} | {anilist} | {seasons} | "
+            f"{watched} | {posts} | {floor:.0f} | {virtual:.0f} | {ratio:.3f} | "
+            f"{number(r, 'real_seconds'):.1f} | {number(r, 'peak_rss_mb'):.0f} | "
+            f"{r['idle_anilist_requests']} / {r['idle_trakt_requests']}, "
+            f"{number(r, 'idle_ms'):.0f} |"
+        )
+    lines += ["", "Where the floor comes from (largest library):", ""]
+    largest = max(number(r, "entries") for r in syncs)
+    for r in syncs:
+        if number(r, "entries") == largest:
+            lines.append(f"- {r['database']}: {r['floor_detail']}")
+    lines += ["", "## How cost grows", ""]
+    for database in ("SQLite", "PostgreSQL"):
+        rows = [r for r in syncs if r["database"] == database]
+        if len(rows) < 2:
+            continue
+        per_play = slope([(number(r, "plays"), number(r, "real_seconds")) for r in rows])
+        per_entry_virtual = slope(
+            [(number(r, "entries"), number(r, "virtual_seconds")) for r in rows]
+        )
+        per_entry_rss = slope([(number(r, "entries"), number(r, "peak_rss_mb")) for r in rows])
+        lines.append(
+            f"- {database}: real time grows by {per_play * 1000:.2f} ms per play posted "
+            f"({per_play * 100_000:.0f} s per 100,000 plays); virtual (rate-limited) time by "
+            f"{per_entry_virtual:.2f} s per entry; peak RSS by {per_entry_rss * 1000:.1f} MB per "
+            "1,000 entries (the in-process fakes hold every play too)."
+        )
+    lines += [
+        "- Requests grow with what must be asked, never with episodes: one seasons read per "
+        "distinct uncached show, one history post per 100 plays, two watched-state reads per "
+        "run, and AniList pages of 50 activities (plus one account lookup, cached afterwards). "
+        "The rate limits, not anitrakt, set the pace: virtual time tracks the floor (ratio "
+        "1.000), dominated by Trakt's 500 GETs / 5 min for seasons reads and 1 write/s.",
+        "- A no-op incremental run is one AniList request and no Trakt request at every size.",
+        "",
+        "## Mapping source load (real Fribb list)",
+        "",
+        "```",
+        mappings,
+        "```",
+        "",
+        f"## API latency under load (wrk, 2 threads, 8 connections, {seconds} s per route)",
+        "",
+        f"`anitrakt serve` with {LOG_ROWS:,} rows in `logs` and {PROGRESS_ROWS:,} in "
+        "`sync_progress`.",
+        "",
+        "| database | route | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for database, routes in latency.items():
+        for route, f in routes.items():
+            rate = f.get("requests", 0) / (f.get("duration_us", 1) / 1_000_000)
+            lines.append(
+                f"| {database} | `{route}` | {rate:.0f} | {f.get('p50', 0) / 1000:.1f} | "
+                f"{f.get('p95', 0) / 1000:.1f} | {f.get('p99', 0) / 1000:.1f} | "
+                f"{int(f.get('errors', 0))} |"
+            )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, short wrk runs")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    sizes = (100, 300) if args.quick else SIZES
+    seconds = 3 if args.quick else 10
+    pg = postgres_available()
+    syncs = []
+    for database in ("SQLite", "PostgreSQL") if pg else ("SQLite",):
+        for entries in sizes:
+            print(f"sync bench: {database} {entries} entries", file=sys.stderr)
+            syncs.append(bench_sync(entries, database == "PostgreSQL"))
+    print("mapping bench", file=sys.stderr)
+    mappings = bench_mappings()
+    latency: dict[str, dict[str, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        print("API latency: SQLite", file=sys.stderr)
+        latency["SQLite"] = api_latency(f"sqlite:///{Path(tmp) / 'api.db'}", seconds)
+    if pg:
+        name = f"anitrakt_perf_{uuid.uuid4().hex[:8]}"
+        admin_sql(f'CREATE DATABASE "{name}"')
+        try:
+            print("API latency: PostgreSQL", file=sys.stderr)
+            url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+            latency["PostgreSQL"] = api_latency(url, seconds)
+        finally:
+            admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    report = render(syncs, mappings, latency, seconds)
+    target = ROOT / "docs" / "performance.md"
+    target.write_text(report)
+    print(f"wrote {target}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
