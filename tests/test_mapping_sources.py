@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from tests.fakes.files import FileServer, fribb_json, otaku_db
 from tests.fakes.server import serve_in_thread
 from typer.testing import CliRunner, Result
@@ -40,6 +37,7 @@ from anitrakt.runtime import Runtime
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import get_config, get_config_many
 from anitrakt.web.app import create_app
+from sql_log import recorded_statements as statements
 
 FRIBB_PATH = "/Fribb/anime-lists/master/anime-list-full.json"
 OTAKU_PATH = "/Otaku-Mappings/anime_mappings.db"
@@ -190,21 +188,6 @@ def cache_state(runtime: Runtime) -> dict[str, Any]:
 def error_logs(runtime: Runtime) -> list[str]:
     with runtime.sessions() as session:
         return [row.message for row in list_logs(session, level=LogLevel.ERROR)]
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement `engine` sends while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _instant(text: Any) -> datetime:

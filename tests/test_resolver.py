@@ -12,14 +12,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +42,7 @@ from fakes.files import fribb_json, otaku_db
 from fakes.tmdb import FakeTMDB
 from fakes.trakt import FakeTrakt
 from fakes.transport import SyncASGITransport
+from sql_log import recorded_statements as sql_statements
 from sync_world import World
 
 SHOW, MOVIE = TraktType.SHOW, TraktType.MOVIE
@@ -463,21 +462,6 @@ def test_a_miss_is_unmapped_with_its_reason_and_logged_once_per_call(
 
 
 # --- batches ---------------------------------------------------------------------------
-
-
-@contextmanager
-def sql_statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement run on `engine` inside the block."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 MAPPINGS_READ = re.compile(r"^\s*SELECT\b.*\bFROM mappings\b", re.S | re.I)

@@ -7,8 +7,6 @@ falls back to the raw text, so values typed by hand in SQL read back sensibly.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,21 +26,7 @@ from anitrakt.store.system_config import (
     get_config_row,
     set_config,
 )
-
-
-@contextmanager
-def recorded_statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement sent to the database inside the block."""
-    statements: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
+from sql_log import recorded_statements
 
 
 def raw_value(session: Session, key: str) -> str | None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -42,6 +39,7 @@ from anitrakt.store.progress import (
     list_progress,
     set_progress,
 )
+from sql_log import recorded_statements
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -66,21 +64,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     for module in (mappings_repo, progress_repo, logs_repo):
         monkeypatch.setattr(module, "utc_now", fake)
     return fake
-
-
-@contextmanager
-def recorded_statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement sent to the database inside the block."""
-    statements: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
 
 
 def stored_mapping(session: Session, anilist_id: int) -> Mapping | None:
