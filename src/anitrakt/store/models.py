@@ -81,8 +81,9 @@ class SyncProgress(Base):
 
     anilist_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     last_abs: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    # Indexed: /api/progress and the dashboard list the most recently updated rows.
     updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utc_now, onupdate=utc_now, server_default=utcnow()
+        UTCDateTime(), default=utc_now, onupdate=utc_now, server_default=utcnow(), index=True
     )
 
 
