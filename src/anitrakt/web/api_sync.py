@@ -42,6 +42,7 @@ from anitrakt.web.schemas_sync import (
     ShowSyncBody,
     SyncRunBody,
     TraktAuthStatus,
+    TraktSearchHit,
     UnmappedItem,
     UnmappedList,
 )
@@ -286,3 +287,21 @@ def unmapped(session: SessionDep) -> UnmappedList:
     """Entries that failed resolution in recent runs, with the reason."""
     items = [UnmappedItem(**item) for item in unmapped_entries(session)]
     return UnmappedList(count=len(items), items=items)
+
+
+@router.get("/trakt-search", response_model=list[TraktSearchHit])
+def trakt_search(
+    runtime: RuntimeDep,
+    request: Request,
+    query: Annotated[str, Query(min_length=1, max_length=200, description="show title")],
+) -> list[TraktSearchHit]:
+    """Shows on Trakt matching a title: the "Find on Trakt" action of the Unmapped list."""
+    with trakt_client(runtime, transport=_transport(request)) as client:
+        results = client.search_shows(query.strip())
+    return [
+        TraktSearchHit(
+            traktId=r.show.ids.trakt, title=r.show.title, year=r.show.year, slug=r.show.ids.slug
+        )
+        for r in results
+        if r.show is not None and r.show.ids.trakt is not None
+    ]

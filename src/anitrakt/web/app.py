@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from anitrakt import __version__
 from anitrakt.config import Settings
 from anitrakt.runtime import Runtime
 from anitrakt.scheduler import Scheduler
-from anitrakt.web import api_sources, api_sync
+from anitrakt.web import api_sources, api_sync, pages
 from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router
 from anitrakt.web.errors import install_error_handlers
+
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_app(
@@ -55,4 +59,7 @@ def create_app(
     app.include_router(api_router)
     app.include_router(api_sources.router)
     app.include_router(api_sync.router)
+    app.include_router(pages.router)
+    # Public on purpose: CSS and JS only, no data; the login page needs them too.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

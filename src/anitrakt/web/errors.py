@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from anitrakt.errors import (
@@ -19,7 +20,7 @@ from anitrakt.errors import (
     RateLimited,
     UpstreamError,
 )
-from anitrakt.web.security import Unauthorized
+from anitrakt.web.security import Forbidden, LoginRequired, Unauthorized
 
 logger = logging.getLogger("anitrakt.web")
 
@@ -27,6 +28,7 @@ _STATUS: list[tuple[type[AnitraktError], int]] = [
     (NotFoundError, 404),
     (InputError, 400),
     (Unauthorized, 401),
+    (Forbidden, 403),
     (ConflictError, 409),
     (ConfigError, 400),
     (RateLimited, 503),
@@ -101,6 +103,15 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
 
 
+async def _login_required(_request: Request, exc: Exception) -> RedirectResponse:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(
+        f"/login?{urlencode({'next': exc.next_path})}",
+        status_code=303,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.error("unexpected error while handling a request: %s", type(exc).__name__)
     return error_response(500, "internal error; see the server log")
@@ -109,6 +120,7 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the one mapping from exceptions to JSON error responses."""
     app.add_exception_handler(AnitraktError, _anitrakt_error)
+    app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -206,3 +206,12 @@ class UnmappedItem(BaseModel):
 class UnmappedList(BaseModel):
     count: int
     items: list[UnmappedItem]
+
+
+class TraktSearchHit(BaseModel):
+    """One show from a Trakt title search, enough to pick it and save a mapping."""
+
+    traktId: int
+    title: str | None
+    year: int | None
+    slug: str | None

@@ -1,0 +1,196 @@
+"""The HTML pages of SPEC §8 plus login/logout.
+
+Handlers only read what the first paint needs through the same core functions the API
+routes use; everything interactive is a `fetch()` to the `/api/` routes from
+`static/app.js`, so pages and scripts run exactly the same code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from anitrakt.domain.instants import iso_instant
+from anitrakt.domain.mapping_source import SourceName
+from anitrakt.mappings.refresh import source_status
+from anitrakt.store.progress import list_progress
+from anitrakt.store.tokens import load_tokens
+from anitrakt.sync.modes import cron_state
+from anitrakt.sync.status import read_sync_status
+from anitrakt.web.deps import RuntimeDep, SessionDep
+from anitrakt.web.security import (
+    CSRF_COOKIE,
+    Caller,
+    Forbidden,
+    check_csrf,
+    clear_session,
+    identify,
+    page_csrf_token,
+    remember_csrf,
+    require_page_session,
+    set_session,
+    token_matches,
+)
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+PageCaller = Annotated[Caller, Depends(require_page_session)]
+RECENT_PROGRESS = 10
+
+router = APIRouter(include_in_schema=False)
+
+NAV = [
+    ("/", "Dashboard"),
+    ("/sync", "Sync"),
+    ("/mappings", "Mappings"),
+    ("/manual", "Manual mapping"),
+    ("/overrides", "Overrides"),
+    ("/logs", "Logs"),
+]
+
+
+def _render(
+    request: Request,
+    caller: Caller,
+    template: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render with the shared layout context; set the double-submit cookie when needed."""
+    csrf = page_csrf_token(request, caller)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "csrf": csrf,
+            "nav": NAV,
+            "path": request.url.path,
+            "logged_in": caller.kind == "session",
+            **context,
+        },
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+    remember_csrf(request, response, caller, csrf)
+    return response
+
+
+def _safe_next(value: str | None) -> str:
+    """Only same-site paths, so the login form cannot be used as an open redirect."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def _login_caller(request: Request) -> Caller:
+    # Before login there is no session: the login form uses a double-submit cookie, and
+    # unlike cookie-less script posts ("open") the token is always required.
+    return Caller("login", request.cookies.get(CSRF_COOKIE) or None)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    """The token form; straight to the app when no token is configured or already in."""
+    caller = identify(request)
+    if caller is not None and caller.kind in ("open", "session"):
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return _render(
+        request, _login_caller(request), "login.html", nav=[], next=_safe_next(next), error=None
+    )
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    token: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Check the token; on success set the session cookie and go where the user was headed."""
+    caller = _login_caller(request)
+    try:
+        check_csrf(request, caller, csrf_token)
+    except Forbidden:
+        return _render(
+            request,
+            caller,
+            "login.html",
+            nav=[],
+            status_code=403,
+            next=_safe_next(next),
+            error="The form expired; please try again.",
+        )
+    if not token_matches(request, token.strip()):
+        return _render(
+            request,
+            caller,
+            "login.html",
+            nav=[],
+            status_code=401,
+            next=_safe_next(next),
+            error="Wrong token.",
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session(request, response)
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request, caller: PageCaller, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    """Forget the session (the cookie is the whole session: nothing is kept server-side)."""
+    check_csrf(request, caller, csrf_token)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session(response)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request, runtime: RuntimeDep, session: SessionDep, caller: PageCaller
+) -> Response:
+    """Mapping sources, sync status, next run, Trakt account and recent progress."""
+    tokens = load_tokens(session)
+    cron = cron_state(session, runtime.settings.sync_interval_hours)
+    return _render(
+        request,
+        caller,
+        "dashboard.html",
+        sources=[source_status(session, source) for source in SourceName],
+        status=read_sync_status(session),
+        cron=cron,
+        scheduler_enabled=runtime.settings.sync_interval_hours > 0,
+        trakt_connected=tokens is not None,
+        trakt_expires=iso_instant(tokens.expires_at) if tokens and tokens.expires_at else None,
+        progress=list_progress(session, limit=RECENT_PROGRESS),
+        iso=iso_instant,
+    )
+
+
+def _static_page(template: str, summary: str) -> Any:
+    def handler(request: Request, caller: PageCaller) -> Response:
+        return _render(request, caller, template)
+
+    handler.__doc__ = summary
+    return handler
+
+
+for _path, _template, _summary in [
+    ("/sync", "sync.html", "Single show, full / completed / watching runs, Trakt connection."),
+    ("/mappings", "mappings.html", "Manual and automatic mappings, and unmapped entries."),
+    ("/manual", "manual.html", "Add or update one manual mapping."),
+    ("/overrides", "overrides.html", "Episode overrides: show-absolute episode → S/E."),
+    ("/logs", "logs.html", "The operational log, live."),
+]:
+    router.add_api_route(
+        _path,
+        _static_page(_template, _summary),
+        methods=["GET"],
+        response_class=HTMLResponse,
+        name=_template.removesuffix(".html") + "_page",
+    )

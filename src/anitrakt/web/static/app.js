@@ -1,0 +1,415 @@
+/* anitrakt UI: thin glue between the pages and the /api routes. No framework, no network
+   beyond this server. Every write sends the page's CSRF token in X-CSRF-Token. */
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const csrf = () => $('meta[name="csrf-token"]').content;
+
+/** fetch JSON from our API; resolves to {ok, status, body}. Never throws on HTTP errors. */
+async function api(url, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRF-Token"] = csrf();
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  try {
+    const res = await fetch(url, {
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status === 401 && !url.startsWith("/api/trakt")) { location.href = "/login?next=" + encodeURIComponent(location.pathname); }
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    return { ok: res.ok, status: res.status, body: data };
+  } catch (e) {
+    return { ok: false, status: 0, body: { error: "network error: " + e.message } };
+  }
+}
+
+/** An ISO instant in the viewer's local time with the zone, or "Never". */
+function localTime(iso) {
+  if (!iso) return "Never";
+  const d = new Date(iso);
+  if (isNaN(d)) return iso;
+  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+}
+function localizeTimes(root = document) {
+  root.querySelectorAll("time[data-local]").forEach((t) => { t.textContent = localTime(t.getAttribute("datetime")); });
+}
+function timeEl(iso) {
+  const t = document.createElement("time");
+  if (iso) { t.dateTime = iso; }
+  t.textContent = localTime(iso);
+  return t;
+}
+function cell(row, content) {
+  const td = document.createElement("td");
+  if (content instanceof Node) td.append(content); else td.textContent = content ?? "";
+  row.append(td);
+  return td;
+}
+function button(label, attrs = {}) {
+  const b = document.createElement("button");
+  b.type = "button"; b.textContent = label;
+  for (const [k, v] of Object.entries(attrs)) b.setAttribute(k, v);
+  return b;
+}
+function say(el, text, ok = true) {
+  el.textContent = text;
+  el.classList.toggle("error", !ok);
+  el.classList.toggle("ok", ok);
+}
+function errorText(res) {
+  return (res.body && res.body.error) || "request failed (HTTP " + res.status + ")";
+}
+/** Run `work` with the button disabled and its neighbouring spinner showing. */
+async function busy(btn, work) {
+  const spin = btn.parentElement.querySelector(".spinner");
+  btn.disabled = true; btn.setAttribute("aria-busy", "true"); if (spin) spin.hidden = false;
+  try { return await work(); } finally { btn.disabled = false; btn.removeAttribute("aria-busy"); if (spin) spin.hidden = true; }
+}
+function logsLink() {
+  const a = document.createElement("a"); a.href = "/logs"; a.textContent = "See the log"; return a;
+}
+
+/* -- dashboard ------------------------------------------------------------------ */
+function initDashboard() {
+  document.querySelectorAll("button.update").forEach((btn) => {
+    btn.addEventListener("click", () => busy(btn, async () => {
+      const src = btn.dataset.source, out = $("#result-" + src);
+      say(out, "Updating…");
+      const res = await api(btn.dataset.url, { method: "POST" });
+      if (!res.ok) { say(out, errorText(res), false); return; }
+      const check = await api(btn.dataset.url + "?check=1");
+      if (check.ok) {
+        $("#count-" + src).textContent = check.body.count;
+        const last = $("#last-refresh-" + src);
+        last.setAttribute("datetime", check.body.lastSync || ""); last.textContent = localTime(check.body.lastSync);
+        const act = $("#last-activity-" + src);
+        if (act) { act.setAttribute("datetime", check.body.lastActivity || ""); act.textContent = localTime(check.body.lastActivity); }
+      }
+      say(out, res.body.message || "Updated.");
+    }));
+  });
+  const card = $("#trakt-card");
+  if (card && card.dataset.connected === "true") {
+    api("/api/trakt-auth").then((res) => {
+      $("#trakt-username").textContent = res.ok && res.body.username ? res.body.username : "(account name unavailable)";
+    });
+  }
+}
+
+/* -- sync ----------------------------------------------------------------------- */
+function summarize(body) {
+  const parts = [body.message];
+  const posted = body.addedEpisodes ?? body.added;
+  if (posted !== undefined) parts.push((body.dryRun ? "would post " : "posted ") + posted);
+  if (body.alreadySynced !== undefined) parts.push("already synced " + body.alreadySynced);
+  if (body.skippedUnmapped !== undefined) parts.push("unmapped " + body.skippedUnmapped);
+  if (body.notFound) parts.push("not found on Trakt " + body.notFound.length);
+  return parts.filter((p) => p !== undefined && p !== "").join(" · ");
+}
+function showRun(out, res) {
+  out.textContent = "";
+  const p = document.createElement("p");
+  say(p, res.ok ? summarize(res.body) : errorText(res), res.ok);
+  out.append(p);
+  const details = res.ok ? res.body : res.body && res.body.details;
+  if (details && details.unmapped && details.unmapped.length) {
+    const ul = document.createElement("ul");
+    details.unmapped.forEach((u) => { const li = document.createElement("li"); li.textContent = "Unmapped: " + (u.title || u.anilistId) + (u.reason ? " (" + u.reason + ")" : ""); ul.append(li); });
+    out.append(ul);
+  }
+  if (details && details.notFound && details.notFound.length) {
+    const ul = document.createElement("ul");
+    details.notFound.forEach((n) => { const li = document.createElement("li"); li.textContent = "Not found on Trakt: " + n; ul.append(li); });
+    out.append(ul);
+  }
+  out.append(logsLink());
+}
+const dry = () => ($("#dry-run").checked ? "?dryRun=1" : "");
+
+function initSync() {
+  $("#single-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const out = $("#single-result");
+    busy($("#single-run"), async () => {
+      say(out, "Working…");
+      const res = await api("/api/sync?anilistId=" + encodeURIComponent($("#single-anilist").value.trim()));
+      say(out, res.ok ? "AniList " + res.body.anilistId + " → Trakt " + res.body.traktId + ": " + res.body.count + " episodes cached." : errorText(res), res.ok);
+    });
+  });
+  $("#full-run").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
+    const out = $("#full-result"); say(out, "Running…");
+    showRun(out, await api("/api/full-sync" + dry(), { method: "POST" }));
+  }));
+  document.querySelectorAll(".list-sync").forEach((section) => {
+    const mode = section.dataset.mode, out = $("#" + mode + "-result");
+    const body = $("#" + mode + "-table tbody");
+    $("#" + mode + "-preview").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
+      say(out, "Loading preview…");
+      const res = await api("/api/" + mode + "-sync?preview=1");
+      if (!res.ok) { say(out, errorText(res), false); return; }
+      body.textContent = "";
+      res.body.items.forEach((item) => {
+        const tr = document.createElement("tr");
+        tr.dataset.testid = "preview-" + item.anilistShowId;
+        tr.setAttribute("data-testid", "preview-" + item.anilistShowId);
+        cell(tr, item.titleEnglish || item.titleRomaji || String(item.anilistShowId));
+        cell(tr, String(item.progress));
+        cell(tr, item.willPost);
+        cell(tr, timeEl(item.watchedAt));
+        body.append(tr);
+      });
+      if (!res.body.items.length) { const tr = document.createElement("tr"); cell(tr, "Nothing to post.").colSpan = 4; body.append(tr); }
+      say(out, res.body.count + " show(s) would be posted.");
+    }));
+    $("#" + mode + "-run").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
+      say(out, "Running…");
+      showRun(out, await api("/api/" + mode + "-sync" + dry(), { method: "POST" }));
+    }));
+  });
+  initTrakt();
+}
+
+function traktStatus(res) {
+  const el = $("#trakt-status");
+  if (!res.ok) { say(el, errorText(res), false); return; }
+  if (res.body.connected) {
+    say(el, "Connected as " + (res.body.username || "(unknown)") + (res.body.expiresAt ? "; token expires " + localTime(res.body.expiresAt) : "") + ".");
+  } else { say(el, "Not connected."); }
+  if (res.body.url) { const a = $("#auth-url"); a.href = res.body.url; a.hidden = false; }
+}
+function initTrakt() {
+  api("/api/trakt-auth").then(traktStatus);
+  let timer = null;
+  $("#device-start").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
+    const status = $("#device-status");
+    if (timer) clearTimeout(timer);
+    const res = await api("/api/trakt-auth/device", { method: "POST" });
+    if (!res.ok) { say(status, errorText(res), false); return; }
+    $("#device-box").hidden = false;
+    $("#device-code").textContent = res.body.userCode;
+    const a = $("#device-url"); a.href = res.body.verificationUrl; a.textContent = res.body.verificationUrl;
+    say(status, "Waiting for you to enter the code…");
+    const deadline = Date.now() + res.body.expiresIn * 1000;
+    const poll = async () => {
+      if (Date.now() > deadline) { say(status, "The code expired; get a new one.", false); return; }
+      const p = await api("/api/trakt-auth/device");
+      if (!p.ok) { say(status, errorText(p), false); return; }
+      if (p.body.status === "connected") {
+        say(status, "Connected as " + p.body.username + ".");
+        api("/api/trakt-auth").then(traktStatus);
+        return;
+      }
+      timer = setTimeout(poll, Math.max(1, res.body.interval) * 1000);
+    };
+    timer = setTimeout(poll, Math.max(1, res.body.interval) * 1000);
+  }));
+  $("#code-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    busy($("#code-submit"), async () => {
+      const res = await api("/api/trakt-auth", { method: "POST", body: { code: $("#code-input").value } });
+      say($("#code-result"), res.ok ? "Connected as " + res.body.username + "." : errorText(res), res.ok);
+      if (res.ok) traktStatus(res);
+    });
+  });
+}
+
+/* -- mappings ------------------------------------------------------------------- */
+const PAGE_SIZE = 25;
+function initMappings() {
+  const state = { manual: [], auto: [], page: { manual: 0, auto: 0 } };
+  const fields = ["anilistId", "traktId", "traktType", "season", "offset", "tmdbId", "imdbId", "tvdbId"];
+  const matches = (row, q) => !q || ["anilistId", "traktId", "tmdbId", "imdbId", "tvdbId"].some((f) => row[f] !== null && String(row[f]).toLowerCase().includes(q));
+  function draw(kind) {
+    const q = $("#mapping-search").value.trim().toLowerCase();
+    const rows = state[kind].filter((r) => matches(r, q));
+    const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+    state.page[kind] = Math.min(state.page[kind], pages - 1);
+    const start = state.page[kind] * PAGE_SIZE;
+    const body = $("#" + kind + "-table tbody"); body.textContent = "";
+    rows.slice(start, start + PAGE_SIZE).forEach((r) => {
+      const tr = document.createElement("tr");
+      tr.setAttribute("data-testid", kind + "-row-" + r.anilistId);
+      fields.forEach((f) => cell(tr, r[f] === null || r[f] === undefined ? "" : String(r[f])));
+      body.append(tr);
+    });
+    $("#" + kind + "-count").textContent = rows.length;
+    $("#" + kind + "-page").textContent = "Page " + (state.page[kind] + 1) + " of " + pages;
+    $("#" + kind + "-prev").disabled = state.page[kind] === 0;
+    $("#" + kind + "-next").disabled = state.page[kind] >= pages - 1;
+  }
+  async function load() {
+    const res = await api("/api/mappings");
+    if (!res.ok) { say($("#mappings-status"), errorText(res), false); return; }
+    state.manual = res.body.manual; state.auto = res.body.auto;
+    draw("manual"); draw("auto");
+  }
+  ["manual", "auto"].forEach((kind) => {
+    $("#" + kind + "-prev").addEventListener("click", () => { state.page[kind]--; draw(kind); });
+    $("#" + kind + "-next").addEventListener("click", () => { state.page[kind]++; draw(kind); });
+  });
+  $("#mapping-search").addEventListener("input", () => { state.page.manual = state.page.auto = 0; draw("manual"); draw("auto"); });
+
+  let target = null;
+  async function loadUnmapped() {
+    const res = await api("/api/unmapped");
+    const body = $("#unmapped-table tbody"); body.textContent = "";
+    if (!res.ok) { say($("#mappings-status"), errorText(res), false); return; }
+    res.body.items.forEach((u) => {
+      const tr = document.createElement("tr");
+      tr.setAttribute("data-testid", "unmapped-" + u.anilistId);
+      cell(tr, String(u.anilistId)); cell(tr, u.title || ""); cell(tr, u.reason || ""); cell(tr, timeEl(u.lastSeen));
+      const b = button("Find on Trakt", { "data-testid": "find-" + u.anilistId, "aria-controls": "find-panel" });
+      b.addEventListener("click", () => {
+        target = u.anilistId;
+        $("#find-panel").hidden = false; $("#find-anilist").textContent = u.anilistId;
+        $("#find-query").value = u.title || ""; $("#find-results").textContent = ""; say($("#find-result"), "");
+        $("#find-query").focus();
+        if (u.title) search();
+      });
+      cell(tr, b);
+      body.append(tr);
+    });
+    if (!res.body.items.length) { const tr = document.createElement("tr"); cell(tr, "No unmapped entries.").colSpan = 5; body.append(tr); }
+  }
+  async function search() {
+    const out = $("#find-result"), list = $("#find-results");
+    say(out, "Searching…");
+    const res = await api("/api/trakt-search?query=" + encodeURIComponent($("#find-query").value.trim()));
+    list.textContent = "";
+    if (!res.ok) { say(out, errorText(res), false); return; }
+    res.body.forEach((hit) => {
+      const li = document.createElement("li");
+      const b = button("Use " + (hit.title || hit.slug) + (hit.year ? " (" + hit.year + ")" : "") + " · Trakt " + hit.traktId, { "data-testid": "pick-" + hit.traktId });
+      b.addEventListener("click", () => save(hit));
+      li.append(b); list.append(li);
+    });
+    say(out, res.body.length ? res.body.length + " result(s); pick one to save it." : "No shows found.");
+  }
+  async function save(hit) {
+    const body = { anilistId: target, traktId: hit.traktId };
+    const season = $("#find-season").value.trim(), offset = $("#find-offset").value.trim();
+    if (season) body.season = season;
+    if (offset) body.offset = offset;
+    const res = await api("/api/manual-map", { method: "POST", body });
+    if (!res.ok) { say($("#find-result"), errorText(res), false); return; }
+    say($("#find-result"), "Saved: AniList " + target + " → Trakt " + hit.traktId + ". The next sync will post it.");
+    load();
+  }
+  $("#find-form").addEventListener("submit", (ev) => { ev.preventDefault(); search(); });
+  load(); loadUnmapped();
+}
+
+/* -- forms posting JSON with field errors ----------------------------------------- */
+function showFieldErrors(form, prefix, res) {
+  form.querySelectorAll(".error").forEach((e) => { e.textContent = ""; });
+  const details = res.body && res.body.details;
+  const list = Array.isArray(details) ? details : details && details.field ? [{ field: details.field, message: res.body.error }] : [];
+  let shown = false;
+  list.forEach((d) => {
+    const el = $("#error-" + prefix + d.field);
+    if (el) { el.textContent = d.message || res.body.error; shown = true; const input = $("#" + prefix + d.field); if (input) input.setAttribute("aria-invalid", "true"); }
+  });
+  return shown;
+}
+function initManual() {
+  const form = $("#manual-form");
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    busy($("#manual-submit"), async () => {
+      form.querySelectorAll("[aria-invalid]").forEach((i) => i.removeAttribute("aria-invalid"));
+      const body = { movie: $("#movie").checked };
+      ["anilistId", "traktId", "season", "offset", "tmdbId", "imdbId", "tvdbId"].forEach((f) => {
+        const v = $("#" + f).value.trim();
+        if (v !== "" || f === "anilistId" || f === "traktId") body[f] = v;
+      });
+      const res = await api("/api/manual-map", { method: "POST", body });
+      const out = $("#manual-result");
+      if (res.ok) {
+        form.querySelectorAll(".error").forEach((e) => { e.textContent = ""; });
+        const a = res.body.added;
+        say(out, "Saved: AniList " + a.anilistId + " → Trakt " + a.traktId + (a.season !== null ? " season " + a.season : "") + (a.offset ? " offset " + a.offset : "") + ".");
+      } else {
+        const placed = showFieldErrors(form, "", res);
+        if (!placed) $("#error-body").textContent = errorText(res);
+        say(out, "Not saved: " + errorText(res), false);
+      }
+    });
+  });
+}
+
+/* -- overrides ------------------------------------------------------------------ */
+function initOverrides() {
+  const form = $("#override-form");
+  async function load() {
+    const res = await api("/api/overrides");
+    const body = $("#overrides-table tbody"); body.textContent = "";
+    if (!res.ok) { say($("#override-result"), errorText(res), false); return; }
+    $("#overrides-count").textContent = res.body.count;
+    res.body.items.forEach((o) => {
+      const tr = document.createElement("tr");
+      tr.setAttribute("data-testid", "override-" + o.traktId + "-" + o.abs);
+      [o.traktId, o.abs, o.season, o.episode].forEach((v) => cell(tr, String(v)));
+      const b = button("Remove", { "data-testid": "remove-" + o.traktId + "-" + o.abs, "aria-label": "Remove override " + o.traktId + " #" + o.abs });
+      b.addEventListener("click", async () => {
+        const r = await api("/api/overrides?traktId=" + o.traktId + "&abs=" + o.abs, { method: "DELETE" });
+        say($("#override-result"), r.ok ? "Removed." : errorText(r), r.ok);
+        load();
+      });
+      cell(tr, b); body.append(tr);
+    });
+  }
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    busy($("#override-submit"), async () => {
+      form.querySelectorAll("[aria-invalid]").forEach((i) => i.removeAttribute("aria-invalid"));
+      const body = {};
+      ["traktId", "abs", "season", "episode"].forEach((f) => { body[f] = $("#ov-" + f).value.trim(); });
+      const res = await api("/api/overrides", { method: "POST", body });
+      if (res.ok) {
+        form.querySelectorAll(".error").forEach((e) => { e.textContent = ""; });
+        say($("#override-result"), "Saved: Trakt " + res.body.traktId + " #" + res.body.abs + " → S" + res.body.season + "E" + res.body.episode + ".");
+        load();
+      } else {
+        showFieldErrors(form, "ov-", res);
+        say($("#override-result"), "Not saved: " + errorText(res), false);
+      }
+    });
+  });
+  load();
+}
+
+/* -- logs ----------------------------------------------------------------------- */
+const LOG_REFRESH_MS = 5000;
+function initLogs() {
+  const level = $("#log-level"), live = $("#log-live"), state = $("#log-state");
+  async function load() {
+    const res = await api("/api/logs" + (level.value ? "?level=" + level.value : ""));
+    if (!res.ok) { say(state, errorText(res), false); return; }
+    const body = $("#log-table tbody"); body.textContent = "";
+    res.body.forEach((row) => {
+      const tr = document.createElement("tr");
+      tr.className = "level-" + row.level;
+      tr.setAttribute("data-testid", "log-" + row.id);
+      tr.dataset.level = row.level;
+      cell(tr, timeEl(row.created_at)); cell(tr, row.level); cell(tr, row.message);
+      body.append(tr);
+    });
+  }
+  // Refreshing re-renders the table, so only do it while the reader is at the top.
+  const atTop = () => window.scrollY < 50;
+  setInterval(() => {
+    if (!live.checked) { state.textContent = "Live refresh off."; return; }
+    if (!atTop()) { state.textContent = "Paused while you scroll; back to the top to resume."; return; }
+    state.textContent = "";
+    load();
+  }, LOG_REFRESH_MS);
+  level.addEventListener("change", load);
+  load();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  localizeTimes();
+  const init = { dashboard: initDashboard, sync: initSync, mappings: initMappings, manual: initManual, overrides: initOverrides, logs: initLogs }[document.body.dataset.page];
+  if (init) init();
+});
