@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query
 from anitrakt.domain.mapping_source import SourceName
 from anitrakt.mappings.refresh import refresh_source, source_status
 from anitrakt.web.deps import RuntimeDep, SessionDep
+from anitrakt.web.routing import get_and_post
 from anitrakt.web.schemas import ErrorBody
 from anitrakt.web.schemas_sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
 from anitrakt.web.security import require_api_token
@@ -41,33 +42,19 @@ def _answer(
     return RefreshBody.of(refresh_source(runtime, source))
 
 
-@router.get("/refresh-fribbs", response_model=RefreshBody | FribbCheckBody)
-def refresh_fribbs_get(
+def refresh_fribbs(
     runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
 ) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
     """Refresh Fribb's anime list from FRIBBS_URL (or, with `check`, report on it)."""
     return _answer(runtime, session, SourceName.FRIBB, check)
 
 
-@router.post("/refresh-fribbs", response_model=RefreshBody | FribbCheckBody)
-def refresh_fribbs_post(
-    runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
-) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
-    """Refresh Fribb's anime list from FRIBBS_URL (or, with `check`, report on it)."""
-    return _answer(runtime, session, SourceName.FRIBB, check)
-
-
-@router.get("/refresh-otaku", response_model=RefreshBody | OtakuCheckBody)
-def refresh_otaku_get(
+def refresh_otaku(
     runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
 ) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
     """Refresh Otaku's mapping database from OTAKU_URL (or, with `check`, report on it)."""
     return _answer(runtime, session, SourceName.OTAKU, check)
 
 
-@router.post("/refresh-otaku", response_model=RefreshBody | OtakuCheckBody)
-def refresh_otaku_post(
-    runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
-) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
-    """Refresh Otaku's mapping database from OTAKU_URL (or, with `check`, report on it)."""
-    return _answer(runtime, session, SourceName.OTAKU, check)
+get_and_post(router, "/refresh-fribbs", refresh_fribbs, response_model=RefreshBody | FribbCheckBody)
+get_and_post(router, "/refresh-otaku", refresh_otaku, response_model=RefreshBody | OtakuCheckBody)

@@ -29,6 +29,7 @@ from anitrakt.sync.overrides import (
     save_override,
 )
 from anitrakt.web.deps import RuntimeDep, SessionDep
+from anitrakt.web.routing import get_and_post
 from anitrakt.web.schemas import ErrorBody
 from anitrakt.web.schemas_sync import (
     CodeBody,
@@ -105,19 +106,7 @@ def full_sync(
     return _finish(_full(runtime, request, dry_run=dry_run, automated=False))
 
 
-def _get_and_post(path: str, handler: Callable[..., object], **kwargs: object) -> None:
-    """Serve `handler` on GET (SPEC compatibility) and POST (what the UI uses)."""
-    for method in ("GET", "POST"):
-        router.add_api_route(
-            path,
-            handler,
-            methods=[method],
-            name=f"{handler.__name__}_{method.lower()}",
-            **kwargs,  # type: ignore[arg-type]
-        )
-
-
-_get_and_post("/full-sync", full_sync, response_model=SyncRunBody)
+get_and_post(router, "/full-sync", full_sync, response_model=SyncRunBody)
 
 
 @router.get("/cron", response_model=CronBody)
@@ -159,13 +148,15 @@ completed_sync = _list_route(completed=True)
 completed_sync.__name__ = "completed_sync"
 watching_sync = _list_route(completed=False)
 watching_sync.__name__ = "watching_sync"
-_get_and_post(
+get_and_post(
+    router,
     "/completed-sync",
     completed_sync,
     response_model=SyncRunBody | PreviewBody,
     summary="Completed sync (preview=1 lists what would be posted)",
 )
-_get_and_post(
+get_and_post(
+    router,
     "/watching-sync",
     watching_sync,
     response_model=SyncRunBody | PreviewBody,
