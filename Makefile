@@ -26,7 +26,8 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	PYTHON=$(BIN)/python scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHON=$(BIN)/python scripts/with-postgres.sh scripts/ensure-chromium.sh \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

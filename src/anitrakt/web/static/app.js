@@ -29,7 +29,8 @@ function localTime(iso) {
   if (!iso) return "Never";
   const d = new Date(iso);
   if (isNaN(d)) return iso;
-  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+  // dateStyle/timeStyle cannot be combined with timeZoneName (Chromium throws a TypeError).
+  return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
 }
 function localizeTimes(root = document) {
   root.querySelectorAll("time[data-local]").forEach((t) => { t.textContent = localTime(t.getAttribute("datetime")); });
@@ -238,8 +239,11 @@ function initMappings() {
     $("#" + kind + "-prev").disabled = state.page[kind] === 0;
     $("#" + kind + "-next").disabled = state.page[kind] >= pages - 1;
   }
+  let loadSeq = 0;
   async function load() {
+    const seq = ++loadSeq;
     const res = await api("/api/mappings");
+    if (seq !== loadSeq) return; // a newer load started while this one waited: its answer wins
     if (!res.ok) { say($("#mappings-status"), errorText(res), false); return; }
     state.manual = res.body.manual; state.auto = res.body.auto;
     draw("manual"); draw("auto");
@@ -341,8 +345,11 @@ function initManual() {
 /* -- overrides ------------------------------------------------------------------ */
 function initOverrides() {
   const form = $("#override-form");
+  let loadSeq = 0;
   async function load() {
+    const seq = ++loadSeq;
     const res = await api("/api/overrides");
+    if (seq !== loadSeq) return; // a newer load started while this one waited: its answer wins
     const body = $("#overrides-table tbody"); body.textContent = "";
     if (!res.ok) { say($("#override-result"), errorText(res), false); return; }
     $("#overrides-count").textContent = res.body.count;
@@ -383,8 +390,11 @@ function initOverrides() {
 const LOG_REFRESH_MS = 5000;
 function initLogs() {
   const level = $("#log-level"), live = $("#log-live"), state = $("#log-state");
+  let loadSeq = 0;
   async function load() {
+    const seq = ++loadSeq;
     const res = await api("/api/logs" + (level.value ? "?level=" + level.value : ""));
+    if (seq !== loadSeq) return; // a newer load (e.g. a filter change) wins
     if (!res.ok) { say(state, errorText(res), false); return; }
     const body = $("#log-table tbody"); body.textContent = "";
     res.body.forEach((row) => {
