@@ -29,8 +29,8 @@ from anitrakt.store.mappings import save_mapping
 from anitrakt.store.tokens import SqlTokenStore, save_tokens
 from anitrakt.sync.engine import SyncDeps
 from fakes.anilist import FakeAniList
-from fakes.server import serve_in_thread
-from fakes.trakt import FakeTrakt
+from fakes.server import Gate, serve_in_thread
+from fakes.trakt import FakeEpisode, FakeTrakt
 from fakes.transport import RoutingTransport, SyncASGITransport
 
 ANILIST_TOKEN = "anilist-token-for-tests-0123456789"
@@ -66,6 +66,9 @@ class World:
         with sessions.begin() as session:
             save_tokens(session, self.tokens)
         self.events = EventLog(sessions, self.settings.secret_values())
+        # What `serve()` puts on the wire: set `.hook` to stop a request at a chosen point.
+        self.anilist_gate = Gate(self.anilist)
+        self.trakt_gate = Gate(self.trakt.app)
 
     def deps(self, resolver: Callable[[TraktClient], Resolver] | None = None) -> SyncDeps:
         """The run's dependencies; `resolver` builds one over the world's Trakt client.
@@ -103,7 +106,10 @@ class World:
     @contextmanager
     def serve(self) -> Iterator[dict[str, str]]:
         """Run both fakes as real local servers; yields the environment that points at them."""
-        with serve_in_thread(self.anilist) as anilist_url, serve_in_thread(self.trakt.app) as trakt:
+        with (
+            serve_in_thread(self.anilist_gate) as anilist_url,
+            serve_in_thread(self.trakt_gate) as trakt,
+        ):
             yield {
                 "ANILIST_API_URL": anilist_url,
                 "ANILIST_ACCESS_TOKEN": ANILIST_TOKEN,
@@ -151,6 +157,75 @@ class World:
         self.anilist.add_activity(
             self.user.id, anilist_id, status=status, progress=progress, created_at=at
         )
+
+    def generated_library(
+        self,
+        *,
+        singles: int = 150,
+        sequel_pairs: int = 15,
+        movies: int = 8,
+        long_runner_episodes: int = 40,
+        first_id: int = 100_000,
+    ) -> Counter[Any]:
+        """A generated library; returns the exact history a correct sync ends with.
+
+        Two long runners (numbered absolutely inside two seasons), `sequel_pairs` shows
+        whose two seasons are separate AniList entries mapped with a season hint (two
+        episodes each), `movies` movies and `singles` one-episode shows; every entry is
+        watched through one activity. The defaults give 190 entries and 298 plays.
+        """
+        expected: Counter[Any] = Counter()
+        anilist_id, trakt_id = first_id, first_id
+
+        def next_ids() -> tuple[int, int]:
+            nonlocal anilist_id, trakt_id
+            anilist_id += 1
+            trakt_id += 1
+            return anilist_id, trakt_id
+
+        half = long_runner_episodes // 2
+        for _ in range(2):
+            entry, show = next_ids()
+            self.trakt.add_show(
+                show,
+                f"Long runner {show}",
+                seasons={
+                    1: [FakeEpisode(n, number_abs=n) for n in range(1, half + 1)],
+                    2: [
+                        FakeEpisode(n, number_abs=n)
+                        for n in range(half + 1, long_runner_episodes + 1)
+                    ],
+                },
+            )
+            self.media(entry, f"Long runner {entry}", episodes=None)
+            self.map(entry, show)
+            self.watched(entry, f"1 - {long_runner_episodes}")
+            expected.update((show, 1 if n <= half else 2, n) for n in range(1, half + 1))
+            expected.update((show, 2, n) for n in range(half + 1, long_runner_episodes + 1))
+        for _ in range(sequel_pairs):
+            _, show = next_ids()
+            self.trakt.add_show(show, f"Sequels {show}", seasons={1: 2, 2: 2})
+            for season in (1, 2):
+                entry, _ = next_ids()
+                self.media(entry, f"Sequels {show} S{season}", episodes=2)
+                self.map(entry, show, season=season)
+                self.watched(entry, "1 - 2")
+                expected.update((show, season, n) for n in (1, 2))
+        for _ in range(movies):
+            entry, movie = next_ids()
+            self.trakt.add_movie(movie, f"Movie {movie}")
+            self.media(entry, f"Movie {movie}", episodes=1, fmt="MOVIE")
+            self.map(entry, movie, movie=True)
+            self.watched(entry, None, status="completed")  # type: ignore[arg-type]
+            expected[("movie", movie)] += 1
+        for _ in range(singles):
+            entry, show = next_ids()
+            self.trakt.add_show(show, f"Single {show}", seasons={1: 1})
+            self.media(entry, f"Single {show}", episodes=1)
+            self.map(entry, show)
+            self.watched(entry, "1")
+            expected[(show, 1, 1)] += 1
+        return expected
 
     # -- what Trakt ended up with --------------------------------------------------------
 

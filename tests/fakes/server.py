@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -36,3 +38,35 @@ def serve_in_thread(app: object, *, startup_timeout: float = 10.0) -> Iterator[s
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+GateHook = Callable[[str, str, str], None]
+
+
+class Gate:
+    """Wrap an ASGI app so a test can stop a request at a chosen point.
+
+    `hook(method, path, phase)` runs (in a worker thread, so it may block) with phase
+    "before" — the app has not seen the request — and "after" — the app has handled it
+    (a history post is applied) but the response has not been sent. Without a hook the
+    gate is transparent.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.hook: GateHook | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        hook = self.hook
+        if hook is None or scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = str(scope["method"]), str(scope["path"])
+        await asyncio.to_thread(hook, method, path, "before")
+
+        async def gated_send(message: Any) -> None:
+            if message.get("type") == "http.response.start":
+                await asyncio.to_thread(hook, method, path, "after")
+            await send(message)
+
+        await self.app(scope, receive, gated_send)

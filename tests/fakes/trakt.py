@@ -736,6 +736,11 @@ class FakeTrakt:
                 headers=headers,
             )
 
+    def clear_faults(self) -> None:
+        """Drop every scripted fault not yet used up (the storm is over)."""
+        with self._lock:
+            self._faults = FaultQueue()
+
     def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
         with self._lock:
             return [
