@@ -130,7 +130,7 @@ def app(start_app: StartApp) -> AppServer:
 # --- the browser -----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _playwright() -> Iterator[Playwright]:
     missing = os.environ.get("ANITRAKT_CHROMIUM_MISSING")
     if missing:
@@ -146,7 +146,7 @@ def _playwright() -> Iterator[Playwright]:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(_playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless. Playwright gives `launch()` a fresh temporary profile
     (user-data dir) and deletes it on close, so no state leaks between runs."""

@@ -10,6 +10,7 @@ fake simulates a timeout by sleeping past the client's timeout instead.)
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -40,7 +41,15 @@ class SyncASGITransport(httpx.BaseTransport):
             content = await response.aread()
             return httpx.Response(response.status_code, headers=response.headers, content=content)
 
-        response = asyncio.run(run())
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            response = asyncio.run(run())
+        else:
+            # This thread already runs an event loop (e.g. Playwright's sync API in the
+            # same test session): run the app on a loop of its own in a worker thread.
+            with ThreadPoolExecutor(max_workers=1) as worker:
+                response = worker.submit(asyncio.run, run()).result()
         fault = response.headers.get(FAULT_HEADER)
         if fault:
             raise _TRANSPORT_ERRORS[fault](f"fake {fault}", request=request)
