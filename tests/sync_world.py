@@ -38,6 +38,11 @@ API_HOST = "api.trakt.test"
 AUTH_HOST = "auth.trakt.test"
 
 
+# The small library the API and CLI sync tests share: a split cour mapped with a season
+# hint, a sequel part mapped to season 3 after 12 episodes, and an unmappable entry.
+SPLIT, SPLIT_TRAKT, AOT, AOT_TRAKT, LOST = 300, 3001, 104578, 2001, 600
+
+
 class World:
     def __init__(
         self, sessions: sessionmaker[Session], settings: Settings, *, real_servers: bool = False
@@ -118,6 +123,17 @@ class World:
                 "TRAKT_API_URL": trakt,
                 "TRAKT_AUTH_URL": trakt,
             }
+
+    def small_library(self) -> World:
+        """Fill the fakes and mappings with the SPLIT / AOT / LOST library above."""
+        self.trakt.add_show(SPLIT_TRAKT, "Split Cour", seasons={1: 12, 2: 12})
+        self.trakt.add_show(AOT_TRAKT, "Attack on Titan", seasons={0: 2, 1: 25, 2: 12, 3: 22})
+        self.media(SPLIT, "Split Cour", episodes=24)
+        self.media(AOT, "Attack on Titan Season 3 Part 2", episodes=10)
+        self.media(LOST, "Nobody Knows", episodes=3)
+        self.map(SPLIT, SPLIT_TRAKT, season=1)
+        self.map(AOT, AOT_TRAKT, season=3, offset=12)
+        return self
 
     # -- library -----------------------------------------------------------------------
 

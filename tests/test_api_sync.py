@@ -14,22 +14,12 @@ from anitrakt.config import Settings
 from anitrakt.store.overrides import list_overrides
 from anitrakt.sync.lock import sync_lock
 from anitrakt.web.app import create_app
-from sync_world import World
-
-SPLIT, SPLIT_TRAKT, AOT, AOT_TRAKT, LOST = 300, 3001, 104578, 2001, 600
+from sync_world import AOT, AOT_TRAKT, LOST, SPLIT, SPLIT_TRAKT, World
 
 
 @pytest.fixture
 def world(sessions: sessionmaker[Session], settings: Settings) -> World:
-    w = World(sessions, settings)
-    w.trakt.add_show(SPLIT_TRAKT, "Split Cour", seasons={1: 12, 2: 12})
-    w.trakt.add_show(AOT_TRAKT, "Attack on Titan", seasons={0: 2, 1: 25, 2: 12, 3: 22})
-    w.media(SPLIT, "Split Cour", episodes=24)
-    w.media(AOT, "Attack on Titan Season 3 Part 2", episodes=10)
-    w.media(LOST, "Nobody Knows", episodes=3)
-    w.map(SPLIT, SPLIT_TRAKT, season=1)
-    w.map(AOT, AOT_TRAKT, season=3, offset=12)
-    return w
+    return World(sessions, settings).small_library()
 
 
 @pytest.fixture

@@ -17,24 +17,15 @@ from typer.testing import CliRunner, Result
 from anitrakt.cli import app
 from anitrakt.config import Settings
 from anitrakt.store.progress import get_progress
-from sync_world import World
+from sync_world import AOT, AOT_TRAKT, LOST, SPLIT, SPLIT_TRAKT, World
 
-SPLIT, SPLIT_TRAKT, AOT, AOT_TRAKT, LOST = 300, 3001, 104578, 2001, 600
 SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
 Invoke = Callable[..., Result]
 
 
 @pytest.fixture
 def world(sessions: sessionmaker[Session], settings: Settings) -> World:
-    w = World(sessions, settings, real_servers=True)
-    w.trakt.add_show(SPLIT_TRAKT, "Split Cour", seasons={1: 12, 2: 12})
-    w.trakt.add_show(AOT_TRAKT, "Attack on Titan", seasons={0: 2, 1: 25, 2: 12, 3: 22})
-    w.media(SPLIT, "Split Cour", episodes=24)
-    w.media(AOT, "Attack on Titan Season 3 Part 2", episodes=10)
-    w.media(LOST, "Nobody Knows", episodes=3)
-    w.map(SPLIT, SPLIT_TRAKT, season=1)
-    w.map(AOT, AOT_TRAKT, season=3, offset=12)
-    return w
+    return World(sessions, settings, real_servers=True).small_library()
 
 
 @pytest.fixture

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.planning import PlannedPlay
 from anitrakt.sync.engine import SyncReport
-
-IdText = StrictInt | StrictStr
+from anitrakt.web.schemas import IdText
 
 
 class PlayBody(BaseModel):
