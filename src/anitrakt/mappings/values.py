@@ -46,7 +46,10 @@ def positive_id(value: Any) -> int | None:
     if type(value) is int:
         return value if 0 < value <= MAX_ID else None
     if isinstance(value, list):
-        return next((n for n in map(positive_id, value) if n is not None), None)
+        # One level only: a nested list is not an id, and recursing into it would let a
+        # deeply nested entry raise RecursionError.
+        ids = (positive_id(v) for v in value if not isinstance(v, list))
+        return next((n for n in ids if n is not None), None)
     if isinstance(value, str) and "," in value:
         return positive_id(value.split(","))
     number = _integer(value)

@@ -50,7 +50,10 @@ def error_response(
 def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     # Only the top-level field: deeper parts are union members or list indexes, which
     # mean nothing to the caller.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    # The first part is the location; a parameter may share its name ("query").
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
     return parts[0] if parts else ""
 
 
