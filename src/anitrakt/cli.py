@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, TextColumn, TransferSpeedColumn
 from rich.progress import Progress as ProgressBar
 from rich.table import Table
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -167,18 +168,23 @@ def serve(
     )
 
 
+def _migrate(step: Callable[[Engine, str], None], revision: str) -> None:
+    """Run one Alembic step on the configured database (no auto-upgrade first)."""
+    runtime = Runtime.open(_settings())
+    try:
+        step(runtime.engine, revision)
+        out.print(f"database at revision {migrate.current_revision(runtime.engine) or 'base'}")
+    finally:
+        runtime.close()
+
+
 @db_app.command("upgrade")
 @cli_errors
 def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (default: latest)."""
-    runtime = Runtime.open(_settings())
-    try:
-        migrate.upgrade(runtime.engine, revision)
-        out.print(f"database at revision {migrate.current_revision(runtime.engine)}")
-    finally:
-        runtime.close()
+    _migrate(migrate.upgrade, revision)
 
 
 @db_app.command("downgrade")
@@ -187,12 +193,7 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision or 'base'.")],
 ) -> None:
     """Revert migrations down to REVISION ('base' drops every table)."""
-    runtime = Runtime.open(_settings())
-    try:
-        migrate.downgrade(runtime.engine, revision)
-        out.print(f"database at revision {migrate.current_revision(runtime.engine) or 'base'}")
-    finally:
-        runtime.close()
+    _migrate(migrate.downgrade, revision)
 
 
 @app.command()
