@@ -4,7 +4,8 @@ Every test ends by comparing the fake Trakt's play history with the exact histor
 library should produce: 0 duplicate plays, 0 missing. The crash matrix runs the real
 CLI (`anitrakt sync full`) as a subprocess against the fakes served on real local
 sockets and SIGKILLs it at chosen points; the storms run in-process on a ManualClock
-(no real sleeping). `-m "not slow"` runs 11 of the 40 crash cases; `-m slow` the rest.
+(no real sleeping). The 40 crash cases spend most of their time waiting on Trakt's write
+pacing, so `make test` spreads the suite over several pytest-xdist workers.
 """
 
 from __future__ import annotations
@@ -134,30 +135,15 @@ KILL_POINTS = [
     KillPoint("twice-post2-then-post1", "trakt", "POST", HISTORY, "after", nth=2, twice=True),
 ]
 assert len(KILL_POINTS) == 20
-# A representative subset runs by default (`make test` stays within CI's time); the full
-# matrix on both engines is marked slow: `pytest -m slow tests/test_faults.py`.
-SQLITE_DEFAULT = {
-    "anilist-first-request",
-    "episode-list-80",
-    "post1-after",
-    "post2-progress",
-    "post3-before",
-    "refresh-after",
-    "reread-after-unclear-post",
-    "twice-post2-then-post1",
-}
-PG_DEFAULT = {"post1-after", "post2-progress", "refresh-mid-run"}
 
 
 def _crash_params() -> list[Any]:
     params = []
     for point in KILL_POINTS:
-        slow = [] if point.name in SQLITE_DEFAULT else [pytest.mark.slow]
-        params.append(pytest.param("sqlite", point, id=f"sqlite-{point.name}", marks=slow))
-        marks = [pytest.mark.postgres]
-        if point.name not in PG_DEFAULT:
-            marks.append(pytest.mark.slow)
-        params.append(pytest.param("postgresql", point, id=f"pg-{point.name}", marks=marks))
+        params.append(pytest.param("sqlite", point, id=f"sqlite-{point.name}"))
+        params.append(
+            pytest.param("postgresql", point, id=f"pg-{point.name}", marks=pytest.mark.postgres)
+        )
     return params
 
 
@@ -633,3 +619,127 @@ def test_ten_simultaneous_sync_requests_run_one_at_a_time(
     # Whichever mode won, a full sync afterwards completes the history exactly.
     assert _run_full(world).error is None
     assert world.history() == library
+
+
+# ------------------------------------------------------------------ concurrency
+
+
+def test_ten_simultaneous_sync_requests_run_one_at_a_time(
+    sessions: sessionmaker[Session], settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from anitrakt.web.app import create_app
+
+    world = World(sessions, settings, real_servers=True)
+    library = world.generated_library(singles=50, sequel_pairs=5, movies=3)
+    # The winner, whoever it is, waits at its first AniList request (every mode makes
+    # one under the lease) until every other request has been answered.
+    first_read = Stop("POST", "/*", "before")
+    world.anilist_gate.hook = first_read
+    with world.serve() as served:
+        app = create_app(
+            world.settings.model_copy(
+                update={
+                    "anilist_api_url": served["ANILIST_API_URL"],
+                    "trakt_api_url": served["TRAKT_API_URL"],
+                    "trakt_auth_url": served["TRAKT_AUTH_URL"],
+                }
+            )
+        )
+        env = _cli_env(served, engine, tmp_path)
+        api_calls = [
+            ("POST", "/api/full-sync"),
+            ("GET", "/api/full-sync"),
+            ("POST", "/api/completed-sync"),
+            ("GET", "/api/watching-sync"),
+            ("POST", "/api/watching-sync"),
+            ("POST", "/api/full-sync"),
+        ]
+        cli_modes = ["full", "completed", "watching", "full"]
+        with TestClient(app) as client, ThreadPoolExecutor(max_workers=10) as pool:
+
+            def api(call: tuple[str, str]) -> tuple[str, int, str]:
+                response = client.request(call[0], call[1])
+                return (f"api {call[0]} {call[1]}", response.status_code, response.text)
+
+            def cli(mode: str) -> tuple[str, int, str]:
+                done = subprocess.run(
+                    [sys.executable, "-m", "anitrakt", "sync", mode],
+                    env=env,
+                    cwd=tmp_path,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    check=False,
+                )
+                return (f"cli {mode}", done.returncode, done.stdout + done.stderr)
+
+            futures = [pool.submit(api, c) for c in api_calls]
+            futures += [pool.submit(cli, m) for m in cli_modes]
+            # Nine are refused while the tenth waits at the gate; then it may go on.
+            deadline = time.monotonic() + WAIT
+            while sum(f.done() for f in futures) < 9 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            finished = [f.result() for f in futures if f.done()]
+            first_read.release.set()
+            results = [f.result(timeout=WAIT) for f in futures]
+        world.anilist_gate.hook = None
+
+    assert len(finished) == 9
+    assert first_read.seen >= 1
+    refused = [r for r in finished if r[1] in (409, 1)]
+    assert len(refused) == 9, finished
+    assert all("already running" in text for _, _, text in refused), refused
+    winners = [r for r in results if r not in finished]
+    assert len(winners) == 1, winners
+    assert winners[0][1] in (200, 0), winners
+    _assert_never_duplicated(world)
+    # Whichever mode won, a full sync afterwards completes the history exactly.
+    assert _run_full(world).error is None
+    assert world.history() == library
+
+
+def test_sqlite_locked_past_the_busy_timeout_stops_cleanly_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer holds SQLite past the busy timeout just after post 1 reached Trakt."""
+    from anitrakt.store import db, migrate
+    from anitrakt.store.logs import list_logs
+
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)  # read at connect time
+    path = tmp_path / "locked.db"
+    engine = db.create_db_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    sessions = db.create_session_factory(engine)
+    world = World(
+        sessions,
+        Settings(_env_file=None, database_url=f"sqlite:///{path}", anitrakt_data_dir=tmp_path),  # type: ignore[call-arg]
+    )
+    library = world.generated_library(singles=50, sequel_pairs=5, movies=3)
+    holder = sqlite3.connect(str(path), isolation_level=None)
+    deps = _break_after_post(world, 1, lambda: holder.execute("BEGIN IMMEDIATE"))
+    try:
+        report = _run_full(world, deps)
+    finally:
+        holder.rollback()
+        holder.close()
+
+    # The run stopped with a clear error instead of raising, posted nothing twice, and
+    # recorded no progress it could not write.
+    assert report.error == "database error: database is locked"
+    _assert_never_duplicated(world)
+    assert sum(world.history().values()) == 100
+    assert sum(_progress(world).values()) <= 100
+    with sessions() as session:
+        assert get_config(session, keys.LAST_SYNC_TIMESTAMP) is None
+
+    # The lease it could not give back does not block the next run in this process.
+    again = _run_full(world)
+
+    assert again.error is None, again.error
+    assert world.history() == library
+    with sessions() as session:
+        messages = [row.message for row in list_logs(session, limit=50)]
+    assert "full sync failed: database error: database is locked" in messages
+    engine.dispose()
