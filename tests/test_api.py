@@ -6,6 +6,7 @@ Each test seeds state through the repository functions, then talks to the real a
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
@@ -427,6 +429,33 @@ def test_manual_map_saves_a_manual_row(
     assert listed["auto"] == []
     (row,) = listed["manual"]
     assert {k: row[k] for k in MAPPING_ROW_KEYS} == {k: added[k] for k in MAPPING_ROW_KEYS}
+
+
+def test_a_write_while_the_database_stays_locked_is_503_and_loses_nothing(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds SQLite's write lock past the busy timeout."""
+    from anitrakt.store import db
+
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's single writer; PostgreSQL locks rows, not the database")
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 100)  # read at connect time
+    holder = sqlite3.connect(str(make_url(settings.database_url).database), isolation_level=None)
+    body = {"anilistId": 21, "traktId": 1234}
+    with TestClient(create_app(settings)) as client:
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            refused = client.post("/api/manual-map", json=body)
+        finally:
+            holder.rollback()
+        holder.close()
+
+        _assert_error(refused, 503, "database error: database is locked")
+        assert refused.headers["retry-after"] == "5"
+        assert "INSERT" not in refused.text
+        assert client.get("/api/mappings").json()["manual"] == []
+        assert client.post("/api/manual-map", json=body).status_code == 200
+        assert [row["traktId"] for row in client.get("/api/mappings").json()["manual"]] == [1234]
 
 
 def test_manual_map_replaces_an_auto_row(client: TestClient, sessions: Sessions) -> None:

@@ -118,6 +118,21 @@ def test_an_upstream_failure_mid_run_is_502_with_the_report(
     assert world.history() == Counter()
 
 
+def test_a_run_stopped_by_missing_settings_is_400_naming_them(world: World) -> None:
+    world.watched(SPLIT, "1 - 24")
+    settings = world.settings.model_copy(update={"anilist_access_token": None})
+    app = create_app(settings, upstream_transport=world.transport())
+    with TestClient(app) as client:
+        response = client.post("/api/full-sync")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert "ANILIST_ACCESS_TOKEN" in body["error"]
+    assert "ANILIST_USERNAME" in body["error"]
+    assert body["details"]["added"] == 0
+    assert world.history() == Counter()
+
+
 def test_single_show_sync_accepts_an_anilist_url(client: TestClient) -> None:
     response = client.get("/api/sync", params={"anilistId": "https://anilist.co/anime/104578/"})
 

@@ -36,6 +36,7 @@ from anitrakt.mappings.refresh import refresh_source, source_status
 from anitrakt.runtime import Runtime
 from anitrakt.services import trakt_client
 from anitrakt.store import migrate
+from anitrakt.store.db import describe_db_error
 from anitrakt.store.logs import list_logs, prune_logs
 from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
 from anitrakt.sync.status import read_sync_status
@@ -80,9 +81,7 @@ def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
         except AnitraktError as exc:
             raise _fail(exc.message) from None
         except SQLAlchemyError as exc:
-            first_line = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
-            detail = first_line[0] if first_line else type(exc).__name__
-            raise _fail(f"database error: {_mask(detail)}") from None
+            raise _fail(f"database error: {_mask(describe_db_error(exc))}") from None
 
     return wrapper
 

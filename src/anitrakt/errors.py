@@ -5,6 +5,7 @@
     ├── InputError                 the caller sent something we cannot use (names the field)
     │   └── NotFoundError          the thing asked for does not exist
     ├── ConflictError              the request is fine but clashes with current state
+    ├── StoreUnavailable           the database failed mid-way (locked too long, connection lost)
     └── UpstreamError              AniList, Trakt, TMDB or a mapping source misbehaved
         ├── RateLimited            429 that retries could not outlast (carries retry_after)
         ├── AuthExpired            credentials rejected; the person must re-authorize
@@ -23,7 +24,8 @@ stderr and a non-zero exit.
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, Self
 
 
 class AnitraktError(Exception):
@@ -33,6 +35,14 @@ class AnitraktError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+
+    def restated(self, message: str, *, details: Any = None) -> Self:
+        """The same kind of error told another way (e.g. a whole run's report as details)."""
+        clone = copy.copy(self)
+        clone.args = (message,)
+        clone.message = message
+        clone.details = details
+        return clone
 
 
 class ConfigError(AnitraktError):
@@ -53,6 +63,10 @@ class NotFoundError(InputError):
 
 class ConflictError(AnitraktError):
     """The request clashes with current state (e.g. a sync is already running)."""
+
+
+class StoreUnavailable(AnitraktError):
+    """The database refused or lost us mid-operation; what was committed stays, retry later."""
 
 
 class UpstreamError(AnitraktError):

@@ -10,7 +10,23 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.errors import StoreUnavailable
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# Errors that say the database is busy or gone (locked past the busy timeout, connection
+# dropped), as opposed to a query of ours being wrong: worth a clear "try again".
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (sa.exc.OperationalError, sa.exc.InterfaceError)
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """The driver's own first line ("database is locked"), never the SQL or its values."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def store_unavailable(exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(f"database error: {describe_db_error(exc)}")
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

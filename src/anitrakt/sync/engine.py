@@ -94,7 +94,12 @@ class SyncReport:
     unmapped: list[dict[str, object]] = field(default_factory=list)
     plays: list[PlannedPlay] = field(default_factory=list)
     media: dict[int, Media] = field(default_factory=dict)
-    error: str | None = None
+    # Why the run stopped early, when it did; its kind tells the API which status to use.
+    failure: AnitraktError | None = None
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.message if self.failure is not None else None
 
     @property
     def message(self) -> str:
@@ -329,7 +334,7 @@ class Pipeline:
                 if self.deps.progress is not None:
                     self.deps.progress(len(confirmed), len(plays))
             except AnitraktError as exc:
-                self.report.error = exc.message
+                self.report.failure = exc
                 self.deps.events.error(
                     f"{self.report.mode} sync: posting batch {self.report.batches + 1} failed: "
                     f"{exc.message}; {len(confirmed)} plays were recorded, the rest will be "

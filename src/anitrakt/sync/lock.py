@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,8 +11,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.errors import ConflictError
+from anitrakt.store.db import UNAVAILABLE_ERRORS, describe_db_error
 from anitrakt.store.locks import Holder, release, renew, try_acquire
 from anitrakt.store.types import utc_now
+
+logger = logging.getLogger(__name__)
 
 SYNC_LOCK = "sync"
 # A holder that stops heartbeating for this long is presumed dead.
@@ -23,12 +27,24 @@ class SyncAlreadyRunning(ConflictError):
     """Another sync holds the lock (HTTP 409)."""
 
 
+# Leases this process failed to release (the database refused the delete). Their runs
+# are over, so the next sync here reclaims them at once instead of waiting out the ttl.
+_abandoned: set[tuple[str, Holder]] = set()
+_abandoned_guard = threading.Lock()
+
+
 @contextmanager
 def sync_lock(sessions: sessionmaker[Session], *, name: str = SYNC_LOCK) -> Iterator[Holder]:
     """Hold the sync lease for the block, heartbeating in the background."""
     holder = Holder.this_process()
+    with _abandoned_guard:
+        leftovers = [old for lease, old in _abandoned if lease == name]
     with sessions.begin() as session:
+        for old in leftovers:
+            release(session, name, old)
         taken = try_acquire(session, name, holder, ttl=LEASE_TTL, now=utc_now())
+    with _abandoned_guard:
+        _abandoned.difference_update((name, old) for old in leftovers)
     if not taken:
         raise SyncAlreadyRunning("sync already running; try again when it has finished")
     stop = threading.Event()
@@ -48,5 +64,19 @@ def sync_lock(sessions: sessionmaker[Session], *, name: str = SYNC_LOCK) -> Iter
     finally:
         stop.set()
         beat.join(timeout=5)
+        _release(sessions, name, holder)
+
+
+def _release(sessions: sessionmaker[Session], name: str, holder: Holder) -> None:
+    """Give the lease back; when the database refuses, remember it for the next run here."""
+    try:
         with sessions.begin() as session:
             release(session, name, holder)
+    except UNAVAILABLE_ERRORS as exc:
+        logger.warning(
+            "could not release the %s lease (%s); the next sync will reclaim it",
+            name,
+            describe_db_error(exc),
+        )
+        with _abandoned_guard:
+            _abandoned.add((name, holder))

@@ -18,7 +18,8 @@ from anitrakt.domain.anilist import AniListUser, Media
 from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.planning import events_from_activities, events_from_entries, handled_until
 from anitrakt.domain.values import IdMapping
-from anitrakt.errors import AnitraktError, NotFoundError
+from anitrakt.errors import AnitraktError, NotFoundError, StoreUnavailable
+from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.store.types import utc_now
 from anitrakt.sync.engine import Pipeline, SyncDeps, SyncReport
@@ -75,13 +76,18 @@ def _run(
         try:
             body(pipeline)
         except AnitraktError as exc:
-            pipeline.report.error = exc.message
+            pipeline.report.failure = exc
+        except UNAVAILABLE_ERRORS as exc:
+            # Locked past the busy timeout or the connection dropped: every batch whose
+            # progress was committed stays; the next run re-reads Trakt and goes on.
+            pipeline.report.failure = store_unavailable(exc)
         report = pipeline.report
         if report.error:
             deps.events.error(f"{label} failed: {report.error}")
         else:
             deps.events.info(f"{label} finished: {report.message}")
-        if not dry_run:
+        # After a database failure the bookkeeping writes would only fail the same way.
+        if not dry_run and not isinstance(report.failure, StoreUnavailable):
             _remember_unmapped(deps, pipeline)
             if not report.error:
                 stamp = deps.now().isoformat()

@@ -57,6 +57,7 @@ router = APIRouter(
         401: {"model": ErrorBody},
         409: {"model": ErrorBody},
         502: {"model": ErrorBody},
+        503: {"model": ErrorBody},
     },
 )
 
@@ -69,10 +70,10 @@ def _transport(request: Request) -> httpx.BaseTransport | None:
 
 
 def _finish(report: SyncReport) -> SyncRunBody:
-    """The run's body, or a 502 carrying it when the run stopped on an upstream error."""
+    """The run's body, or the error that stopped it (its own status) carrying the body."""
     body = SyncRunBody.of(report)
-    if report.error:
-        raise UpstreamError(report.message, details=body.model_dump())
+    if report.failure is not None:
+        raise report.failure.restated(report.message, details=body.model_dump())
     return body
 
 

@@ -18,11 +18,16 @@ from anitrakt.errors import (
     InputError,
     NotFoundError,
     RateLimited,
+    StoreUnavailable,
     UpstreamError,
 )
+from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
 from anitrakt.web.security import Forbidden, LoginRequired, Unauthorized
 
 logger = logging.getLogger("anitrakt.web")
+
+# A busy database usually frees up within seconds (SQLite's writer, a restarting server).
+STORE_RETRY_AFTER_SECONDS = 5
 
 _STATUS: list[tuple[type[AnitraktError], int]] = [
     (NotFoundError, 404),
@@ -31,6 +36,7 @@ _STATUS: list[tuple[type[AnitraktError], int]] = [
     (Forbidden, 403),
     (ConflictError, 409),
     (ConfigError, 400),
+    (StoreUnavailable, 503),
     (RateLimited, 503),
     (UpstreamError, 502),
 ]
@@ -92,7 +98,16 @@ async def _anitrakt_error(_request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, RateLimited) and exc.retry_after is not None:
         headers["Retry-After"] = str(int(exc.retry_after + 0.999))
+    if isinstance(exc, StoreUnavailable):
+        headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
     return error_response(status, exc.message, details, headers)
+
+
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    """A locked or unreachable database: a 503 that says so, not an anonymous 500."""
+    failure = store_unavailable(exc)  # the driver's line only: SQL values may hold secrets
+    logger.warning("%s %s: %s", request.method, request.url.path, failure.message)
+    return await _anitrakt_error(request, failure)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -123,6 +138,8 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the one mapping from exceptions to JSON error responses."""
     app.add_exception_handler(AnitraktError, _anitrakt_error)
+    for kind in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(kind, _store_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
