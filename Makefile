@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck pytest bench lock clean
+.PHONY: install run test lint typecheck pytest bench perf-report lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "anitrakt needs Python 3.11+; set PYTHON=python3.11")'
@@ -40,6 +40,12 @@ test: lint typecheck pytest
 bench: install
 	$(BIN)/python scripts/bench_sync.py $(BENCH_ARGS)
 	$(BIN)/python scripts/bench_mappings.py
+
+# Regenerate docs/performance.md (several minutes; installs Debian's wrk when missing).
+# PERF_ARGS=--quick gives small sizes and short load runs.
+perf-report: install
+	@command -v wrk >/dev/null || scripts/apt-install.sh wrk
+	$(BIN)/python scripts/perf_report.py $(PERF_ARGS)
 
 # Re-pin every installed package after changing pyproject.toml's dependencies.
 lock: install

@@ -1,6 +1,6 @@
 """Generate docs/performance.md from measurements (not a test).
 
-    .venv/bin/python scripts/perf_report.py [--quick]
+    make perf-report [PERF_ARGS=--quick]   (installs wrk when missing)
 
 Runs, each in its own process so peak RSS is per configuration:
 - scripts/bench_sync.py for libraries of 100, 1,000 and 5,000 entries (about 15 watched
@@ -296,7 +296,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, short wrk runs")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install -y wrk")
+        sys.exit("wrk is not installed: `make perf-report` installs it (Debian package wrk)")
     sizes = (100, 300) if args.quick else SIZES
     seconds = 3 if args.quick else 10
     pg = postgres_available()
