@@ -139,6 +139,7 @@ def test_single_show_sync_accepts_an_anilist_url(client: TestClient) -> None:
     assert response.json() == {"success": True, "count": 61, "anilistId": AOT, "traktId": AOT_TRAKT}
     missing = client.get("/api/sync", params={"anilistId": 999})
     assert missing.status_code == 404
+    assert "no mapping source is loaded yet" in missing.json()["error"]
     assert client.get("/api/sync", params={"anilistId": "abc"}).status_code == 400
 
 

@@ -26,7 +26,12 @@ from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
-from anitrakt.domain.resolution import NO_IDS, NO_SOURCE_ENTRY, NO_TRAKT_MATCH
+from anitrakt.domain.resolution import (
+    NO_IDS,
+    NO_SOURCE_ENTRY,
+    NO_TRAKT_MATCH,
+    SOURCES_NOT_LOADED,
+)
 from anitrakt.domain.values import IdMapping, Resolution, TraktType, Unresolved
 from anitrakt.errors import ConfigError
 from anitrakt.mappings.index import SharedSourceIndex
@@ -211,6 +216,7 @@ def build_chain(
     folder: Path,
     *,
     tmdb_key: str | None = TMDB_KEY,
+    load_sources: bool = True,
 ) -> Chain:
     """Sources refreshed from files, stored rows saved, clients wired to the fakes."""
     fribb, otaku = _write_sources(folder)
@@ -225,8 +231,9 @@ def build_chain(
         }
     )
     runtime = Runtime(configured, engine, sessions, EventLog(sessions))
-    refresh_fribbs(runtime)
-    refresh_otaku(runtime)
+    if load_sources:
+        refresh_fribbs(runtime)
+        refresh_otaku(runtime)
     with sessions.begin() as session:
         for mapping in STORED:
             save_mapping(session, mapping)
@@ -268,7 +275,8 @@ def build_chain(
 def make_chain(
     settings: Settings, engine: Engine, sessions: sessionmaker[Session], tmp_path: Path
 ) -> Iterator[Callable[..., Chain]]:
-    """Build a chain (`tmdb_key=None` disables TMDB); clients are closed afterwards."""
+    """Build a chain (`tmdb_key=None` disables TMDB, `load_sources=False` leaves the
+    mapping sources unloaded); clients are closed afterwards."""
     built: list[Chain] = []
 
     def make(**options: Any) -> Chain:
@@ -459,6 +467,19 @@ def test_a_miss_is_unmapped_with_its_reason_and_logged_once_per_call(
     unmapped = [m for m in chain.resolution_logs() if "unmapped" in m]
     assert unmapped == [line, line]  # once per call, although asked twice in the first
     assert anilist_id not in chain.stored_ids()
+
+
+def test_before_any_source_is_loaded_a_miss_says_to_refresh_them(
+    make_chain: Callable[..., Chain],
+) -> None:
+    chain = make_chain(load_sources=False)
+
+    result = chain.resolve(NO_SOURCE, MANUAL)
+
+    assert result[NO_SOURCE] == Unresolved(NO_SOURCE, SOURCES_NOT_LOADED)
+    assert "anitrakt refresh fribbs" in SOURCES_NOT_LOADED
+    assert result[MANUAL] == chain.stored(MANUAL)  # stored mappings need no source
+    assert chain.trakt.requests == []
 
 
 # --- batches ---------------------------------------------------------------------------

@@ -19,6 +19,11 @@ from anitrakt.domain.values import IdMapping, TraktType
 
 # The reasons an entry stays unmapped; a reason may carry details after these words.
 NO_SOURCE_ENTRY = "no source entry"
+# The same miss when neither mapping source has been loaded: the fix is a refresh.
+SOURCES_NOT_LOADED = (
+    NO_SOURCE_ENTRY + ": no mapping source is loaded yet; refresh Fribb and Otaku "
+    "(Update on the dashboard, or `anitrakt refresh fribbs` and `anitrakt refresh otaku`)"
+)
 NO_IDS = "no ids"
 NO_TRAKT_MATCH = "no Trakt match"
 # AniList's `format` of a film; every other format (TV, ONA, OVA, SPECIAL…) is a show.

@@ -112,6 +112,11 @@ class SharedSourceIndex:
         """Both sources' entries for many AniList ids: dict access on the shared index."""
         return self.current().lookup_many(anilist_ids)
 
+    def any_loaded(self) -> bool:
+        """Whether either source has entries (a miss before any refresh means "refresh")."""
+        index = self.current()
+        return any(index.count(source) for source in SourceName)
+
     def install(
         self, source: SourceName, entries: Iterable[SourceEntry], stamp: datetime | None
     ) -> None:

@@ -37,6 +37,7 @@ from anitrakt.domain.resolution import (
     NO_IDS,
     NO_SOURCE_ENTRY,
     NO_TRAKT_MATCH,
+    SOURCES_NOT_LOADED,
     TMDB_KIND_OF,
     Candidate,
     KnownIds,
@@ -122,9 +123,10 @@ class _Call:
         self.trakt_outage: str | None = None
         self.tmdb_outage: str | None = None
 
-    def resolve(self, found: Candidate) -> Resolution:
+    def resolve(self, found: Candidate, *, sources_loaded: bool = True) -> Resolution:
         if not found.in_sources and found.ids.empty:
-            return Unresolved(found.anilist_id, NO_SOURCE_ENTRY)
+            reason = NO_SOURCE_ENTRY if sources_loaded else SOURCES_NOT_LOADED
+            return Unresolved(found.anilist_id, reason)
         if found.otaku_trakt_id is not None:
             return found.mapping(found.otaku_trakt_id)
         if found.ids.empty:
@@ -220,12 +222,15 @@ class ChainResolver:
         if not pending:
             return resolved
         hits = self._index.lookup_many(item.id for item in pending)
+        loaded = self._index.any_loaded()
         call = _Call(self._trakt, self._tmdb, self._events)
         found: list[IdMapping] = []
         try:
             for item in pending:
                 stored = _stored_ids(rows.get(item.id))
-                result = call.resolve(candidate(item, hits.get(item.id), stored))
+                result = call.resolve(
+                    candidate(item, hits.get(item.id), stored), sources_loaded=loaded
+                )
                 resolved[item.id] = result
                 if isinstance(result, IdMapping):
                     found.append(result)
