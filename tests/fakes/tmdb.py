@@ -17,20 +17,13 @@ a recording. Ids the test did not set are null, as TMDB returns them.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
-from .trakt import ALL_METHODS, Fault, FaultQueue, RecordedRequest, cloudflare_page, record
+from .faults import FakeUpstream, Fault, RecordedRequest, cloudflare_page
 from .transport import FAULT_HEADER
 
 INVALID_API_KEY = {
@@ -62,8 +55,13 @@ class _Item:
     tvdb_id: int | None
 
 
-class FakeTMDB:
-    """Fake TMDB: `fake.app` is the ASGI app; the attributes below are for tests."""
+class FakeTMDB(FakeUpstream):
+    """Fake TMDB: `fake.app` is the ASGI app; the attributes below are for tests.
+
+    Traffic (`requests`, `requests_to`, `fail_next`, `clear_faults`) and `reset` (requests
+    and faults; the catalog too with `catalog=True`) come from `FakeUpstream`, as the
+    fake Trakt's do.
+    """
 
     def __init__(
         self,
@@ -73,28 +71,15 @@ class FakeTMDB:
         in_process: bool = True,
         timeout_sleep: float = 2.0,
     ) -> None:
+        super().__init__(in_process=in_process, timeout_sleep=timeout_sleep)
         self.api_key = api_key
         self.read_access_token = read_access_token
-        self.in_process = in_process
-        self.timeout_sleep = timeout_sleep
-        self._lock = threading.RLock()
         self._tv: dict[int, _Item] = {}
         self._movies: dict[int, _Item] = {}
-        self.reset()
-        self.app = Starlette(routes=[Route("/{path:path}", self._endpoint, methods=ALL_METHODS)])
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The fake is itself an ASGI app, the same as `fake.app`."""
-        await self.app(scope, receive, send)
-
-    def reset(self, *, catalog: bool = False) -> None:
-        """Forget requests and faults (and the catalog too when asked)."""
-        with self._lock:
-            if catalog:
-                self._tv.clear()
-                self._movies.clear()
-            self.requests: list[RecordedRequest] = []
-            self._faults = FaultQueue()
+    def _forget_catalog(self) -> None:
+        self._tv.clear()
+        self._movies.clear()
 
     def add_tv(self, tmdb_id: int, imdb_id: str | None = None, tvdb_id: int | None = None) -> None:
         with self._lock:
@@ -103,41 +88,6 @@ class FakeTMDB:
     def add_movie(self, tmdb_id: int, imdb_id: str | None = None) -> None:
         with self._lock:
             self._movies[tmdb_id] = _Item(tmdb_id, imdb_id, None)
-
-    def fail_next(
-        self,
-        n: int = 1,
-        *,
-        status: int | None = None,
-        retry_after: str | None = None,
-        html: bool = False,
-        timeout: bool = False,
-        path: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """Answer the next `n` matching requests with a 429/5xx (or a timeout) instead."""
-        with self._lock:
-            self._faults.add(
-                n,
-                status=status,
-                retry_after=retry_after,
-                html=html,
-                timeout=timeout,
-                after_apply=False,
-                path=path,
-                method=None,
-                headers=headers,
-            )
-
-    async def _endpoint(self, request: Request) -> Response:
-        recorded = record(request, await request.body())
-        with self._lock:
-            self.requests.append(recorded)
-            fault = self._faults.take(recorded.method, recorded.path)
-            response = self._fault(fault, recorded) if fault else self._answer(recorded)
-        if fault is not None and fault.timeout and not self.in_process:
-            await asyncio.sleep(self.timeout_sleep)
-        return response
 
     def _answer(self, req: RecordedRequest) -> Response:
         if not self._authorized(req):
@@ -157,7 +107,7 @@ class FakeTMDB:
         scheme, _, value = req.headers.get("authorization", "").partition(" ")
         return scheme.lower() == "bearer" and value.strip() == self.read_access_token
 
-    def _fault(self, fault: Fault, req: RecordedRequest) -> Response:
+    def _fault_response(self, fault: Fault, req: RecordedRequest) -> Response:
         if fault.timeout:
             headers = {FAULT_HEADER: "ReadTimeout"} if self.in_process else {}
             return Response(b"", status_code=504, headers=headers)

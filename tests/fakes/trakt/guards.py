@@ -1,0 +1,119 @@
+"""What stands between a request to the fake Trakt and its handler, and how it says no.
+
+The API host's checks (trakt-api-key, trakt-api-version, a JSON content type), bearer
+tokens, the rate limits (only with `enforce_rate_limits`), and the Trakt-shaped answer
+to a scripted fault (X-Ratelimit on a 429, X-Upgrade-URL on a 420/426, …).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from starlette.responses import HTMLResponse, Response
+
+from fakes.faults import Fault, RecordedRequest, cloudflare_page
+from fakes.transport import FAULT_HEADER
+
+from .answers import _empty
+from .model import iso_utc
+from .state import TraktState
+
+
+class RequestGuards(TraktState):
+    """Checks, authentication, rate limits and fault answers of `FakeTrakt`."""
+
+    def _fault_response(self, fault: Fault, req: RecordedRequest) -> Response:
+        if fault.timeout:
+            if self.in_process:
+                return Response(b"", status_code=504, headers={FAULT_HEADER: "ReadTimeout"})
+            return _empty(504, "scripted timeout")
+        status = fault.status or 500
+        headers: dict[str, str] = {}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = fault.retry_after
+        if status == 429 and not fault.html:
+            if req.method in ("POST", "PUT", "DELETE"):
+                headers["X-Ratelimit"] = self._ratelimit_header("AUTHED_API_POST_LIMIT", 1, 1)
+            else:
+                authed = "authorization" in req.headers
+                name = "AUTHED_API_GET_LIMIT" if authed else "UNAUTHED_API_GET_LIMIT"
+                headers["X-Ratelimit"] = self._ratelimit_header(name, 300, self.get_limit)
+        if status in (420, 426):
+            headers["X-Upgrade-URL"] = "https://trakt.tv/vip"
+        if status == 401:
+            headers["WWW-Authenticate"] = _www_authenticate("The access token is invalid")
+        headers.update(fault.headers)
+        if fault.html:
+            page = cloudflare_page(status, req.host or "api.trakt.tv")
+            return HTMLResponse(page, status_code=status, headers=headers)
+        return _empty(status, "scripted fault", headers)
+
+    def _check_api_request(self, req: RecordedRequest) -> Response | None:
+        if req.headers.get("trakt-api-key") != self.client_id:
+            return _empty(403, "missing or wrong trakt-api-key")
+        if req.headers.get("trakt-api-version") != "2":
+            return _empty(400, "missing or wrong trakt-api-version (must be 2)")
+        if req.method in ("POST", "PUT", "DELETE"):
+            content_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type != "application/json":
+                return _empty(412, "use application/json content type")
+        return None
+
+    def _authenticate(
+        self, req: RecordedRequest, need: Literal["required", "optional", "none"]
+    ) -> tuple[str | None, Response | None]:
+        if need == "none":
+            return None, None
+        header = req.headers.get("authorization")
+        if header is None:
+            if need == "required":
+                return None, self._unauthorized("OAuth must be provided")
+            return None, None
+        scheme, _, value = header.partition(" ")
+        record_ = self._tokens.get(value.strip()) if scheme.lower() == "bearer" else None
+        if record_ is None or record_.revoked:
+            return None, self._unauthorized("The access token is invalid")
+        if self.clock() >= record_.expires_at:
+            return None, self._unauthorized("The access token expired")
+        return record_.access, None
+
+    def _unauthorized(self, description: str) -> Response:
+        return _empty(401, description, {"WWW-Authenticate": _www_authenticate(description)})
+
+    def _rate_limit(self, req: RecordedRequest, token: str | None) -> Response | None:
+        if not self.enforce_rate_limits or token is None:
+            return None
+        now = self.clock()
+        if req.method in ("POST", "PUT", "DELETE"):
+            last = self._last_post.get(token)
+            self._last_post[token] = now
+            if last is not None and now - last < 1.0:
+                return self._too_many("AUTHED_API_POST_LIMIT", 1, 1, last + 1.0 - now)
+            return None
+        window = [t for t in self._gets.get(token, []) if t > now - 300]
+        if len(window) >= self.get_limit:
+            self._gets[token] = window
+            return self._too_many(
+                "AUTHED_API_GET_LIMIT", 300, self.get_limit, window[0] + 300 - now
+            )
+        window.append(now)
+        self._gets[token] = window
+        return None
+
+    def _too_many(self, name: str, period: int, limit: int, wait: float) -> Response:
+        self.rate_limited += 1
+        headers = {
+            "Retry-After": str(max(1, int(wait + 0.999))),
+            "X-Ratelimit": self._ratelimit_header(name, period, limit),
+        }
+        return _empty(429, f"{name} exceeded", headers)
+
+    def _ratelimit_header(self, name: str, period: int, limit: int) -> str:
+        until = iso_utc(self.clock() + period)
+        body = {"name": name, "period": period, "limit": limit, "remaining": 0, "until": until}
+        return json.dumps(body, separators=(",", ":"))
+
+
+def _www_authenticate(description: str) -> str:
+    return f'Bearer realm="trakt", error="invalid_token", error_description="{description}"'
