@@ -64,6 +64,10 @@ class World:
                 "trakt_client_secret": SecretStr("fake-client-secret"),
                 "trakt_api_url": f"http://{API_HOST}",
                 "trakt_auth_url": f"http://{AUTH_HOST}",
+                # Local files a test may write (`source_files`); absent, a refresh fails
+                # at once instead of trying the real upstream.
+                "fribbs_url": str(settings.anitrakt_data_dir / "anime-list-full.json"),
+                "otaku_url": str(settings.anitrakt_data_dir / "anime_mappings.db"),
             }
         )
         access, refresh = self.trakt.issue_tokens()

@@ -14,6 +14,7 @@ from anitrakt.config import Settings
 from anitrakt.store.overrides import list_overrides
 from anitrakt.sync.lock import sync_lock
 from anitrakt.web.app import create_app
+from fakes.files import fribb_json, otaku_db
 from sync_world import AOT, AOT_TRAKT, LOST, SPLIT, SPLIT_TRAKT, World
 
 
@@ -156,6 +157,28 @@ def test_cron_runs_when_due_then_reports_the_next_run(world: World, client: Test
     assert second["lastRun"] is not None
     assert second["nextRun"] > second["lastRun"]
     assert client.get("/api/status").json()["lastAutomatedSync"] is not None
+
+
+def test_the_unattended_run_loads_the_mapping_sources_first(
+    world: World, client: TestClient
+) -> None:
+    """A fresh install: nothing refreshed by hand, LOST known only to Otaku."""
+    lost_trakt = 6001
+    world.trakt.add_show(lost_trakt, "Nobody Knows", seasons={1: 3})
+    folder = world.settings.anitrakt_data_dir
+    (folder / "anime-list-full.json").write_bytes(fribb_json([{"anilist_id": AOT, "type": "TV"}]))
+    (folder / "anime_mappings.db").write_bytes(
+        otaku_db([{"anilist_id": LOST, "trakt_id": lost_trakt}])
+    )
+    world.watched(LOST, "1 - 3")
+
+    ran = client.get("/api/cron").json()
+
+    assert ran["result"]["added"] == 3, ran
+    assert world.history() == Counter({(lost_trakt, 1, n): 1 for n in (1, 2, 3)})
+    check = client.get("/api/refresh-otaku", params={"check": 1}).json()
+    assert check["count"] == 1
+    assert client.get("/api/refresh-fribbs", params={"check": 1}).json()["count"] == 1
 
 
 def test_overrides_crud_and_validation(world: World, client: TestClient) -> None:

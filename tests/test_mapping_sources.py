@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,17 @@ from anitrakt.domain.values import LogLevel
 from anitrakt.errors import ConflictError, MappingSourceError, UpstreamError
 from anitrakt.mappings.download import DownloadOptions
 from anitrakt.mappings.index import SharedSourceIndex
-from anitrakt.mappings.refresh import refresh_fribbs, refresh_otaku, source_status
+from anitrakt.mappings.refresh import (
+    SOURCE_MAX_AGE,
+    refresh_fribbs,
+    refresh_otaku,
+    refresh_stale_sources,
+    source_status,
+)
 from anitrakt.runtime import Runtime
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import get_config, get_config_many
+from anitrakt.store.types import utc_now
 from anitrakt.web.app import create_app
 from sql_log import recorded_statements as statements
 
@@ -338,6 +345,37 @@ def test_a_cache_emptied_by_hand_is_rebuilt(runtime: Runtime) -> None:
 
     assert outcome.changed
     assert set(lookup(runtime, 21, 104578, 21519)) == {21, 104578, 21519}
+
+
+# --- unattended refresh (before automated syncs) --------------------------------------
+
+
+def test_unattended_runs_load_missing_sources_then_only_stale_ones(
+    runtime: Runtime, files: FileServer
+) -> None:
+    assert refresh_stale_sources(runtime) == [SourceName.FRIBB, SourceName.OTAKU]
+    assert set(lookup(runtime, 104578, 16498)) == {104578, 16498}
+    asked = len(files.requests)
+
+    assert refresh_stale_sources(runtime) == []  # fresh: not even a request
+    assert len(files.requests) == asked
+
+    a_day_on = utc_now() + SOURCE_MAX_AGE + timedelta(minutes=1)
+    assert refresh_stale_sources(runtime, now=a_day_on) == [SourceName.FRIBB, SourceName.OTAKU]
+    assert [r.status for r in files.requests[asked:]] == [304, 304]  # unchanged: cheap
+
+
+def test_an_unattended_refresh_that_fails_is_logged_and_the_other_source_loads(
+    runtime: Runtime, files: FileServer
+) -> None:
+    del files.files[FRIBB_PATH]
+
+    assert refresh_stale_sources(runtime) == [SourceName.OTAKU]
+
+    assert lookup(runtime, 16498)[16498][1].trakt_id == 1420
+    [logged] = error_logs(runtime)
+    assert logged.startswith("Fribb mapping list refresh failed")
+    assert "HTTP 404" in logged
 
 
 # --- refresh: bad sources change nothing ---------------------------------------------

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from anitrakt.errors import AnitraktError
 from anitrakt.runtime import Runtime
-from anitrakt.services import sync_deps
+from anitrakt.services import run_automated_sync
 from anitrakt.sync.lock import SyncAlreadyRunning
-from anitrakt.sync.modes import cron_state, run_full
+from anitrakt.sync.modes import cron_state
 
 logger = logging.getLogger("anitrakt.scheduler")
 
@@ -32,11 +32,7 @@ def cron_tick(runtime: Runtime, run: Callable[[Runtime], object] | None = None) 
     if not decision.due:
         return False
     try:
-        if run is not None:
-            run(runtime)
-        else:
-            with sync_deps(runtime) as deps:
-                run_full(deps, automated=True)
+        (run or run_automated_sync)(runtime)
     except SyncAlreadyRunning:
         logger.info("scheduled sync skipped: another sync is running")
         return False

@@ -16,11 +16,13 @@ from anitrakt.clients.timing import Clock
 from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.domain.trakt import TokenSet
+from anitrakt.mappings.refresh import refresh_stale_sources
 from anitrakt.mappings.resolver import Resolver, build_resolver
 from anitrakt.runtime import Runtime
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.store.types import utc_now
-from anitrakt.sync.engine import SyncDeps
+from anitrakt.sync.engine import SyncDeps, SyncReport
+from anitrakt.sync.modes import run_full
 
 ResolverFactory = Callable[[Runtime, TraktClient, TMDBClient], Resolver]
 
@@ -76,3 +78,16 @@ def sync_deps(
             resolver=resolver_factory(runtime, trakt, tmdb),
             now=utc_now,
         )
+
+
+def run_automated_sync(
+    runtime: Runtime, *, transport: httpx.BaseTransport | None = None
+) -> SyncReport:
+    """The unattended run (scheduler and /api/cron): stale mapping sources, then a full sync.
+
+    Without the refresh a fresh install would resolve nothing, and shows added to Fribb
+    or Otaku after the last manual refresh would stay unmapped.
+    """
+    refresh_stale_sources(runtime)
+    with sync_deps(runtime, transport=transport) as deps:
+        return run_full(deps, automated=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,6 +42,10 @@ from anitrakt.runtime import Runtime
 from anitrakt.store.source_entries import cache_stamps, count_source_entries, replace_source_entries
 from anitrakt.store.system_config import delete_config, get_config_many, set_config
 from anitrakt.store.types import utc_now
+
+# Fribb and Otaku add ids for new shows every few days; an unattended sync refreshes a
+# cache older than this first (a download that did not change costs only a digest).
+SOURCE_MAX_AGE = timedelta(hours=24)
 
 # Bump when normalisation changes: a cache built by an older parser is rebuilt even
 # when the source file itself did not change.
@@ -170,6 +174,30 @@ def refresh_otaku(
 ) -> RefreshOutcome:
     """Download Otaku's mapping database from OTAKU_URL and replace its cache."""
     return refresh_source(runtime, SourceName.OTAKU, progress, force=force)
+
+
+def refresh_stale_sources(
+    runtime: Runtime, *, max_age: timedelta = SOURCE_MAX_AGE, now: datetime | None = None
+) -> list[SourceName]:
+    """Refresh every source never loaded or last refreshed over `max_age` ago.
+
+    For unattended runs: a source that fails is logged by `refresh_source` and keeps its
+    previous cache, and the other source and the sync still go ahead. Returns the sources
+    refreshed.
+    """
+    moment = now or utc_now()
+    refreshed = []
+    for source in SourceName:
+        with runtime.sessions() as session:
+            last = source_status(session, source).last_sync
+        if last is not None and moment - last < max_age:
+            continue
+        try:
+            refresh_source(runtime, source)
+        except AnitraktError:
+            continue  # already logged with the reason; the previous cache stays
+        refreshed.append(source)
+    return refreshed
 
 
 def refresh_source(

@@ -17,7 +17,7 @@ from anitrakt.domain.instants import iso_instant
 from anitrakt.errors import InputError, UpstreamError
 from anitrakt.mappings.manual import parse_anilist_id
 from anitrakt.runtime import Runtime
-from anitrakt.services import sync_deps, trakt_client
+from anitrakt.services import run_automated_sync, sync_deps, trakt_client
 from anitrakt.store.tokens import load_tokens
 from anitrakt.sync.engine import SyncReport
 from anitrakt.sync.modes import cron_state, run_full, run_list, sync_show, unmapped_entries
@@ -77,9 +77,9 @@ def _finish(report: SyncReport) -> SyncRunBody:
     return body
 
 
-def _full(runtime: Runtime, request: Request, *, dry_run: bool, automated: bool) -> SyncReport:
+def _full(runtime: Runtime, request: Request, *, dry_run: bool) -> SyncReport:
     with sync_deps(runtime, transport=_transport(request)) as deps:
-        return run_full(deps, dry_run=dry_run, automated=automated)
+        return run_full(deps, dry_run=dry_run)
 
 
 def _list(runtime: Runtime, request: Request, *, completed: bool, dry_run: bool) -> SyncReport:
@@ -104,7 +104,7 @@ def full_sync(
     runtime: RuntimeDep, request: Request, dry_run: Annotated[bool, Query(alias="dryRun")] = False
 ) -> SyncRunBody:
     """Manual incremental sync of AniList activities since the last one."""
-    return _finish(_full(runtime, request, dry_run=dry_run, automated=False))
+    return _finish(_full(runtime, request, dry_run=dry_run))
 
 
 get_and_post(router, "/full-sync", full_sync, response_model=SyncRunBody)
@@ -127,7 +127,7 @@ def cron(runtime: RuntimeDep, request: Request) -> CronBody:
             lastRun=iso_instant(decision.last_run),
             nextRun=iso_instant(decision.next_run),
         )
-    result = _finish(_full(runtime, request, dry_run=False, automated=True))
+    result = _finish(run_automated_sync(runtime, transport=_transport(request)))
     return CronBody(message=result.message, ran=True, lastRun=None, nextRun=None, result=result)
 
 
