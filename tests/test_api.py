@@ -431,6 +431,29 @@ def test_manual_map_saves_a_manual_row(
     assert {k: row[k] for k in MAPPING_ROW_KEYS} == {k: added[k] for k in MAPPING_ROW_KEYS}
 
 
+def test_a_write_is_committed_before_its_answer_is_sent(
+    settings: Settings, sessions: Sessions
+) -> None:
+    """A client told "saved" may read it back at once (and a failed commit is no 200)."""
+    app = create_app(settings)
+    visible_at_answer: list[int] = []
+
+    async def watch_the_answer(scope: Any, receive: Any, send: Any) -> None:
+        async def send_after_looking(message: Any) -> None:
+            if message["type"] == "http.response.start" and scope.get("method") == "POST":
+                with sessions() as session:  # another connection: sees only committed rows
+                    visible_at_answer.append(len(list_mappings(session)))
+            await send(message)
+
+        await app(scope, receive, send_after_looking)
+
+    with TestClient(watch_the_answer) as client:
+        response = client.post("/api/manual-map", json={"anilistId": 21, "traktId": 1234})
+
+    assert response.status_code == 200
+    assert visible_at_answer == [1]
+
+
 def test_a_write_while_the_database_stays_locked_is_503_and_loses_nothing(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

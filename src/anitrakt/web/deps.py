@@ -23,4 +23,7 @@ def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[S
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the answer goes out. FastAPI's default ends a yield
+# dependency after the response is sent, so a client told "saved" could read the old
+# state back, and a commit that failed would already have been answered with a 200.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
