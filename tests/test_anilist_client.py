@@ -13,9 +13,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.fakes.anilist import SCHEMA_PATH, FakeAniList, FaultKind
-from tests.fakes.server import serve_in_thread
-from tests.fakes.transport import SyncASGITransport
 
 from anitrakt.clients.anilist import (
     ACTIVITIES_PER_PAGE,
@@ -37,6 +34,9 @@ from anitrakt.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
+from fakes.anilist import SCHEMA_PATH, FakeAniList, FaultKind
+from fakes.server import serve_in_thread
+from fakes.transport import SyncASGITransport
 
 BASE_URL = "http://anilist.test"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-anilist-token"

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from graphql import parse, validate
-from tests.fakes.anilist import SCHEMA_PATH, SHARED_DATA, FakeAniList, FaultKind, load_schema
-from tests.fakes.transport import SyncASGITransport
 
 from anitrakt.clients.anilist import ACTIVITIES_QUERY, ALL_QUERIES, AniListClient
 from anitrakt.clients.http import Upstream
 from anitrakt.clients.timing import ManualClock
+from fakes.anilist import SCHEMA_PATH, SHARED_DATA, FakeAniList, FaultKind, load_schema
+from fakes.transport import SyncASGITransport
 
 DOCS = SHARED_DATA / "upstream" / "anilist" / "docs"
 TOKEN = "contract-token"

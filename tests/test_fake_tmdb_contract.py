@@ -16,8 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.fakes.tmdb import FakeTMDB
-from tests.fakes.transport import SyncASGITransport
+
+from fakes.tmdb import FakeTMDB
+from fakes.transport import SyncASGITransport
 
 UPSTREAM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "upstream"
 API_KEY = "fake-tmdb-key"

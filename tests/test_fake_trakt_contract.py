@@ -26,11 +26,11 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.fakes.server import serve_in_thread
-from tests.fakes.trakt import FakeEpisode, FakeTrakt, Play
-from tests.fakes.transport import SyncASGITransport
 
 from anitrakt.clients.timing import ManualClock
+from fakes.server import serve_in_thread
+from fakes.trakt import FakeEpisode, FakeTrakt, Play
+from fakes.transport import SyncASGITransport
 
 UPSTREAM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "upstream"
 API_HOST = "api.trakt.test"

@@ -19,8 +19,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from tests.fakes.files import FileServer, fribb_json, otaku_db
-from tests.fakes.server import serve_in_thread
 from typer.testing import CliRunner, Result
 
 from anitrakt.cli import app as cli_app
@@ -44,6 +42,8 @@ from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import get_config, get_config_many
 from anitrakt.store.types import utc_now
 from anitrakt.web.app import create_app
+from fakes.files import FileServer, fribb_json, otaku_db
+from fakes.server import serve_in_thread
 from sql_log import recorded_statements as statements
 
 FRIBB_PATH = "/Fribb/anime-lists/master/anime-list-full.json"

@@ -10,14 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.fakes.files import FileServer
-from tests.fakes.server import serve_in_thread
 
 from anitrakt.config import Settings
 from anitrakt.domain.mapping_source import SourceEntry, SourceHit, TmdbKind
 from anitrakt.mappings.index import SharedSourceIndex
 from anitrakt.mappings.refresh import refresh_fribbs
 from anitrakt.runtime import Runtime
+from fakes.files import FileServer
+from fakes.server import serve_in_thread
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 MAPPINGS = SHARED_DATA / "mappings"

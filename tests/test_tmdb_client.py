@@ -12,9 +12,6 @@ import random
 from collections.abc import Iterator
 
 import pytest
-from tests.fakes.server import serve_in_thread
-from tests.fakes.tmdb import FakeTMDB
-from tests.fakes.transport import SyncASGITransport
 
 from anitrakt.clients.http import RetryPolicy, Upstream
 from anitrakt.clients.timing import ManualClock
@@ -27,6 +24,9 @@ from anitrakt.errors import (
     UpstreamRejected,
     UpstreamUnavailable,
 )
+from fakes.server import serve_in_thread
+from fakes.tmdb import FakeTMDB
+from fakes.transport import SyncASGITransport
 
 BASE_URL = "http://tmdb.test/3"
 API_KEY = "0123456789abcdef0123456789abcdef"

@@ -20,8 +20,6 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from tests.fakes.trakt import FakeTrakt
-from tests.fakes.transport import SyncASGITransport
 
 from anitrakt.clients.timing import ManualClock
 from anitrakt.clients.trakt import TraktClient
@@ -50,6 +48,8 @@ from anitrakt.store.tokens import (
     refresh_guard,
     save_tokens,
 )
+from fakes.trakt import FakeTrakt
+from fakes.transport import SyncASGITransport
 
 API_HOST = "api.trakt.test"
 AUTH_HOST = "auth.trakt.test"

@@ -15,9 +15,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from tests.fakes.server import serve_in_thread
-from tests.fakes.trakt import FakeEpisode, FakeTrakt
-from tests.fakes.transport import SyncASGITransport
 
 from anitrakt.clients.timing import ManualClock
 from anitrakt.clients.trakt import GET_LIMIT, GET_PERIOD_SECONDS, TraktClient
@@ -40,6 +37,9 @@ from anitrakt.errors import (
     UpstreamRejected,
 )
 from anitrakt.store.tokens import SqlTokenStore, save_tokens
+from fakes.server import serve_in_thread
+from fakes.trakt import FakeEpisode, FakeTrakt
+from fakes.transport import SyncASGITransport
 
 API_HOST = "api.trakt.test"
 AUTH_HOST = "auth.trakt.test"
