@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.domain import keys
-from anitrakt.mappings.resolver import StoredMappingResolver
+from anitrakt.domain.resolution import SOURCES_NOT_LOADED
+from anitrakt.mappings.index import SharedSourceIndex
+from anitrakt.mappings.resolver import ChainResolver, StoredMappingResolver
 from anitrakt.runtime import Runtime
 from anitrakt.services import sync_deps
 from anitrakt.store.models import SystemConfig
@@ -219,6 +221,39 @@ def test_a_second_run_while_one_holds_the_lock_is_refused(world: World) -> None:
     assert world.history() == Counter()
     dry = run_full(world.deps(), dry_run=True)  # reading needs no lease
     assert dry.error is None
+
+
+def test_activities_missed_before_any_source_is_loaded_are_seen_again(world: World) -> None:
+    """A fresh install synced before its first refresh loses nothing to the timestamp."""
+    world.watched(SPLIT, "1 - 2")
+    world.watched(UNMAPPABLE, "1 - 3")  # nothing stored, and no source loaded to look in
+    world.watched(SPLIT, "3")
+    chain = world.deps(
+        resolver=lambda trakt: ChainResolver(
+            world.sessions, world.events, SharedSourceIndex(world.sessions), trakt
+        )
+    )
+
+    first = run_full(chain)
+
+    assert first.unmapped[0]["reason"] == SOURCES_NOT_LOADED
+    assert sum(world.history().values()) == 3  # the rest went ahead
+    with world.sessions() as session:  # but the timestamp stops before the miss
+        assert (
+            get_config(session, keys.LAST_SYNC_TIMESTAMP) == world.anilist.activities[0].created_at
+        )
+
+    world.trakt.add_show(6001, "Nobody Knows", seasons={1: 3})
+    world.map(UNMAPPABLE, 6001)  # e.g. the sources loaded, or a manual mapping
+    second = run_full(world.deps())
+
+    assert second.added == 3
+    assert world.history()[(6001, 1, 3)] == 1
+    assert sum(world.history().values()) == 6  # SPLIT's plays were not posted again
+    with world.sessions() as session:
+        assert get_config(session, keys.LAST_SYNC_TIMESTAMP) == max(
+            a.created_at for a in world.anilist.activities
+        )
 
 
 def test_unmapped_entries_are_remembered_until_resolved(world: World) -> None:

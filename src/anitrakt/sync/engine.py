@@ -36,6 +36,7 @@ from anitrakt.domain.planning import (
     advance_progress,
     plan_sync,
 )
+from anitrakt.domain.resolution import SOURCES_NOT_LOADED
 from anitrakt.domain.trakt import (
     EpisodePlay,
     HistoryItems,
@@ -402,6 +403,10 @@ class Pipeline:
             for s in plan.already
             if s.waits_for is not None and s.waits_for not in confirmed
         }
+        # A miss only because no mapping source is loaded yet is not handled: once the
+        # sources are loaded, the next run must see these activities again.
+        waiting = {i for i, reason in plan.unmapped.items() if reason == SOURCES_NOT_LOADED}
+        unhandled |= {i for i, event in enumerate(plan.events) if event.anilist_id in waiting}
         return unhandled
 
 
