@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -12,13 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.domain import keys
-from anitrakt.errors import ConfigError
+from anitrakt.errors import ConfigError, UpstreamError
 from anitrakt.oplog import EventLog
 from anitrakt.runtime import Runtime
-from anitrakt.scheduler import Scheduler, cron_tick
+from anitrakt.scheduler import Scheduler, Tick, cron_tick
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import set_config
 from anitrakt.store.types import utc_now
+from anitrakt.sync.engine import SyncReport
 from anitrakt.sync.lock import SyncAlreadyRunning
 
 
@@ -38,6 +38,12 @@ def _messages(runtime: Runtime) -> list[str]:
         return [row.message for row in list_logs(session)]
 
 
+def _report(error: str | None = None) -> SyncReport:
+    return SyncReport(
+        "full", dry_run=False, failure=None if error is None else UpstreamError(error)
+    )
+
+
 @pytest.mark.parametrize(
     ("hours_ago", "due"),
     [
@@ -53,45 +59,74 @@ def test_a_tick_runs_the_sync_only_when_the_gate_says_due(
         _last_automated_run(runtime, hours_ago)  # SYNC_INTERVAL_HOURS is 6
     runs: list[Runtime] = []
 
-    assert cron_tick(runtime, runs.append) is due
+    def run(given: Runtime) -> SyncReport:
+        runs.append(given)
+        return _report()
 
+    assert cron_tick(runtime, run) is (Tick.RAN if due else Tick.NOT_DUE)
     assert runs == ([runtime] if due else [])
 
 
+def test_a_run_that_stops_on_an_error_is_a_failed_tick(runtime: Runtime) -> None:
+    assert cron_tick(runtime, lambda _r: _report("Trakt is unreachable")) is Tick.FAILED
+
+
 def test_a_tick_while_another_sync_runs_skips_quietly(runtime: Runtime) -> None:
-    def busy(_runtime: Runtime) -> None:
+    def busy(_runtime: Runtime) -> SyncReport:
         raise SyncAlreadyRunning("sync already running")
 
-    assert cron_tick(runtime, busy) is False
+    assert cron_tick(runtime, busy) is Tick.BUSY
     assert _messages(runtime) == []
 
 
 def test_a_tick_that_cannot_start_logs_why(runtime: Runtime) -> None:
-    def unconfigured(_runtime: Runtime) -> None:
+    def unconfigured(_runtime: Runtime) -> SyncReport:
         raise ConfigError("set ANILIST_ACCESS_TOKEN or ANILIST_USERNAME")
 
-    assert cron_tick(runtime, unconfigured) is True
+    assert cron_tick(runtime, unconfigured) is Tick.FAILED
     assert _messages(runtime) == [
         "scheduled sync could not start: set ANILIST_ACCESS_TOKEN or ANILIST_USERNAME"
     ]
 
 
-def test_the_timer_keeps_ticking_after_a_tick_fails(runtime: Runtime) -> None:
+def _ticks_seen(
+    runtime: Runtime, outcomes: list[Tick | Exception], *, seconds: float, retry: float = 5.0
+) -> int:
+    """Run a timer (checks every 0.01 s, `retry` s after a failure) and count its ticks."""
     ticks: list[int] = []
-    enough = threading.Event()
 
-    def tick(_runtime: Runtime) -> Any:
-        ticks.append(len(ticks))
-        if len(ticks) >= 3:
-            enough.set()
-        raise RuntimeError("a bug in one tick")
+    def tick(_runtime: Runtime) -> Tick:
+        ticks.append(1)
+        outcome = outcomes[min(len(ticks), len(outcomes)) - 1]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    timer = Scheduler(runtime, check_every=0.01, first_check=0.01, tick=tick)
+    timer = Scheduler(
+        runtime, check_every=0.01, first_check=0.01, retry_after_failure=retry, tick=tick
+    )
     timer.start()
     try:
-        assert enough.wait(10), "the timer stopped after a failing tick"
+        threading.Event().wait(seconds)
     finally:
         timer.stop()
     count = len(ticks)
     threading.Event().wait(0.05)
     assert len(ticks) == count  # stopped means stopped
+    return count
+
+
+def test_the_timer_keeps_asking_while_runs_succeed(runtime: Runtime) -> None:
+    assert _ticks_seen(runtime, [Tick.RAN], seconds=0.3) >= 5
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [pytest.param(Tick.FAILED, id="failed-run"), pytest.param(RuntimeError("bug"), id="crash")],
+)
+def test_after_a_failure_the_timer_waits_longer_and_keeps_going(
+    runtime: Runtime, failure: Tick | Exception
+) -> None:
+    assert _ticks_seen(runtime, [failure, Tick.RAN], seconds=0.3) == 1  # waiting 5 s
+    # With a short retry: fails, retries, succeeds and goes back to the short period.
+    assert _ticks_seen(runtime, [failure, Tick.RAN], seconds=1.0, retry=0.05) >= 5
