@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -117,6 +118,17 @@ def test_an_upstream_failure_mid_run_is_502_with_the_report(
     assert "503" in body["error"]
     assert body["details"]["added"] == 0
     assert world.history() == Counter()
+    # Until a sync succeeds, the failure is on /api/status and the dashboard.
+    failure = client.get("/api/status").json()["lastFailure"]
+    assert failure["mode"] == "full sync"
+    assert "503" in failure["error"]
+    assert datetime.fromisoformat(failure["at"]).utcoffset() is not None
+    assert "503" in client.get("/").text.split('id="last-failure"')[1].split("</dd>")[0]
+    client.cookies.clear()  # the page's session cookie would make the POST need a CSRF token
+
+    assert client.post("/api/full-sync").status_code == 200
+    assert client.get("/api/status").json()["lastFailure"] is None
+    assert 'id="last-failure"' not in client.get("/").text
 
 
 def test_a_run_stopped_by_missing_settings_is_400_naming_them(world: World) -> None:

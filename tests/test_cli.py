@@ -36,13 +36,15 @@ from anitrakt.store.logs import append_log
 from anitrakt.store.mappings import get_mapping, list_mappings, save_mapping
 from anitrakt.store.progress import get_progress, set_progress
 from anitrakt.store.system_config import set_config
+from anitrakt.sync.status import SyncFailure, record_failure
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt
 
 Sessions = sessionmaker[Session]
 Invoke = Callable[..., Result]
 
-STATUS_KEYS = {"lastManualSync", "lastAutomatedSync", "lastCompletedSync", "lastWatchingSync"}
+LAST_RUN_KEYS = {"lastManualSync", "lastAutomatedSync", "lastCompletedSync", "lastWatchingSync"}
+STATUS_KEYS = {*LAST_RUN_KEYS, "lastFailure"}
 UNREACHABLE_DB = "postgresql://u:sekret-pass@127.0.0.1:1/x"
 # Only ever passed to `serve` with uvicorn.run replaced; nothing binds to it.
 PUBLIC_HOST = "0.0.0.0"  # noqa: S104
@@ -114,6 +116,26 @@ def test_status_table_shows_a_recorded_run(invoke: Invoke, sessions: Sessions) -
     assert output.count("Never") == 3
 
 
+def test_status_shows_the_last_failure_until_a_sync_succeeds(
+    invoke: Invoke, sessions: Sessions
+) -> None:
+    with sessions.begin() as s:
+        record_failure(
+            s, SyncFailure(datetime(2024, 5, 1, 12, tzinfo=UTC), "full sync", "Trakt said 503")
+        )
+
+    output = _ok(invoke("status"))
+    body = _json(invoke("status", "--json"))
+
+    assert "last failure" in output
+    assert "(full sync): Trakt said 503" in output
+    assert body["lastFailure"] == {
+        "at": "2024-05-01T12:00:00+00:00",
+        "mode": "full sync",
+        "error": "Trakt said 503",
+    }
+
+
 def test_status_json(invoke: Invoke, sessions: Sessions) -> None:
     with sessions.begin() as s:
         set_config(s, keys.STATUS_SYNC_WATCHING_LAST_RUN, 1714564800000)  # epoch ms
@@ -121,10 +143,11 @@ def test_status_json(invoke: Invoke, sessions: Sessions) -> None:
     body = _json(invoke("status", "--json"))
 
     assert set(body) == STATUS_KEYS
+    assert body["lastFailure"] is None
     watching = datetime.fromisoformat(body["lastWatchingSync"])
     assert watching.utcoffset() is not None
     assert watching == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-    assert [body[k] for k in sorted(STATUS_KEYS - {"lastWatchingSync"})] == [None] * 3
+    assert [body[k] for k in sorted(LAST_RUN_KEYS - {"lastWatchingSync"})] == [None] * 3
 
 
 # --- logs --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from anitrakt.store.system_config import set_config
 from anitrakt.store.types import utc_now
 from anitrakt.sync.engine import SyncReport
 from anitrakt.sync.lock import SyncAlreadyRunning
+from anitrakt.sync.status import read_sync_status
 
 
 @pytest.fixture
@@ -87,6 +88,13 @@ def test_a_tick_that_cannot_start_logs_why(runtime: Runtime) -> None:
     assert _messages(runtime) == [
         "scheduled sync could not start: set ANILIST_ACCESS_TOKEN or ANILIST_USERNAME"
     ]
+    with runtime.sessions() as session:
+        failure = read_sync_status(session).last_failure
+    assert failure is not None
+    assert (failure.mode, failure.error) == (
+        "scheduled sync",
+        "set ANILIST_ACCESS_TOKEN or ANILIST_USERNAME",
+    )
 
 
 def _ticks_seen(

@@ -198,7 +198,7 @@ def db_downgrade(
 @app.command()
 @cli_errors
 def status(as_json: JsonOption = False) -> None:
-    """When each kind of sync last ran."""
+    """When each kind of sync last ran, and the last failure if no sync succeeded since."""
     with _transaction() as session:
         body = StatusBody.of(read_sync_status(session))
     if as_json:
@@ -215,6 +215,12 @@ def status(as_json: JsonOption = False) -> None:
     ]:
         table.add_row(label, _local(value))
     out.print(table)
+    if body.lastFailure is not None:
+        failure = body.lastFailure
+        out.print(
+            f"[bold red]last failure[/] {_local(failure.at)} ({failure.mode}): {failure.error}",
+            highlight=False,
+        )
 
 
 @app.command()

@@ -15,9 +15,11 @@ from enum import Enum
 from anitrakt.errors import AnitraktError
 from anitrakt.runtime import Runtime
 from anitrakt.services import run_automated_sync
+from anitrakt.store.types import utc_now
 from anitrakt.sync.engine import SyncReport
 from anitrakt.sync.lock import SyncAlreadyRunning
 from anitrakt.sync.modes import cron_state
+from anitrakt.sync.status import SyncFailure, record_failure
 
 logger = logging.getLogger("anitrakt.scheduler")
 
@@ -52,6 +54,8 @@ def cron_tick(runtime: Runtime, run: Callable[[Runtime], SyncReport] | None = No
         return Tick.BUSY
     except AnitraktError as exc:
         runtime.events.error(f"scheduled sync could not start: {exc.message}")
+        with runtime.sessions.begin() as session:
+            record_failure(session, SyncFailure(utc_now(), "scheduled sync", exc.message))
         return Tick.FAILED
     return Tick.FAILED if report.error else Tick.RAN
 

@@ -17,6 +17,8 @@ STATUS_SYNC_LAST_RUN_AUTO = "status:sync:last-run-auto"
 STATUS_SYNC_WATCHING_LAST_RUN = "status:sync:watching:last-run"
 STATUS_SYNC_COMPLETED_LAST_RUN = "status:sync:completed:last-run"
 LAST_SYNC_TIMESTAMP = "lastSyncTimestamp"
+# anitrakt's own: the last sync that stopped on an error, until one succeeds.
+SYNC_LAST_FAILURE = "sync:last-failure"
 
 
 def breakpoint_map_key(trakt_id: int) -> str:

@@ -25,6 +25,7 @@ from anitrakt.store.types import utc_now
 from anitrakt.sync.engine import Pipeline, SyncDeps, SyncReport
 from anitrakt.sync.lock import sync_lock
 from anitrakt.sync.shows import episode_list_of, store_episode_list
+from anitrakt.sync.status import SyncFailure, clear_failure, record_failure
 
 # Which AniList account the cached id belongs to (a hash of the token or username).
 ANILIST_USER_KEY = "anilist:user"
@@ -89,11 +90,13 @@ def _run(
         # After a database failure the bookkeeping writes would only fail the same way.
         if not dry_run and not isinstance(report.failure, StoreUnavailable):
             _remember_unmapped(deps, pipeline)
-            if not report.error:
-                stamp = deps.now().isoformat()
-                with deps.sessions.begin() as session:
+            with deps.sessions.begin() as session:
+                if report.error:
+                    record_failure(session, SyncFailure(deps.now(), label, report.error))
+                else:
+                    clear_failure(session)
                     for key in status_keys:
-                        set_config(session, key, stamp)
+                        set_config(session, key, deps.now().isoformat())
     return report
 
 

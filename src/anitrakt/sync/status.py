@@ -1,4 +1,4 @@
-"""When each kind of sync last ran (the `status:sync:*` keys)."""
+"""When each kind of sync last ran (the `status:sync:*` keys), and the last failure."""
 
 from __future__ import annotations
 
@@ -9,7 +9,25 @@ from sqlalchemy.orm import Session
 
 from anitrakt.domain import keys
 from anitrakt.domain.instants import parse_instant
-from anitrakt.store.system_config import get_config_many
+from anitrakt.store.system_config import delete_config, get_config_many, set_config
+
+
+@dataclass(frozen=True, slots=True)
+class SyncFailure:
+    """A sync that stopped on an error: shown until a later sync of any mode succeeds."""
+
+    at: datetime
+    mode: str
+    error: str
+
+    @classmethod
+    def from_json(cls, value: object) -> SyncFailure | None:
+        if not isinstance(value, dict):
+            return None
+        at = parse_instant(value.get("at"))
+        if at is None:
+            return None
+        return cls(at, str(value.get("mode", "")), str(value.get("error", "")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +36,11 @@ class SyncStatus:
     last_automated: datetime | None
     last_completed: datetime | None
     last_watching: datetime | None
+    last_failure: SyncFailure | None = None
 
 
 def read_sync_status(session: Session) -> SyncStatus:
-    """The four last-run instants, read in one query; None where a run never happened."""
+    """The four last-run instants and the last failure, in one query."""
     values = get_config_many(
         session,
         [
@@ -29,6 +48,7 @@ def read_sync_status(session: Session) -> SyncStatus:
             keys.STATUS_SYNC_LAST_RUN_AUTO,
             keys.STATUS_SYNC_COMPLETED_LAST_RUN,
             keys.STATUS_SYNC_WATCHING_LAST_RUN,
+            keys.SYNC_LAST_FAILURE,
         ],
     )
     return SyncStatus(
@@ -36,4 +56,17 @@ def read_sync_status(session: Session) -> SyncStatus:
         last_automated=parse_instant(values.get(keys.STATUS_SYNC_LAST_RUN_AUTO)),
         last_completed=parse_instant(values.get(keys.STATUS_SYNC_COMPLETED_LAST_RUN)),
         last_watching=parse_instant(values.get(keys.STATUS_SYNC_WATCHING_LAST_RUN)),
+        last_failure=SyncFailure.from_json(values.get(keys.SYNC_LAST_FAILURE)),
     )
+
+
+def record_failure(session: Session, failure: SyncFailure) -> None:
+    set_config(
+        session,
+        keys.SYNC_LAST_FAILURE,
+        {"at": failure.at.isoformat(), "mode": failure.mode, "error": failure.error},
+    )
+
+
+def clear_failure(session: Session) -> None:
+    delete_config(session, keys.SYNC_LAST_FAILURE)

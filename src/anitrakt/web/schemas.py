@@ -20,19 +20,31 @@ class ErrorBody(BaseModel):
     details: Any = None
 
 
+class FailureBody(BaseModel):
+    at: str
+    mode: str
+    error: str
+
+
 class StatusBody(BaseModel):
     lastManualSync: str | None
     lastAutomatedSync: str | None
     lastCompletedSync: str | None
     lastWatchingSync: str | None
+    # The last sync that stopped on an error, until a later one succeeds (null: none).
+    lastFailure: FailureBody | None = None
 
     @classmethod
     def of(cls, status: SyncStatus) -> StatusBody:
+        failure = status.last_failure
         return cls(
             lastManualSync=iso_instant(status.last_manual),
             lastAutomatedSync=iso_instant(status.last_automated),
             lastCompletedSync=iso_instant(status.last_completed),
             lastWatchingSync=iso_instant(status.last_watching),
+            lastFailure=None
+            if failure is None
+            else FailureBody(at=failure.at.isoformat(), mode=failure.mode, error=failure.error),
         )
 
 
