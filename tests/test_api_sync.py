@@ -47,6 +47,8 @@ def test_full_sync_route_posts_and_reports_spec_fields(world: World, client: Tes
     assert (body["found"], body["synced"], body["added"], body["skippedUnmapped"]) == (2, 1, 24, 1)
     assert world.history() == split_history()
     assert client.get("/api/status").json()["lastManualSync"] is not None
+    [row] = [r for r in client.get("/api/mappings").json()["manual"] if r["anilistId"] == SPLIT]
+    assert row["title"] == "Split Cour"
     assert client.get("/api/progress", params={"anilistId": SPLIT}).json()["lastAbs"] == 24
     unmapped = client.get("/api/unmapped").json()
     assert [(i["anilistId"], i["title"]) for i in unmapped["items"]] == [(LOST, "Nobody Knows")]

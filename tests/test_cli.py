@@ -36,6 +36,7 @@ from anitrakt.store.logs import append_log
 from anitrakt.store.mappings import get_mapping, list_mappings, save_mapping
 from anitrakt.store.progress import get_progress, set_progress
 from anitrakt.store.system_config import set_config
+from anitrakt.store.titles import save_titles
 from anitrakt.sync.status import SyncFailure, record_failure
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt
@@ -298,6 +299,29 @@ def test_map_plain_output(invoke: Invoke) -> None:
     assert "21" in output
     assert "37696" in output
     assert "movie" in output
+
+
+def test_mappings_lists_both_kinds_with_titles_and_filters(
+    invoke: Invoke, sessions: Sessions
+) -> None:
+    with sessions.begin() as s:
+        save_mapping(s, IdMapping(16498, 1420, manual=True, trakt_season=1))
+        save_mapping(s, IdMapping(21, 37696))
+        save_titles(s, {16498: "Attack on Titan", 21: "One Piece"})
+
+    everything = _json(invoke("mappings", "--json"))
+    table = _ok(invoke("mappings", "titan"))
+    by_id = _json(invoke("mappings", "37696", "--json"))
+
+    assert [(r["anilistId"], r["title"]) for r in everything["manual"]] == [
+        (16498, "Attack on Titan")
+    ]
+    assert [(r["anilistId"], r["title"]) for r in everything["auto"]] == [(21, "One Piece")]
+    assert "Attack on Titan" in table
+    assert "One Piece" not in table
+    assert "Manual mappings (1)" in table
+    assert "Automatic mappings (0)" in table
+    assert (by_id["manual"], [r["anilistId"] for r in by_id["auto"]]) == ([], [21])
 
 
 @pytest.mark.parametrize(

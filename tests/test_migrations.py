@@ -25,7 +25,7 @@ SEED_TABLES = {
     "show_map",
 }
 # Tables anitrakt adds beside the seed's (documented in the README's state model).
-EXTENSION_TABLES = {"mapping_source_entries"}
+EXTENSION_TABLES = {"mapping_source_entries", "anilist_titles"}
 ALL_TABLES = SEED_TABLES | EXTENSION_TABLES
 
 
@@ -118,3 +118,19 @@ def test_downgrading_the_source_cache_removes_its_metadata_too(fresh_engine: Eng
     assert kept == ["status:fribbs:last-sync"]
     migrate.upgrade(fresh_engine)
     assert "mapping_source_entries" in table_names(fresh_engine)
+
+
+def test_the_titles_table_comes_and_goes_with_its_migration(fresh_engine: Engine) -> None:
+    migrate.upgrade(fresh_engine)
+    with fresh_engine.begin() as conn:
+        conn.execute(sa.text("insert into anilist_titles (anilist_id, title) values (1, 'Cowboy')"))
+        conn.execute(sa.text("insert into mappings (anilist_id, trakt_id) values (1, 2)"))
+
+    migrate.downgrade(fresh_engine, "0003_progress_updated_at_index")
+
+    assert "anilist_titles" not in table_names(fresh_engine)
+    with fresh_engine.connect() as conn:  # the seed's tables keep their rows
+        assert conn.execute(sa.text("select trakt_id from mappings")).scalar_one() == 2
+    migrate.upgrade(fresh_engine)
+    with fresh_engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from anilist_titles")).scalar_one() == 0

@@ -14,6 +14,7 @@ from anitrakt.mappings.manual import ManualMappingInput, save_manual_mapping
 from anitrakt.store import logs as logs_repo
 from anitrakt.store import mappings as mappings_repo
 from anitrakt.store import progress as progress_repo
+from anitrakt.store import titles as titles_repo
 from anitrakt.store.logs import append_log, list_logs, prune_logs
 from anitrakt.store.mappings import (
     delete_mapping,
@@ -24,7 +25,7 @@ from anitrakt.store.mappings import (
     save_mapping,
     save_mappings,
 )
-from anitrakt.store.models import EpisodeOverride, LogRow, Mapping
+from anitrakt.store.models import AniListTitle, EpisodeOverride, LogRow, Mapping
 from anitrakt.store.overrides import (
     delete_override,
     get_overrides_for_shows,
@@ -39,6 +40,7 @@ from anitrakt.store.progress import (
     list_progress,
     set_progress,
 )
+from anitrakt.store.titles import get_titles, save_titles
 from sql_log import recorded_statements
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -61,7 +63,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    for module in (mappings_repo, progress_repo, logs_repo):
+    for module in (mappings_repo, progress_repo, logs_repo, titles_repo):
         monkeypatch.setattr(module, "utc_now", fake)
     return fake
 
@@ -274,6 +276,47 @@ def test_list_mappings_search_by_any_id(session: Session, search: str, expected:
     save_mapping(session, IdMapping(100, 5000, imdb_id="tt0123456"))
     save_mapping(session, IdMapping(200, 6000, tmdb_id=777, tvdb_id=888, manual=True))
     assert [m.anilist_id for m in list_mappings(session, search=search)] == expected
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        pytest.param("titan", [100], id="part-of-a-title"),
+        pytest.param("ATTACK ON", [100], id="any-case"),
+        pytest.param("100%", [300], id="percent-is-literal"),
+        pytest.param("_", [300], id="underscore-is-literal"),
+        pytest.param("Bebop", [], id="title-of-an-unmapped-entry"),
+        pytest.param("tt0123456", [100], id="imdb-id-still"),
+    ],
+)
+def test_list_mappings_search_by_title(session: Session, search: str, expected: list[int]) -> None:
+    save_mapping(session, IdMapping(100, 5000, imdb_id="tt0123456"))
+    save_mapping(session, IdMapping(200, 6000, manual=True))
+    save_mapping(session, IdMapping(300, 7000))
+    save_titles(session, {100: "Attack on Titan", 300: "100% Pascal_sensei", 400: "Cowboy Bebop"})
+
+    assert [m.anilist_id for m in list_mappings(session, search=search)] == expected
+
+
+def test_titles_are_saved_and_replaced_only_when_they_change(
+    session: Session, clock: Clock
+) -> None:
+    save_titles(session, {1: "Old Name", 2: "Same"})
+    first = {r.anilist_id: r.updated_at for r in session.scalars(sa.select(AniListTitle))}
+    clock.advance(hours=1)
+
+    save_titles(session, {1: "New Name", 2: "Same", 3: "Third"})
+
+    assert get_titles(session, [1, 2, 3, 4]) == {1: "New Name", 2: "Same", 3: "Third"}
+    rows = {r.anilist_id: r.updated_at for r in session.scalars(sa.select(AniListTitle))}
+    assert rows[1] > first[1]
+    assert rows[2] == first[2]  # unchanged: not rewritten
+
+
+def test_many_titles_in_one_call(session: Session) -> None:
+    save_titles(session, {n: f"Show {n}" for n in range(1, 1201)})
+
+    assert len(get_titles(session, range(1, 1301))) == 1200
 
 
 def test_search_combines_with_kind(session: Session) -> None:

@@ -25,6 +25,7 @@ from anitrakt.store.models import SystemConfig
 from anitrakt.store.overrides import upsert_override
 from anitrakt.store.progress import delete_progress, get_progress
 from anitrakt.store.system_config import get_config, set_config
+from anitrakt.store.titles import get_titles
 from anitrakt.sync.engine import BATCH_SIZE, MAX_UNCLEAR_RETRIES
 from anitrakt.sync.lock import SyncAlreadyRunning, sync_lock
 from anitrakt.sync.modes import run_full, run_list, sync_show, unmapped_entries
@@ -221,6 +222,24 @@ def test_a_second_run_while_one_holds_the_lock_is_refused(world: World) -> None:
     assert world.history() == Counter()
     dry = run_full(world.deps(), dry_run=True)  # reading needs no lease
     assert dry.error is None
+
+
+def test_a_run_remembers_the_titles_of_the_entries_it_read(world: World) -> None:
+    library_activities(world)
+
+    run_full(world.deps(), dry_run=True)
+    with world.sessions() as session:
+        assert get_titles(session, [AOT_S3P2]) == {}  # a dry run changes nothing
+
+    run_full(world.deps())
+
+    with world.sessions() as session:
+        titles = get_titles(session, [ONE_PIECE, AOT_S3P2, UNMAPPABLE, PLANNED])
+    assert titles == {
+        ONE_PIECE: "One Piece",
+        AOT_S3P2: "Attack on Titan Season 3 Part 2",
+        UNMAPPABLE: "Nobody Knows",  # unmapped entries too: that is where a name helps most
+    }  # PLANNED had no episodes to sync
 
 
 def test_activities_missed_before_any_source_is_loaded_are_seen_again(world: World) -> None:

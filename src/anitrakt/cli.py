@@ -40,7 +40,7 @@ from anitrakt.store.db import describe_db_error
 from anitrakt.store.logs import list_logs, prune_logs
 from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
 from anitrakt.sync.status import read_sync_status
-from anitrakt.web.schemas import LogBody, MappingBody, ProgressItem, StatusBody
+from anitrakt.web.schemas import LogBody, MappingBody, MappingLists, ProgressItem, StatusBody
 from anitrakt.web.schemas_sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
 
 P = ParamSpec("P")
@@ -296,6 +296,37 @@ def progress(
             if posted
             else f"AniList {entry}: nothing posted yet"
         )
+
+
+@app.command("mappings")
+@cli_errors
+def mappings_command(
+    search: Annotated[
+        str | None,
+        typer.Argument(help="An id (AniList, Trakt, TMDB, TVDB, IMDb) or part of a title."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List stored mappings, manual then automatic, with the AniList title a sync saw."""
+    with _transaction() as session:
+        lists = MappingLists.load(session, search=search)
+    if as_json:
+        _print_json(lists)
+        return
+    for kind, rows in (("Manual", lists.manual), ("Automatic", lists.auto)):
+        table = Table(title=f"{kind} mappings ({len(rows)})")
+        for column in ("AniList", "title", "Trakt", "type", "season", "offset"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(
+                str(row.anilistId),
+                row.title or "",
+                "" if row.traktId is None else str(row.traktId),
+                row.traktType or "",
+                "" if row.season is None else str(row.season),
+                "" if row.offset is None else str(row.offset),
+            )
+        out.print(table)
 
 
 @app.command("map")

@@ -140,7 +140,13 @@ def test_an_unmapped_entry_is_fixed_through_find_on_trakt(
     page.get_by_label("Season (optional)").fill("2")
     page.get_by_test_id(f"pick-{LOST_TRAKT}").click()
     expect(page.locator("#find-result")).to_contain_text(f"Saved: AniList {LOST} → Trakt")
-    expect(page.get_by_test_id(f"manual-row-{LOST}")).to_be_visible()
+    expect(page.get_by_test_id(f"manual-row-{LOST}")).to_contain_text("Nobody Knows")
+    # The run saw the entry, so its mapping can be found by what AniList calls it.
+    page.get_by_label("Search by title").fill("nobody")
+    expect(page.locator("#manual-count")).to_have_text("1")
+    page.get_by_label("Search by title").fill("somebody")
+    expect(page.locator("#manual-count")).to_have_text("0")
+    page.get_by_label("Search by title").fill("")
     screenshot(page, "mappings")
 
     page.goto("/sync")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from anitrakt.domain.values import IdMapping, MappingType, TraktType
 from anitrakt.store._upsert import insert_for
-from anitrakt.store.models import Mapping
+from anitrakt.store.models import AniListTitle, Mapping
 from anitrakt.store.types import utc_now
 
 
@@ -158,7 +158,7 @@ def list_mappings(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Mapping]:
-    """Mappings newest first, optionally only one kind or matching an id."""
+    """Mappings newest first, optionally only one kind, or matching an id or a title part."""
     query = sa.select(Mapping).order_by(Mapping.updated_at.desc(), Mapping.anilist_id.desc())
     if kind is not None:
         manual = kind is MappingType.MANUAL
@@ -176,7 +176,10 @@ def list_mappings(
                 )
             )
         else:
-            query = query.where(Mapping.imdb_id == term)
+            titled = sa.select(AniListTitle.anilist_id).where(
+                sa.func.lower(AniListTitle.title).contains(term.lower(), autoescape=True)
+            )
+            query = query.where(sa.or_(Mapping.imdb_id == term, Mapping.anilist_id.in_(titled)))
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return list(session.scalars(query))

@@ -145,3 +145,19 @@ class SourceEntryRow(Base):
     episode_offset: Mapped[int | None] = mapped_column(sa.Integer)
     trakt_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     tvdb_part: Mapped[int | None] = mapped_column(sa.Integer)
+
+
+class AniListTitle(Base):
+    """What AniList calls an entry, as last seen by a sync: for people, never for matching.
+
+    Extension table (migration 0004): the seed's `mappings` rows carry ids only, so the
+    mapping tables could not be searched by name.
+    """
+
+    __tablename__ = "anilist_titles"
+
+    anilist_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utc_now, onupdate=utc_now, server_default=utcnow()
+    )

@@ -51,6 +51,7 @@ from anitrakt.mappings.resolver import Resolver
 from anitrakt.oplog import EventLog
 from anitrakt.store.overrides import get_overrides_for_shows
 from anitrakt.store.progress import get_progress_many, set_progress
+from anitrakt.store.titles import save_titles
 from anitrakt.sync.shows import load_episode_lists
 
 # Plays per POST /sync/history. Trakt processes a history post synchronously and
@@ -220,6 +221,8 @@ class Pipeline:
             return RunOutcome(report, set())
         wanted = {e.anilist_id: media.get(e.anilist_id) or Media(e.anilist_id) for e in active}
         report.media = dict(wanted)
+        if not self.dry_run:
+            self._remember_titles(wanted.values())
         resolutions = deps.resolver.resolve_many(list(wanted.values()), save=not self.dry_run)
         self.resolved_ids = {a for a, r in resolutions.items() if isinstance(r, IdMapping)}
         show_ids = {
@@ -393,6 +396,13 @@ class Pipeline:
             for anilist_id, value in updates.items():
                 set_progress(session, anilist_id, value)
         last_abs.update(updates)
+
+    def _remember_titles(self, media: Iterable[Media]) -> None:
+        """Keep what AniList calls each entry, so mappings can be shown by name."""
+        titles = {m.id: m.title for m in media if m.title_english or m.title_romaji}
+        if titles:
+            with self.deps.sessions.begin() as session:
+                save_titles(session, titles)
 
     @staticmethod
     def _unhandled(plan: Plan, confirmed: set[PlannedPlay]) -> set[int]:

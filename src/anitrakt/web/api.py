@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from anitrakt import __version__
-from anitrakt.domain.values import LogLevel, MappingType
+from anitrakt.domain.values import LogLevel
 from anitrakt.mappings.manual import (
     ManualMappingInput,
     parse_positive_id,
@@ -16,8 +16,8 @@ from anitrakt.mappings.manual import (
 )
 from anitrakt.services import trakt_client
 from anitrakt.store.logs import list_logs
-from anitrakt.store.mappings import list_mappings
 from anitrakt.store.progress import count_progress, get_progress, list_progress
+from anitrakt.store.titles import get_titles
 from anitrakt.sync.status import read_sync_status
 from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.schemas import (
@@ -96,11 +96,8 @@ def progress(
 
 @router.get("/mappings", response_model=MappingLists)
 def mappings(session: SessionDep) -> MappingLists:
-    """Every stored mapping, manual and automatic."""
-    return MappingLists(
-        manual=[MappingBody.of(r) for r in list_mappings(session, kind=MappingType.MANUAL)],
-        auto=[MappingBody.of(r) for r in list_mappings(session, kind=MappingType.AUTO)],
-    )
+    """Every stored mapping, manual and automatic, with the AniList title a sync saw."""
+    return MappingLists.load(session)
 
 
 @router.post("/manual-map", response_model=ManualMapResult)
@@ -121,4 +118,5 @@ def manual_map(runtime: RuntimeDep, session: SessionDep, body: ManualMapRequest)
     )
     with trakt_lookup(lambda: trakt_client(runtime)) as lookup:
         row = save_manual_mapping(session, given, lookup)
-    return ManualMapResult(success=True, added=MappingBody.of(row))
+    title = get_titles(session, [row.anilist_id]).get(row.anilist_id)
+    return ManualMapResult(success=True, added=MappingBody.of(row, title))

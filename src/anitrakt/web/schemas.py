@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from sqlalchemy.orm import Session
 
 from anitrakt.domain.instants import iso_instant
+from anitrakt.domain.values import MappingType
+from anitrakt.store.mappings import list_mappings
 from anitrakt.store.models import LogRow, Mapping, SyncProgress
+from anitrakt.store.titles import get_titles
 from anitrakt.sync.status import SyncStatus
 
 # Strict, so JSON `true` is not quietly read as id 1; numeric text and URLs are parsed
@@ -88,6 +92,8 @@ class ProgressOne(BaseModel):
 
 class MappingBody(BaseModel):
     anilistId: int
+    # What AniList calls the entry, when a sync has seen it (null otherwise).
+    title: str | None = None
     traktId: int | None
     tmdbId: int | None
     imdbId: str | None
@@ -99,9 +105,10 @@ class MappingBody(BaseModel):
     updatedAt: str | None
 
     @classmethod
-    def of(cls, row: Mapping) -> MappingBody:
+    def of(cls, row: Mapping, title: str | None = None) -> MappingBody:
         return cls(
             anilistId=row.anilist_id,
+            title=title,
             traktId=row.trakt_id,
             tmdbId=row.tmdb_id,
             imdbId=row.imdb_id,
@@ -117,6 +124,17 @@ class MappingBody(BaseModel):
 class MappingLists(BaseModel):
     manual: list[MappingBody]
     auto: list[MappingBody]
+
+    @classmethod
+    def load(cls, session: Session, search: str | None = None) -> MappingLists:
+        """Both kinds, newest first, with titles; `search` is an id or part of a title."""
+        manual = list_mappings(session, kind=MappingType.MANUAL, search=search)
+        auto = list_mappings(session, kind=MappingType.AUTO, search=search)
+        titles = get_titles(session, [row.anilist_id for row in manual + auto])
+        return cls(
+            manual=[MappingBody.of(r, titles.get(r.anilist_id)) for r in manual],
+            auto=[MappingBody.of(r, titles.get(r.anilist_id)) for r in auto],
+        )
 
 
 class ManualMapRequest(BaseModel):

@@ -219,8 +219,8 @@ function initTrakt() {
 const PAGE_SIZE = 25;
 function initMappings() {
   const state = { manual: [], auto: [], page: { manual: 0, auto: 0 } };
-  const fields = ["anilistId", "traktId", "traktType", "season", "offset", "tmdbId", "imdbId", "tvdbId"];
-  const matches = (row, q) => !q || ["anilistId", "traktId", "tmdbId", "imdbId", "tvdbId"].some((f) => row[f] !== null && String(row[f]).toLowerCase().includes(q));
+  const fields = ["anilistId", "title", "traktId", "traktType", "season", "offset", "tmdbId", "imdbId", "tvdbId"];
+  const matches = (row, q) => !q || ["anilistId", "title", "traktId", "tmdbId", "imdbId", "tvdbId"].some((f) => row[f] !== null && row[f] !== undefined && String(row[f]).toLowerCase().includes(q));
   function draw(kind) {
     const q = $("#mapping-search").value.trim().toLowerCase();
     const rows = state[kind].filter((r) => matches(r, q));
