@@ -90,13 +90,14 @@ def _run(
         # After a database failure the bookkeeping writes would only fail the same way.
         if not dry_run and not isinstance(report.failure, StoreUnavailable):
             _remember_unmapped(deps, pipeline)
+            finished = deps.now()
             with deps.sessions.begin() as session:
                 if report.error:
-                    record_failure(session, SyncFailure(deps.now(), label, report.error))
+                    record_failure(session, SyncFailure(finished, label, report.error))
                 else:
                     clear_failure(session)
                     for key in status_keys:
-                        set_config(session, key, deps.now().isoformat())
+                        set_config(session, key, finished.isoformat())
     return report
 
 
