@@ -1,0 +1,154 @@
+"""What the fake AniList knows: users, media, list entries and list activities.
+
+Tests seed it through the `add_*` factories and read it back through the plain
+attributes (`users`, `media`, `entries`, `activities`); the resolvers answer from it.
+Ids and timestamps come from counters, so a seeded world is the same on every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+
+@dataclass
+class FakeUser:
+    id: int
+    name: str
+    token: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"__typename": "User", "id": self.id, "name": self.name}
+
+
+@dataclass
+class FakeEntry:
+    id: int
+    user_id: int
+    media_id: int
+    status: str
+    progress: int
+    score: float
+    repeat: int
+    completed_at: date | None
+    updated_at: int
+    custom_lists: tuple[str, ...] = ()
+    hidden_from_status_lists: bool = False
+    private: bool = False
+
+
+@dataclass
+class FakeActivity:
+    id: int
+    user_id: int
+    media_id: int
+    status: str
+    progress: str | None
+    created_at: int
+    type: str = "ANIME_LIST"
+
+
+class AniListStore:
+    """The fake's data and its factories; `FakeAniList.__init__` sets the attributes."""
+
+    users: dict[int, FakeUser]
+    media: dict[int, dict[str, Any]]  # resolver-ready `Media` objects, by id
+    entries: list[FakeEntry]
+    activities: list[FakeActivity]
+    _next_id: int
+    _next_created: int
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def add_user(self, name: str = "alice", *, token: str | None = None) -> FakeUser:
+        user = FakeUser(id=self._new_id(), name=name, token=token)
+        self.users[user.id] = user
+        return user
+
+    def add_media(
+        self,
+        media_id: int = 1,
+        *,
+        title_romaji: str | None = None,
+        title_english: str | None = None,
+        episodes: int | None = 12,
+        format: str = "TV",
+    ) -> int:
+        romaji = title_romaji or f"Anime {media_id}"
+        self.media[media_id] = {
+            "__typename": "Media",
+            "id": media_id,
+            "episodes": episodes,
+            "format": format,
+            "title": {
+                "__typename": "MediaTitle",
+                "romaji": romaji,
+                "english": title_english,
+                "native": None,
+                "userPreferred": romaji,
+            },
+        }
+        return media_id
+
+    def add_entry(
+        self,
+        user_id: int,
+        media_id: int = 1,
+        *,
+        progress: int = 3,
+        status: str = "CURRENT",
+        score: float = 0.0,
+        repeat: int = 0,
+        completed_at: date | None = None,
+        updated_at: int | None = None,
+        custom_lists: tuple[str, ...] = (),
+        hidden_from_status_lists: bool = False,
+        private: bool = False,
+    ) -> FakeEntry:
+        if media_id not in self.media:
+            self.add_media(media_id)
+        self._next_created += 60
+        entry = FakeEntry(
+            id=self._new_id(),
+            user_id=user_id,
+            media_id=media_id,
+            status=status,
+            progress=progress,
+            score=score,
+            repeat=repeat,
+            completed_at=completed_at,
+            updated_at=updated_at if updated_at is not None else self._next_created,
+            custom_lists=custom_lists,
+            hidden_from_status_lists=hidden_from_status_lists,
+            private=private,
+        )
+        self.entries.append(entry)
+        return entry
+
+    def add_activity(
+        self,
+        user_id: int,
+        media_id: int = 1,
+        *,
+        status: str = "watched episode",
+        progress: str | None = "4 - 6",
+        created_at: int | None = None,
+        type: str = "ANIME_LIST",
+    ) -> FakeActivity:
+        if media_id not in self.media:
+            self.add_media(media_id)
+        self._next_created += 60
+        activity = FakeActivity(
+            id=self._new_id(),
+            user_id=user_id,
+            media_id=media_id,
+            status=status,
+            progress=progress,
+            created_at=created_at if created_at is not None else self._next_created,
+            type=type,
+        )
+        self.activities.append(activity)
+        return activity
