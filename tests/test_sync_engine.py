@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.domain import keys
 from anitrakt.domain.resolution import SOURCES_NOT_LOADED
-from anitrakt.mappings.index import SharedSourceIndex
-from anitrakt.mappings.resolver import ChainResolver, StoredMappingResolver
+from anitrakt.mappings.refresh import refresh_fribbs
+from anitrakt.mappings.resolver import StoredMappingResolver, build_resolver
 from anitrakt.runtime import Runtime
 from anitrakt.services import sync_deps
 from anitrakt.store.models import SystemConfig
@@ -29,6 +30,7 @@ from anitrakt.store.titles import get_titles
 from anitrakt.sync.engine import BATCH_SIZE, MAX_UNCLEAR_RETRIES
 from anitrakt.sync.lock import SyncAlreadyRunning, sync_lock
 from anitrakt.sync.modes import run_full, run_list, sync_show, unmapped_entries
+from fakes.files import fribb_json
 from fakes.trakt import FakeEpisode
 from sync_world import World
 
@@ -242,29 +244,38 @@ def test_a_run_remembers_the_titles_of_the_entries_it_read(world: World) -> None
     }  # PLANNED had no episodes to sync
 
 
-def test_activities_missed_before_any_source_is_loaded_are_seen_again(world: World) -> None:
-    """A fresh install synced before its first refresh loses nothing to the timestamp."""
+@pytest.mark.parametrize("cause", ["no-source-loaded", "trakt-search-down"])
+def test_activities_missed_for_a_passing_reason_are_seen_again(
+    world: World, engine: Engine, cause: str
+) -> None:
+    """A miss that can clear by itself (see Unresolved.retry) holds the timestamp back."""
     world.watched(SPLIT, "1 - 2")
-    world.watched(UNMAPPABLE, "1 - 3")  # nothing stored, and no source loaded to look in
+    world.watched(UNMAPPABLE, "1 - 3")  # nothing stored for it
     world.watched(SPLIT, "3")
-    chain = world.deps(
-        resolver=lambda trakt: ChainResolver(
-            world.sessions, world.events, SharedSourceIndex(world.sessions), trakt
-        )
-    )
+    runtime = Runtime(world.settings, engine, world.sessions, world.events)
+    if cause == "trakt-search-down":  # a source knows its TMDB id, but Trakt is down
+        source = world.settings.anitrakt_data_dir / "anime-list-full.json"
+        source.write_bytes(fribb_json([{"anilist_id": UNMAPPABLE, "themoviedb_id": {"tv": 999}}]))
+        refresh_fribbs(runtime)
+        world.trakt.fail_next(50, status=503, path="/search/*")
 
-    first = run_full(chain)
+    def chain() -> Any:
+        return world.deps(resolver=lambda trakt: build_resolver(runtime, trakt))
 
-    assert first.unmapped[0]["reason"] == SOURCES_NOT_LOADED
+    first = run_full(chain())
+
+    reason = str(first.unmapped[0]["reason"])
+    assert reason == SOURCES_NOT_LOADED if cause == "no-source-loaded" else "503" in reason
     assert sum(world.history().values()) == 3  # the rest went ahead
     with world.sessions() as session:  # but the timestamp stops before the miss
-        assert (
-            get_config(session, keys.LAST_SYNC_TIMESTAMP) == world.anilist.activities[0].created_at
-        )
+        held = get_config(session, keys.LAST_SYNC_TIMESTAMP)
+    assert held == world.anilist.activities[0].created_at
 
-    world.trakt.add_show(6001, "Nobody Knows", seasons={1: 3})
-    world.map(UNMAPPABLE, 6001)  # e.g. the sources loaded, or a manual mapping
-    second = run_full(world.deps())
+    world.trakt.clear_faults()
+    world.trakt.add_show(6001, "Nobody Knows", tmdb=999, seasons={1: 3})
+    if cause == "no-source-loaded":
+        world.map(UNMAPPABLE, 6001)  # or the sources got loaded
+    second = run_full(chain())
 
     assert second.added == 3
     assert world.history()[(6001, 1, 3)] == 1

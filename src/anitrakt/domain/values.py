@@ -43,10 +43,15 @@ class IdMapping:
 
 @dataclass(frozen=True, slots=True)
 class Unresolved:
-    """An AniList entry that could not be matched to Trakt, and why."""
+    """An AniList entry that could not be matched to Trakt, and why.
+
+    `retry`: the miss may clear without anyone acting (no mapping source loaded yet, an
+    upstream outage), so the sync must not count its activities as handled.
+    """
 
     anilist_id: int
     reason: str
+    retry: bool = False
 
 
 Resolution = IdMapping | Unresolved

@@ -125,8 +125,9 @@ class _Call:
 
     def resolve(self, found: Candidate, *, sources_loaded: bool = True) -> Resolution:
         if not found.in_sources and found.ids.empty:
-            reason = NO_SOURCE_ENTRY if sources_loaded else SOURCES_NOT_LOADED
-            return Unresolved(found.anilist_id, reason)
+            if sources_loaded:
+                return Unresolved(found.anilist_id, NO_SOURCE_ENTRY)
+            return Unresolved(found.anilist_id, SOURCES_NOT_LOADED, retry=True)
         if found.otaku_trakt_id is not None:
             return found.mapping(found.otaku_trakt_id)
         if found.ids.empty:
@@ -158,7 +159,9 @@ class _Call:
         """Step 5: Trakt id searches by tmdb, imdb, tvdb; the first hit wins."""
         anilist_id = found.anilist_id
         if self.trakt_outage is not None:
-            return Unresolved(anilist_id, f"Trakt search unavailable: {self.trakt_outage}")
+            return Unresolved(
+                anilist_id, f"Trakt search unavailable: {self.trakt_outage}", retry=True
+            )
         searches = found.ids.searches(found.kind)
         for id_type, value in searches:
             try:
@@ -166,13 +169,15 @@ class _Call:
             except _ACCOUNT_ERRORS:
                 raise
             except UpstreamError as exc:
-                if _is_outage(exc):
+                outage = _is_outage(exc)
+                if outage:
                     self.trakt_outage = exc.message
                     self._events.warn(
                         f"id resolution: Trakt search skipped for the rest of this run: "
                         f"{exc.message}"
                     )
-                return Unresolved(anilist_id, f"Trakt search by {id_type} failed: {exc.message}")
+                reason = f"Trakt search by {id_type} failed: {exc.message}"
+                return Unresolved(anilist_id, reason, retry=outage)
             for result in results:
                 trakt_ids = result.ids
                 if trakt_ids.trakt is None:

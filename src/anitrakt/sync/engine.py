@@ -36,7 +36,6 @@ from anitrakt.domain.planning import (
     advance_progress,
     plan_sync,
 )
-from anitrakt.domain.resolution import SOURCES_NOT_LOADED
 from anitrakt.domain.trakt import (
     EpisodePlay,
     HistoryItems,
@@ -45,7 +44,7 @@ from anitrakt.domain.trakt import (
     ShowPlays,
     TraktIds,
 )
-from anitrakt.domain.values import IdMapping, Resolution, TraktType
+from anitrakt.domain.values import IdMapping, Resolution, TraktType, Unresolved
 from anitrakt.errors import AnitraktError, UnclearWrite
 from anitrakt.mappings.resolver import Resolver
 from anitrakt.oplog import EventLog
@@ -225,6 +224,7 @@ class Pipeline:
             self._remember_titles(wanted.values())
         resolutions = deps.resolver.resolve_many(list(wanted.values()), save=not self.dry_run)
         self.resolved_ids = {a for a, r in resolutions.items() if isinstance(r, IdMapping)}
+        retry = {a for a, r in resolutions.items() if isinstance(r, Unresolved) and r.retry}
         show_ids = {
             r.trakt_id
             for a, r in resolutions.items()
@@ -251,11 +251,11 @@ class Pipeline:
         if self.dry_run:
             report.added = len(plan.plays)
             report.synced = len({p.anilist_id for p in plan.plays})
-            return RunOutcome(report, self._unhandled(plan, confirmed=set(plan.plays)))
+            return RunOutcome(report, self._unhandled(plan, set(plan.plays), retry))
         confirmed = self._post(plan, progress)
         report.added = len(confirmed)
         report.synced = len({p.anilist_id for p in confirmed})
-        return RunOutcome(report, self._unhandled(plan, confirmed))
+        return RunOutcome(report, self._unhandled(plan, confirmed, retry))
 
     @staticmethod
     def _stale_shows(plan: Plan, targets: Mapping[int, Target], fetched: set[int]) -> set[int]:
@@ -405,7 +405,11 @@ class Pipeline:
                 save_titles(session, titles)
 
     @staticmethod
-    def _unhandled(plan: Plan, confirmed: set[PlannedPlay]) -> set[int]:
+    def _unhandled(plan: Plan, confirmed: set[PlannedPlay], retry: set[int]) -> set[int]:
+        """Events not fully handled: `lastSyncTimestamp` stops before the first of them.
+
+        `retry` holds entries whose miss may clear by itself (see `Unresolved.retry`).
+        """
         unhandled = {s.event_index for s in plan.pending}
         unhandled |= {p.event_index for p in plan.plays if p not in confirmed}
         unhandled |= {
@@ -413,10 +417,7 @@ class Pipeline:
             for s in plan.already
             if s.waits_for is not None and s.waits_for not in confirmed
         }
-        # A miss only because no mapping source is loaded yet is not handled: once the
-        # sources are loaded, the next run must see these activities again.
-        waiting = {i for i, reason in plan.unmapped.items() if reason == SOURCES_NOT_LOADED}
-        unhandled |= {i for i, event in enumerate(plan.events) if event.anilist_id in waiting}
+        unhandled |= {i for i, event in enumerate(plan.events) if event.anilist_id in retry}
         return unhandled
 
 
