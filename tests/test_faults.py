@@ -188,28 +188,31 @@ class DbLock:
 
 
 @pytest.fixture
-def crash_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh migrated database of the kind named by the test's first parameter."""
+def world_on(tmp_path: Path) -> Iterator[Callable[..., World]]:
+    """Worlds on their own freshly migrated database at a URL; engines disposed after."""
     from anitrakt.store import migrate
-    from anitrakt.store.db import create_db_engine
+    from anitrakt.store.db import create_db_engine, create_session_factory
 
-    kind = request.node.callspec.params["kind"]
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'crash.db'}"
-    else:
-        url = request.getfixturevalue("postgres_server").create_database()
-    engine = create_db_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
+    engines: list[Engine] = []
+
+    def make(url: str, *, real_servers: bool = False) -> World:
+        engine = create_db_engine(url)  # connections read SQLITE_BUSY_TIMEOUT_MS now
+        engines.append(engine)
+        migrate.upgrade(engine)
+        settings = Settings(_env_file=None, database_url=url, anitrakt_data_dir=tmp_path)  # type: ignore[call-arg]
+        return World(create_session_factory(engine), settings, real_servers=real_servers)
+
+    yield make
+    for engine in engines:
+        engine.dispose()
 
 
-def _cli_env(env: dict[str, str], engine: Engine, data_dir: Path) -> dict[str, str]:
+def _cli_env(env: dict[str, str], url: str, data_dir: Path) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
     return {
         **keep,
         **env,
-        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "DATABASE_URL": url,
         "ANITRAKT_DATA_DIR": str(data_dir),
         "COLUMNS": "200",
     }
@@ -289,27 +292,27 @@ def _run_to_completion(
 
 @pytest.mark.parametrize(("kind", "point"), _crash_params())
 def test_sigkill_anywhere_then_rerun_gives_the_exact_history(
-    kind: str, point: KillPoint, crash_db: Engine, tmp_path: Path
+    request: pytest.FixtureRequest,
+    kind: str,
+    point: KillPoint,
+    world_on: Callable[..., World],
+    tmp_path: Path,
 ) -> None:
-    from anitrakt.store.db import create_session_factory
-
-    sessions = create_session_factory(crash_db)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=crash_db.url.render_as_string(hide_password=False),
-        anitrakt_data_dir=tmp_path,
-    )
-    world = World(sessions, settings, real_servers=True)
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'crash.db'}"
+    else:
+        url = request.getfixturevalue("postgres_server").create_database()
+    world = world_on(url, real_servers=True)
+    sessions = world.sessions
     expected = world.generated_library()
     assert sum(expected.values()) == 298  # three posts of BATCH_SIZE
     if point.expired:
         world.trakt.expire_access_token(world.tokens.access_token)
     if point.unclear_second_post:
         world.trakt.timeout_sleep = 0.2
-    url = crash_db.url.render_as_string(hide_password=False)
 
     with world.serve() as served:
-        env = _cli_env(served, crash_db, tmp_path)
+        env = _cli_env(served, url, tmp_path)
         _kill_at(world, point, _start(env, tmp_path, "killed"), url)
         if point.twice:
             _kill_at(
@@ -466,18 +469,12 @@ def _progress(world: World) -> dict[int, int]:
 
 
 @pytest.mark.postgres
-def test_postgres_connections_dropped_mid_run(postgres_server: Any, tmp_path: Path) -> None:
-    from anitrakt.store import migrate
-    from anitrakt.store.db import create_db_engine, create_session_factory
-
+def test_postgres_connections_dropped_mid_run(
+    postgres_server: Any, world_on: Callable[..., World]
+) -> None:
     url = postgres_server.create_database()
-    engine = create_db_engine(url)
-    migrate.upgrade(engine)
-    sessions = create_session_factory(engine)
-    world = World(
-        sessions,
-        Settings(_env_file=None, database_url=url, anitrakt_data_dir=tmp_path),  # type: ignore[call-arg]
-    )
+    world = world_on(url)
+    sessions = world.sessions
     library = world.generated_library(singles=50, sequel_pairs=5, movies=3)
     database = make_url(url).database
 
@@ -489,35 +486,29 @@ def test_postgres_connections_dropped_mid_run(postgres_server: Any, tmp_path: Pa
                 (database,),
             )
 
-    try:
-        # The first post reaches Trakt, then every connection of the app is killed.
-        deps = _break_after_post(world, 1, terminate_the_apps_connections)
-        outcome: Any
-        try:
-            outcome = _run_full(world, deps)
-        except sa.exc.OperationalError as exc:  # the run stops on the database error
-            outcome = exc
-        posted = sum(world.history().values())
-        _assert_never_duplicated(world)
-        if isinstance(outcome, sa.exc.OperationalError):
-            # Stopped on the database error: only the first batch reached Trakt, and no
-            # progress exists for anything Trakt did not confirm.
-            assert posted == 100
-            assert sum(_progress(world).values()) <= posted
-            with sessions() as session:
-                assert get_config(session, keys.LAST_SYNC_TIMESTAMP) is None
-        else:
-            # The pool's pre-ping replaced the dead connections before the next write:
-            # the run went on and finished.
-            assert outcome.error is None
-            assert world.history() == library
+    # The first post reaches Trakt, then every connection of the app is killed.
+    deps = _break_after_post(world, 1, terminate_the_apps_connections)
+    report = _run_full(world, deps)
 
-        again = _run_full(world)
-
-        assert again.error is None
+    posted = sum(world.history().values())
+    _assert_never_duplicated(world)
+    if report.error:
+        # Stopped on the database error: only the first batch reached Trakt, and no
+        # progress exists for anything Trakt did not confirm.
+        assert report.error.startswith("database error:")
+        assert posted == 100
+        assert sum(_progress(world).values()) <= posted
+        with sessions() as session:
+            assert get_config(session, keys.LAST_SYNC_TIMESTAMP) is None
+    else:
+        # The pool's pre-ping replaced the dead connections before the next write:
+        # the run went on and finished.
         assert world.history() == library
-    finally:
-        engine.dispose()
+
+    again = _run_full(world)
+
+    assert again.error is None
+    assert world.history() == library
 
 
 def test_sqlite_locked_briefly_is_waited_out(world: World, library: Counter[Any]) -> None:
@@ -568,7 +559,7 @@ def test_ten_simultaneous_sync_requests_run_one_at_a_time(
                 }
             )
         )
-        env = _cli_env(served, engine, tmp_path)
+        env = _cli_env(served, engine.url.render_as_string(hide_password=False), tmp_path)
         api_calls = [
             ("POST", "/api/full-sync"),
             ("GET", "/api/full-sync"),
@@ -622,21 +613,16 @@ def test_ten_simultaneous_sync_requests_run_one_at_a_time(
 
 
 def test_sqlite_locked_past_the_busy_timeout_stops_cleanly_and_resumes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world_on: Callable[..., World]
 ) -> None:
     """Another writer holds SQLite past the busy timeout just after post 1 reached Trakt."""
-    from anitrakt.store import db, migrate
+    from anitrakt.store import db
     from anitrakt.store.logs import list_logs
 
     monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)  # read at connect time
     path = tmp_path / "locked.db"
-    engine = db.create_db_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    sessions = db.create_session_factory(engine)
-    world = World(
-        sessions,
-        Settings(_env_file=None, database_url=f"sqlite:///{path}", anitrakt_data_dir=tmp_path),  # type: ignore[call-arg]
-    )
+    world = world_on(f"sqlite:///{path}")
+    sessions = world.sessions
     library = world.generated_library(singles=50, sequel_pairs=5, movies=3)
     holder = sqlite3.connect(str(path), isolation_level=None)
     deps = _break_after_post(world, 1, lambda: holder.execute("BEGIN IMMEDIATE"))
@@ -663,4 +649,3 @@ def test_sqlite_locked_past_the_busy_timeout_stops_cleanly_and_resumes(
     with sessions() as session:
         messages = [row.message for row in list_logs(session, limit=50)]
     assert "full sync failed: database error: database is locked" in messages
-    engine.dispose()
