@@ -180,6 +180,10 @@ class DbLock:
                 time.sleep(0.05)
         raise AssertionError("the run never blocked on the progress table")
 
+    def backend_pid(self) -> int:
+        """The PostgreSQL backend holding the lock (to spare it when killing others)."""
+        return int(self._conn.info.backend_pid)
+
     def release(self) -> None:
         if self._conn is not None:
             self._conn.rollback()
@@ -509,6 +513,53 @@ def test_postgres_connections_dropped_mid_run(
 
     assert again.error is None
     assert world.history() == library
+
+
+@pytest.mark.postgres
+def test_postgres_connection_dropped_inside_a_write_stops_cleanly(
+    postgres_server: Any, world_on: Callable[..., World]
+) -> None:
+    """The run's progress write is blocked on a lock when its backend is terminated."""
+    url = postgres_server.create_database()
+    world = world_on(url)
+    library = world.generated_library(singles=50, sequel_pairs=5, movies=3)
+    lock = DbLock(url)
+    killer: list[threading.Thread] = []
+
+    def kill_the_writer_while_it_waits() -> None:
+        lock.wait_for_waiter()
+        spared = lock.backend_pid()
+        with psycopg.connect(_libpq(postgres_server.admin_url), autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid NOT IN (pg_backend_pid(), %s)",
+                (make_url(url).database, spared),
+            )
+
+    def block_then_kill() -> None:  # runs right after post 1 reached Trakt
+        lock.acquire()
+        killer.append(threading.Thread(target=kill_the_writer_while_it_waits))
+        killer[0].start()
+
+    try:
+        report = _run_full(world, _break_after_post(world, 1, block_then_kill))
+    finally:
+        for thread in killer:
+            thread.join(WAIT)
+        lock.release()
+
+    assert report.error is not None
+    assert report.error.startswith("database error:")
+    _assert_never_duplicated(world)
+    assert sum(world.history().values()) == 100
+    assert sum(_progress(world).values()) == 0  # its progress write never committed
+    with world.sessions() as session:
+        assert get_config(session, keys.LAST_SYNC_TIMESTAMP) is None
+
+    again = _run_full(world)
+
+    assert again.error is None
+    assert world.history() == library  # post 1's plays were found on Trakt, not resent
 
 
 def test_sqlite_locked_briefly_is_waited_out(world: World, library: Counter[Any]) -> None:
