@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 
 from anitrakt.clients.anilist import (
@@ -26,6 +27,7 @@ from anitrakt.clients.timing import ManualClock
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import MAX_PROGRESS_RANGE, parse_progress
 from anitrakt.errors import (
+    AniListRefused,
     AuthExpired,
     ConfigError,
     GraphQLError,
@@ -36,7 +38,7 @@ from anitrakt.errors import (
 )
 from fakes.anilist import SCHEMA_PATH, FakeAniList, FaultKind
 from fakes.server import serve_in_thread
-from fakes.transport import SyncASGITransport
+from fakes.transport import StrippingTransport, SyncASGITransport
 
 BASE_URL = "http://anilist.test"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-anilist-token"
@@ -58,12 +60,13 @@ def make_client(
     *,
     token: str | None = None,
     username: str | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> AniListClient:
     upstream = Upstream(
         name="AniList",
         base_url=BASE_URL,
         clock=clock,
-        transport=SyncASGITransport(fake),
+        transport=transport or SyncASGITransport(fake),
         rng=random.Random(7),
     )
     return AniListClient(upstream, token=token, username=username)
@@ -340,14 +343,41 @@ def test_unknown_user_is_not_found(fake: FakeAniList, clock: ManualClock) -> Non
         anilist.user_by_name("nobody")
 
 
-def test_api_disabled_is_unavailable_and_not_retried(
+def test_api_disabled_is_a_refusal_and_not_retried(
     fake: FakeAniList, client: AniListClient, alice: int
 ) -> None:
     fake.fail_next(FaultKind.API_DISABLED)
 
-    with pytest.raises(UpstreamUnavailable, match="temporarily disabled"):
+    with pytest.raises(AniListRefused, match="temporarily disabled") as caught:
         client.viewer()
     assert len(fake.requests) == 1
+    # Said as a refusal with AniList's own sentence, never as an outage to wait out.
+    assert not isinstance(caught.value, UpstreamUnavailable)
+    assert "refused" in caught.value.message
+    assert caught.value.details == {"status": 403, "code": "anilist_refused"}
+
+
+def test_every_request_carries_a_referer_and_our_user_agent(
+    fake: FakeAniList, client: AniListClient, alice: int
+) -> None:
+    client.viewer()
+    client.list_activities(alice, 0)
+
+    assert fake.refused_without_referer == 0
+    assert {r.referer for r in fake.requests} == {"https://anilist.co/"}
+    assert all(str(r.user_agent).startswith("anitrakt/") for r in fake.requests)
+
+
+def test_without_a_referer_the_edge_refusal_is_reported_as_such(
+    fake: FakeAniList, clock: ManualClock, alice: int
+) -> None:
+    proxy = StrippingTransport(SyncASGITransport(fake), "Referer")
+    with (
+        make_client(fake, clock, token=TOKEN, transport=proxy) as anilist,
+        pytest.raises(AniListRefused, match="Referer"),
+    ):
+        anilist.viewer()
+    assert fake.refused_without_referer == 1
 
 
 @pytest.mark.parametrize(

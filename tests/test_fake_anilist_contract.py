@@ -67,7 +67,11 @@ def fake() -> FakeAniList:
 
 @pytest.fixture
 def http(fake: FakeAniList) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=SyncASGITransport(fake), base_url="http://anilist.test") as c:
+    with httpx.Client(
+        transport=SyncASGITransport(fake),
+        base_url="http://anilist.test",
+        headers={"Referer": "https://anilist.co/"},
+    ) as c:
         yield c
 
 
@@ -223,6 +227,43 @@ def test_api_disabled_answers_like_considerations_md(fake: FakeAniList, http: ht
 
     assert response.status_code == 403
     assert response.json() == example
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="no-referer"),
+        pytest.param({"Origin": "https://anilist.co"}, id="origin-does-not-count"),
+        pytest.param({"User-Agent": "Mozilla/5.0"}, id="a-browser-user-agent-does-not-count"),
+    ],
+)
+def test_the_edge_refuses_a_request_without_a_referer(
+    fake: FakeAniList, headers: dict[str, str]
+) -> None:
+    with httpx.Client(transport=SyncASGITransport(fake), base_url="http://anilist.test") as bare:
+        response = bare.post("/", json={"query": "query { Viewer { id } }"}, headers=headers)
+
+    assert response.status_code == 403
+    # Byte for byte what graphql.anilist.co answers since 2026-08 (animego PR #170).
+    assert response.content == (
+        b'{"errors":[{"message":"The AniList API has been temporarily disabled due to severe '
+        b'stability issues.","status":403}],"data":null}'
+    )
+    assert "X-RateLimit-Limit" not in response.headers
+    assert fake.requests == []  # refused at the edge: the origin never saw it
+
+
+@pytest.mark.parametrize("referer", ["https://anilist.co/", "https://example.com/", "abc"])
+def test_any_referer_passes_the_edge(fake: FakeAniList, referer: str) -> None:
+    with httpx.Client(transport=SyncASGITransport(fake), base_url="http://anilist.test") as bare:
+        response = bare.post(
+            "/",
+            json={"query": "query { Viewer { id } }"},
+            headers={"Referer": referer, "Authorization": f"Bearer {TOKEN}"},
+        )
+
+    assert response.status_code == 200
+    assert response.json()["data"]["Viewer"]["id"] == ALICE
 
 
 def test_an_invalid_token_answers_with_the_error_shape(http: httpx.Client) -> None:

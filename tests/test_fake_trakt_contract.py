@@ -630,7 +630,7 @@ def test_every_play_is_recorded_without_dedupe(env: Env) -> None:
     assert watched[0]["seasons"][0]["episodes"][0] == {
         "number": 1,
         "plays": 3,
-        "last_watched_at": "2025-06-15T15:06:40.000Z",
+        "last_watched_at": "2025-06-15T15:06:00.000Z",
     }
 
 
@@ -642,14 +642,14 @@ def test_plays_carry_ids_and_the_posted_watched_at(env: Env) -> None:
     assert env.history(body).status_code == 201
 
     assert env.fake.plays == [
-        Play("movie", 300, None, None, None, "2024-02-03T02:05:06.000Z"),
+        Play("movie", 300, None, None, None, "2024-02-03T02:05:00.000Z"),
         Play(
             "episode",
             env.fake.episode_trakt_id(200, 15, 327),
             200,
             15,
             327,
-            "2024-01-02T03:04:05.000Z",
+            "2024-01-02T03:04:00.000Z",
         ),
     ]
     assert env.fake.history_counts()[("movie", 300)] == 1
@@ -759,16 +759,18 @@ def test_a_bare_show_or_season_marks_every_episode_like_trakt(
 @pytest.mark.parametrize(
     ("levels", "stored"),
     [
-        pytest.param({}, "2025-06-15T15:06:40.000Z", id="absent-means-now"),
-        pytest.param({"episode": "2024-01-02T03:04:05Z"}, "2024-01-02T03:04:05.000Z", id="z"),
+        pytest.param({}, "2025-06-15T15:06:00.000Z", id="absent-means-now"),
+        pytest.param({"episode": "2024-01-02T03:04:05Z"}, "2024-01-02T03:04:00.000Z", id="z"),
         pytest.param(
-            {"episode": "2024-01-02T05:04:05+02:00"}, "2024-01-02T03:04:05.000Z", id="offset"
+            {"episode": "2024-01-02T05:04:05+02:00"}, "2024-01-02T03:04:00.000Z", id="offset"
         ),
         pytest.param(
-            {"episode": "2024-01-02T03:04:05.123456Z"}, "2024-01-02T03:04:05.123Z", id="micro"
+            {"episode": "2024-01-02T03:04:59.999999Z"},
+            "2024-01-02T03:04:00.000Z",
+            id="to-the-minute-never-rounded-up",
         ),
         pytest.param(
-            {"episode": "2024-01-02T03:04:05"}, "2024-01-02T03:04:05.000Z", id="naive-is-utc"
+            {"episode": "2024-01-02T03:04:05"}, "2024-01-02T03:04:00.000Z", id="naive-is-utc"
         ),
         pytest.param({"episode": "unknown"}, "unknown", id="unknown"),
         pytest.param({"episode": "released"}, "2005-01-01T00:00:00.000Z", id="released"),

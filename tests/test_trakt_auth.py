@@ -28,6 +28,8 @@ from anitrakt.clients.trakt_auth import (
     OOB_REDIRECT_URI,
     REFRESH_MARGIN_SECONDS,
     DeviceAuthFailed,
+    code_challenge,
+    new_code_verifier,
 )
 from anitrakt.config import Settings
 from anitrakt.domain.trakt import (
@@ -38,7 +40,13 @@ from anitrakt.domain.trakt import (
     TokenSet,
     TraktIds,
 )
-from anitrakt.errors import AnitraktError, AuthExpired, ConfigError, ConflictError, InputError
+from anitrakt.errors import (
+    AnitraktError,
+    AuthExpired,
+    ConflictError,
+    InputError,
+    TraktAppRejected,
+)
 from anitrakt.store.models import SystemConfig
 from anitrakt.store.system_config import set_config
 from anitrakt.store.tokens import (
@@ -248,19 +256,124 @@ def test_a_bad_code_is_the_callers_mistake_and_stores_nothing(
 
 
 @pytest.mark.parametrize(
-    ("overrides", "variable"),
+    ("overrides", "says"),
     [
-        pytest.param({"trakt_client_secret": None}, "TRAKT_CLIENT_SECRET", id="no-secret"),
-        pytest.param({"trakt_client_secret": "wrong"}, "TRAKT_CLIENT_SECRET", id="wrong-secret"),
+        pytest.param(
+            {"trakt_client_secret": None},
+            "TRAKT_CLIENT_SECRET is not set: this app needs its secret",
+            id="no-secret-and-no-pkce",
+        ),
+        pytest.param(
+            {"trakt_client_secret": "wrong"},
+            "check TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET",
+            id="wrong-secret",
+        ),
+        pytest.param(
+            {"trakt_client_id": "deleted-app"},
+            "deletes free users' API apps",
+            id="deleted-app",
+        ),
     ],
 )
-def test_bad_app_credentials_name_the_variable(
-    make_client: Factory, fake: FakeTrakt, overrides: dict[str, Any], variable: str
+def test_bad_app_credentials_say_what_to_do(
+    make_client: Factory,
+    fake: FakeTrakt,
+    sessions: sessionmaker[Session],
+    overrides: dict[str, Any],
+    says: str,
 ) -> None:
     code = fake.create_authorization_code()
 
-    with pytest.raises(ConfigError, match=variable):
+    with pytest.raises(TraktAppRejected, match=re.escape(says)) as caught:
         make_client(**overrides).exchange_code(code)
+
+    assert "app.trakt.tv/settings/apps/api" in caught.value.message
+    assert stored(sessions) is None
+
+
+# -- PKCE and the optional secret ---------------------------------------------------------
+
+
+def _approve(fake: FakeTrakt, link: str) -> str:
+    """The person opens `link` and approves; returns the code Trakt shows them."""
+    with httpx.Client(transport=SyncASGITransport(fake.app)) as browser:
+        page = browser.get(link)
+    match = re.search(r'<code id="code">(\w+)</code>', page.text)
+    assert match is not None, page.text
+    return match.group(1)
+
+
+@pytest.mark.parametrize("secret", [CLIENT_SECRET, None], ids=["with-secret", "without-secret"])
+def test_the_code_flow_uses_pkce_and_needs_no_secret(
+    make_client: Factory, fake: FakeTrakt, sessions: sessionmaker[Session], secret: str | None
+) -> None:
+    client = make_client(trakt_client_secret=secret)
+    verifier = new_code_verifier()
+    link = client.authorization_url("state-1", code_challenge(verifier))
+    assert httpx.URL(link).params["code_challenge_method"] == "S256"
+
+    tokens = client.exchange_code(_approve(fake, link), verifier)
+
+    assert stored(sessions) == tokens
+    [exchange] = fake.requests_to("/oauth/token")
+    assert exchange.json["code_verifier"] == verifier
+    assert ("client_secret" in exchange.json) is (secret is not None)
+
+
+def test_a_pkce_code_with_the_wrong_verifier_is_refused(
+    make_client: Factory, fake: FakeTrakt, sessions: sessionmaker[Session]
+) -> None:
+    client = make_client(trakt_client_secret=None)
+    link = client.authorization_url("state-1", code_challenge(new_code_verifier()))
+
+    with pytest.raises(InputError, match="authorization code"):
+        client.exchange_code(_approve(fake, link), new_code_verifier())
+
+    assert fake.pkce_failures == 1
+    assert stored(sessions) is None
+
+
+def test_the_verifier_matches_rfc_7636s_example() -> None:
+    # RFC 7636 appendix B.
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    assert code_challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert 43 <= len(new_code_verifier()) <= 128
+
+
+def test_environment_tokens_refresh_without_a_secret(
+    make_client: Factory,
+    fake: FakeTrakt,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+) -> None:
+    access, refresh = fake.issue_tokens()
+    fake.expire_access_token(access)
+    client = make_client(
+        trakt_client_secret=None, trakt_access_token=access, trakt_refresh_token=refresh
+    )
+
+    client.last_activities()
+
+    [grant] = fake.requests_to("/oauth/token")
+    assert "client_secret" not in grant.json
+    renewed = stored(sessions)
+    assert renewed is not None
+    assert renewed.access_token in fake.valid_access_tokens
+
+
+def test_an_app_that_needs_its_secret_says_so_when_it_is_missing(
+    make_client: Factory, fake: FakeTrakt, sessions: sessionmaker[Session]
+) -> None:
+    fake.require_client_secret = True
+    access, refresh = fake.issue_tokens()
+    fake.expire_access_token(access)
+    client = make_client(
+        trakt_client_secret=None, trakt_access_token=access, trakt_refresh_token=refresh
+    )
+
+    with pytest.raises(TraktAppRejected, match="this app needs its secret"):
+        client.last_activities()
+    assert stored(sessions) is None
 
 
 # -- where tokens come from -------------------------------------------------------------

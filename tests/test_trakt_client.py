@@ -268,7 +268,7 @@ def test_history_is_posted_show_season_episodes_and_lands_once(
         {(AOT, 1, 24): 1, (AOT, 1, 25): 1, (AOT, 2, 1): 1, ("movie", YOUR_NAME): 1}
     )
     assert fake.bare_show_posts == 0
-    assert {p.watched_at for p in fake.plays} == {"2024-01-02T03:04:05.000Z"}
+    assert {p.watched_at for p in fake.plays} == {"2024-01-02T03:04:00.000Z"}
     [post] = history_posts(fake)
     assert post.json["shows"] == [
         {
@@ -277,13 +277,13 @@ def test_history_is_posted_show_season_episodes_and_lands_once(
                 {
                     "number": 1,
                     "episodes": [
-                        {"number": 24, "watched_at": "2024-01-02T03:04:05.000Z"},
-                        {"number": 25, "watched_at": "2024-01-02T03:04:05.000Z"},
+                        {"number": 24, "watched_at": "2024-01-02T03:04:00.000Z"},
+                        {"number": 25, "watched_at": "2024-01-02T03:04:00.000Z"},
                     ],
                 },
                 {
                     "number": 2,
-                    "episodes": [{"number": 1, "watched_at": "2024-01-02T03:04:05.000Z"}],
+                    "episodes": [{"number": 1, "watched_at": "2024-01-02T03:04:00.000Z"}],
                 },
             ],
         }
@@ -518,7 +518,11 @@ def test_reads_are_paced_under_the_five_minute_window(
 @pytest.mark.parametrize(
     ("watched_at", "expected"),
     [
-        pytest.param(datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC), "2024-05-06T07:08:09.123Z"),
+        pytest.param(
+            datetime(2024, 5, 6, 7, 8, 59, 999999, tzinfo=UTC),
+            "2024-05-06T07:08:00.000Z",
+            id="to-the-minute-as-trakt-stores-it",
+        ),
         pytest.param(
             datetime(2024, 5, 6, 9, 0, tzinfo=timezone(timedelta(hours=9))),
             "2024-05-06T00:00:00.000Z",

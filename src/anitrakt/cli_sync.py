@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import Annotated
 
@@ -16,6 +17,12 @@ from anitrakt.services import sync_deps, trakt_client
 from anitrakt.sync.engine import SyncReport
 from anitrakt.sync.modes import run_full, run_list, sync_show, unmapped_entries
 from anitrakt.sync.overrides import overrides, parse_override, remove_override, save_override
+from anitrakt.trakt_account import (
+    authorization_link,
+    connect_with_code,
+    start_device_authorization,
+    wait_for_device_authorization,
+)
 from anitrakt.web.schemas_sync import PlayBody, SyncRunBody, describe_plays
 
 sync_app = typer.Typer(help="Post AniList watch history to Trakt.", no_args_is_help=True)
@@ -126,24 +133,30 @@ def sync_one_show(
 @cli_errors
 def auth_trakt(
     code: Annotated[
-        str | None, typer.Option(help="Paste a code from the authorization page instead.")
+        str | None, typer.Option(help="Paste a code from the authorization link instead.")
     ] = None,
+    link: Annotated[
+        bool, typer.Option("--link", help="Print the authorization link (then use --code).")
+    ] = False,
 ) -> None:
-    """Connect Trakt with a device code (or a pasted code) and confirm the account."""
+    """Connect Trakt with a device code (or a link and a pasted code) and confirm the account."""
     with _runtime() as runtime, trakt_client(runtime) as client:
+        if link:
+            url = authorization_link(runtime, client, now=time.time())
+            out.print(f"Open {url}\nthen run: anitrakt auth trakt --code CODE", soft_wrap=True)
+            return
         if code is not None:
-            client.exchange_code(code.strip())
+            connection = connect_with_code(runtime, client, code.strip())
         else:
-            device = client.device_code()
+            device = start_device_authorization(client)
             out.print(
                 f"Open [bold]{device.verification_url}[/] and enter the code "
                 f"[bold reverse] {device.user_code} [/] (valid {device.expires_in // 60} min)."
             )
             with err.status("waiting for approval on Trakt…"):
-                client.poll_device_token(device)
-        user = client.user_settings()
-        runtime.events.info(f"Trakt connected as {user.username}")
-    out.print(f"Trakt connected as [bold]{user.username}[/]" + (" (VIP)" if user.vip else ""))
+                connection = wait_for_device_authorization(runtime, client, device)
+    vip = " (VIP)" if connection.vip else ""
+    out.print(f"Trakt connected as [bold]{connection.username}[/]{vip}")
 
 
 @override_app.command("set")

@@ -12,11 +12,19 @@
         ├── AccountLimit           Trakt 420: the account hit a list/history limit
         ├── UpstreamNotFound       404 for something we asked for by id
         ├── UpstreamRejected       4xx for a request we built (a bug or a changed API)
+        │   └── UpstreamRefused    refused on purpose, not an outage: retrying cannot help until
+        │       │                  the person acts; `code` names the case, the message what to do
+        │       ├── AniListRefused    AniList's edge 403 ("API … disabled"), e.g. no Referer
+        │       ├── TraktAppRejected  Trakt 403 for the app: TRAKT_CLIENT_ID unknown or deleted
+        │       ├── EdgeBlocked       an HTML 403 from the CDN in front (User-Agent, network)
+        │       ├── AccountLocked     Trakt 423: the account is locked
+        │       └── VipRequired       Trakt 426: the feature needs Trakt VIP
         ├── GraphQLError           AniList answered with an `errors` array
         ├── MappingSourceError     a mapping source (Fribb, Otaku) is unusable: HTML, truncated,
         │                          empty, not SQLite, too large (names the source and reason)
-        └── UpstreamUnavailable    5xx, timeouts, connection failures, API disabled
-            └── UnclearWrite       a write may or may not have been applied
+        └── UpstreamUnavailable    5xx, timeouts, connection failures
+            ├── UnclearWrite       a write may or may not have been applied
+            └── IncompleteRead     a paginated read lost part of its answer; never plan from it
 
 The web layer maps this tree to HTTP statuses in one place, the CLI to one line on
 stderr and a non-zero exit.
@@ -24,7 +32,6 @@ stderr and a non-zero exit.
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Self
 
 
@@ -37,8 +44,13 @@ class AnitraktError(Exception):
         self.details = details
 
     def restated(self, message: str, *, details: Any = None) -> Self:
-        """The same kind of error told another way (e.g. a whole run's report as details)."""
-        clone = copy.copy(self)
+        """The same kind of error told another way (e.g. a whole run's report as details).
+
+        Built without calling `__init__`: subclasses take keyword-only arguments, which
+        `copy.copy` (it re-calls the class with `args`) would not pass.
+        """
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
         clone.args = (message,)
         clone.message = message
         clone.details = details
@@ -106,6 +118,50 @@ class UpstreamRejected(UpstreamError):
         self.status = status
 
 
+class UpstreamRefused(UpstreamRejected):
+    """The upstream refuses us on purpose; the message says what the person must do.
+
+    Never retried and never shown as an outage to wait out. `code` is a stable name for
+    the case (API `details.code`, dashboard banner).
+    """
+
+    code = "refused"
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message, status=status)
+        self.details = {"status": status, "code": self.code}
+
+
+class AniListRefused(UpstreamRefused):
+    """AniList's edge refused the request (a 403 saying the API is "disabled")."""
+
+    code = "anilist_refused"
+
+
+class TraktAppRejected(UpstreamRefused):
+    """Trakt answers 403 for the app itself: the client id is unknown, deleted or unapproved."""
+
+    code = "trakt_app_rejected"
+
+
+class EdgeBlocked(UpstreamRefused):
+    """An HTML 403 from the CDN in front of the upstream (User-Agent or network blocked)."""
+
+    code = "edge_blocked"
+
+
+class AccountLocked(UpstreamRefused):
+    """Trakt 423: the account is locked until Trakt support unlocks it."""
+
+    code = "trakt_account_locked"
+
+
+class VipRequired(UpstreamRefused):
+    """Trakt 426: the feature needs a Trakt VIP account."""
+
+    code = "trakt_vip_required"
+
+
 class GraphQLError(UpstreamError):
     """AniList answered with an `errors` array; the message is AniList's own."""
 
@@ -129,3 +185,7 @@ class UpstreamUnavailable(UpstreamError):
 
 class UnclearWrite(UpstreamUnavailable):
     """A write failed in a way that may have applied it; re-read state before resending."""
+
+
+class IncompleteRead(UpstreamUnavailable):
+    """A paginated read cannot prove it got every item (a lost page, counts that disagree)."""

@@ -67,3 +67,16 @@ class RoutingTransport(httpx.BaseTransport):
         if transport is None:
             raise httpx.ConnectError(f"no fake serves {request.url.host}", request=request)
         return transport.handle_request(request)
+
+
+class StrippingTransport(httpx.BaseTransport):
+    """A proxy in the middle that drops some request headers before passing them on."""
+
+    def __init__(self, inner: httpx.BaseTransport, *drop: str) -> None:
+        self._inner = inner
+        self._drop = {name.lower() for name in drop}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for name in self._drop:
+            request.headers.pop(name, None)
+        return self._inner.handle_request(request)

@@ -4,7 +4,9 @@ Every request is one POST of a GraphQL document with variables to the base URL, 
 the shared `HttpClient` (pacing, bounded retries, 429 `Retry-After`). AniList puts its
 real answer in the body even on 400/401/403/404, so those statuses are read here and
 turned into the error tree: an `errors` array → `GraphQLError` (also on HTTP 200), an
-invalid token → `AuthExpired`, the "API disabled" 403 → `UpstreamUnavailable`.
+invalid token → `AuthExpired`, the "API disabled" 403 → `AniListRefused` (a refusal to
+report, not an outage to wait out: since 2026-08 AniList's edge gives that answer to
+every request without a `Referer` header, so every request carries one).
 Wire shapes stay in this module; callers get `anitrakt.domain.anilist` values.
 """
 
@@ -23,6 +25,7 @@ from anitrakt.clients.timing import Clock, SlidingWindow, SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import AniListUser, ListActivity, Media, MediaListEntry, parse_progress
 from anitrakt.errors import (
+    AniListRefused,
     AuthExpired,
     ConfigError,
     GraphQLError,
@@ -35,6 +38,11 @@ from anitrakt.errors import (
 logger = logging.getLogger("anitrakt.anilist")
 
 UPSTREAM_NAME = "AniList"
+# Since 2026-08 AniList's edge answers any request without a Referer header with a 403
+# saying the API is "temporarily disabled"; any value passes, `Origin` does not count
+# (lawrenceli0228/animego PR #170, imashnake0/Animite PR #765). Ours names AniList itself,
+# as a browser on anilist.co would.
+REFERER = "https://anilist.co/"
 # docs/guide/rate-limiting.md: 90 requests/min nominally, but "currently in a degraded state
 # and limited to 30 requests per minute", which "is not currently reflected in the headers".
 # So pace to 30/min, and lower it further whenever X-RateLimit-Limit says less.
@@ -138,7 +146,9 @@ class AniListClient:
         self.window = SlidingWindow(REQUESTS_PER_MINUTE, RATE_WINDOW_SECONDS, upstream.clock)
         self.max_activity_pages = MAX_ACTIVITY_PAGES
         self.max_list_chunks = MAX_LIST_CHUNKS
-        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        headers = {"Referer": REFERER}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
         self._http = HttpClient(upstream, headers=headers, on_response=self._observe_rate_limit)
 
     @classmethod
@@ -319,7 +329,14 @@ class AniListClient:
         if http_status == 401 or status == 401 or plain in ("invalid token", "unauthorized"):
             return self._auth_expired(message)
         if (http_status == 403 or status == 403) and "disabled" in plain:
-            return UpstreamUnavailable(f"{UPSTREAM_NAME} API is unavailable: {message}")
+            return AniListRefused(
+                f"{UPSTREAM_NAME} refused the request (HTTP 403: “{message}”). AniList's edge "
+                "gives this answer to requests it blocks — without a Referer header, or from "
+                "a blocked network — so it is not necessarily an outage; anitrakt sends a "
+                "Referer, so check that no proxy between here and AniList strips it, and "
+                "that AniList is not blocking this address",
+                status=403,
+            )
         return GraphQLError(f"{UPSTREAM_NAME}: {message}", status=status)
 
     def _auth_expired(self, reason: str) -> AuthExpired:

@@ -24,6 +24,7 @@ import httpx
 from anitrakt import __version__
 from anitrakt.clients.timing import Clock, Pacer, SystemClock
 from anitrakt.errors import (
+    EdgeBlocked,
     RateLimited,
     UnclearWrite,
     UpstreamError,
@@ -205,6 +206,8 @@ class HttpClient:
         name = self.upstream.name
         status = response.status_code
         where = f"{response.request.method} {response.request.url.path}"
+        if status == 403 and is_html(response):
+            return edge_blocked(name, where)
         if status == 404:
             return UpstreamNotFound(f"{name} has no such item ({where} → 404)")
         if status >= 500:
@@ -221,3 +224,18 @@ class HttpClient:
             raise UpstreamUnavailable(
                 f"{self.upstream.name} answered {kind} instead of JSON (HTTP {status})"
             ) from None
+
+
+def is_html(response: httpx.Response) -> bool:
+    """Whether the body is an HTML page (a CDN or proxy answering instead of the API)."""
+    return "html" in response.headers.get("Content-Type", "").lower()
+
+
+def edge_blocked(name: str, where: str) -> EdgeBlocked:
+    """An HTML 403: the CDN in front (Cloudflare for Trakt) refused before the API saw it."""
+    return EdgeBlocked(
+        f"{name}'s edge refused {where} with an HTML page (HTTP 403). Its CDN blocks "
+        "requests without a User-Agent and some networks (VPNs, data centres); anitrakt "
+        "sends a User-Agent, so check that no proxy strips it, or try another network",
+        status=403,
+    )

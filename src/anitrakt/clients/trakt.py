@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
-from anitrakt.clients.http import HttpClient, Upstream
+from anitrakt.clients.http import HttpClient, Upstream, edge_blocked, is_html
 from anitrakt.clients.timing import Clock, MinInterval, SlidingWindow, SystemClock
 from anitrakt.clients.trakt_auth import TokenStorage, TraktOAuth, TraktTokenAuth
 from anitrakt.config import Settings
@@ -43,7 +43,15 @@ from anitrakt.domain.trakt import (
     WatchedShow,
 )
 from anitrakt.domain.values import TraktType
-from anitrakt.errors import AccountLimit, ConfigError, UpstreamNotFound, UpstreamRejected
+from anitrakt.errors import (
+    AccountLimit,
+    AccountLocked,
+    ConfigError,
+    IncompleteRead,
+    TraktAppRejected,
+    UpstreamNotFound,
+    VipRequired,
+)
 
 logger = logging.getLogger("anitrakt.trakt")
 
@@ -58,10 +66,20 @@ GET_PERIOD_SECONDS = 300.0
 # /sync/watched/* is paginated since 2026 and `extended=progress` caps a page at 100
 # items (trakt/trakt-api discussion #775; PlexTraktSync #2518, jellyfin-plugin-trakt #298).
 WATCHED_PAGE_LIMIT = 100
-# A safety stop for pagination: 100 pages of 100 shows is far beyond any real account.
+# A safety stop for pagination: 100 pages of 100 shows is far beyond any real account. A
+# read that reaches it has not proved it is complete and is refused like a lost page.
 MAX_PAGES = 100
 # Statuses the API wrapper inspects itself instead of letting the helper raise.
-_INSPECTED = (403, 420, 423)
+_INSPECTED = (403, 420, 423, 426)
+# Where a person manages their Trakt API apps (trakt/trakt-api#902, 2026-08).
+APPS_PAGE = "https://app.trakt.tv/settings/apps/api"
+APP_REJECTED_HINT = (
+    "the client id in TRAKT_CLIENT_ID is unknown to Trakt or the app was deleted. Since "
+    "2026-07-31 Trakt deletes free users' API apps and creating one needs VIP (a free "
+    f"account can still connect one community app): check {APPS_PAGE}, create an app if "
+    "yours is gone, set TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET to its values and "
+    "re-authorize Trakt"
+)
 
 IdType = Literal["tmdb", "imdb", "tvdb", "trakt"]
 ID_TYPES = ("tmdb", "imdb", "tvdb", "trakt")
@@ -273,6 +291,27 @@ class TraktClient:
             ok_statuses=_INSPECTED,
         )
         status = response.status_code
+        where = f"{method} {path}"
+        if status == 403 and is_html(response):
+            raise edge_blocked("Trakt", where)
+        if status == 403:
+            raise TraktAppRejected(
+                f"Trakt refused the app (HTTP 403 on {where}): " + APP_REJECTED_HINT, status=403
+            )
+        if status == 423:
+            raise AccountLocked(
+                "the Trakt account is locked (HTTP 423): Trakt suspends API access until "
+                "its support unlocks the account; the account owner must contact "
+                "https://support.trakt.tv",
+                status=423,
+            )
+        if status == 426:
+            upgrade = response.headers.get("X-Upgrade-URL") or "https://trakt.tv/vip"
+            raise VipRequired(
+                f"Trakt answered that {where} needs a VIP account (HTTP 426); turn the "
+                f"feature off or upgrade at {upgrade}",
+                status=426,
+            )
         if status == 420:
             limit = response.headers.get("X-Account-Limit")
             vip_header = (response.headers.get("X-VIP-User") or "").strip().lower()
@@ -283,48 +322,53 @@ class TraktClient:
                 limit=limit,
                 vip=vip,
             )
-        if status == 423:
-            raise UpstreamRejected(
-                "the Trakt account is locked (HTTP 423); the account owner must contact "
-                "Trakt support",
-                status=423,
-            )
-        if status == 403:
-            raise UpstreamRejected(
-                f"Trakt refused the app (HTTP 403 on {method} {path}): check TRAKT_CLIENT_ID",
-                status=403,
-            )
         return response
 
     def _get(self, path: str, *, params: Mapping[str, Any] | None = None, auth: bool) -> Any:
         return self._api.json(self._call("GET", path, params=params, authenticated=auth))
 
     def _get_all_pages(self, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """Every item of a paginated list, page by page (X-Pagination-Page-Count)."""
+        """Every item of a paginated list, or IncompleteRead when that cannot be proved.
+
+        The watched state decides what is posted, so a read missing a page would post
+        plays Trakt already has (duplicates). Complete means: every page up to
+        X-Pagination-Page-Count read, and as many items as X-Pagination-Item-Count says;
+        without those headers, pages are read until one comes back short.
+        """
         items: list[dict[str, Any]] = []
+        expected: int | None = None
         for page in range(1, MAX_PAGES + 1):
             query = {**params, "page": page, "limit": WATCHED_PAGE_LIMIT}
             response = self._call("GET", path, params=query)
             batch = _dicts(self._api.json(response))
             items.extend(batch)
+            count = _int(response.headers.get("X-Pagination-Item-Count"))
+            expected = count if count is not None else expected
             page_count = _int(response.headers.get("X-Pagination-Page-Count"))
-            if page_count is not None:
-                if page >= page_count:
-                    return items
-            elif len(batch) < WATCHED_PAGE_LIMIT:
-                return items
-        logger.warning("Trakt %s: stopped after %d pages", path, MAX_PAGES)
-        return items
+            last = page >= page_count if page_count is not None else len(batch) < WATCHED_PAGE_LIMIT
+            if not last:
+                continue
+            if expected is not None and expected != len(items):
+                raise IncompleteRead(
+                    f"Trakt's {path} came back incomplete ({len(items)} of {expected} items "
+                    f"over {page} pages); stopping before posting anything, so that no play "
+                    "is posted twice — the next run reads it again"
+                )
+            return items
+        raise IncompleteRead(
+            f"Trakt's {path} still had more pages after {MAX_PAGES}; stopping before "
+            "posting anything rather than plan from part of the watched history"
+        )
 
     # -- OAuth ---------------------------------------------------------------------
 
-    def authorization_url(self, state: str) -> str:
-        """The link where the person approves anitrakt (code-paste flow)."""
-        return self._oauth.authorization_url(state)
+    def authorization_url(self, state: str, challenge: str | None = None) -> str:
+        """The link where the person approves anitrakt (code-paste flow, PKCE challenge)."""
+        return self._oauth.authorization_url(state, challenge)
 
-    def exchange_code(self, code: str) -> TokenSet:
-        """Trade a pasted authorization code for tokens and store them."""
-        tokens = self._oauth.exchange_code(code)
+    def exchange_code(self, code: str, verifier: str | None = None) -> TokenSet:
+        """Trade a pasted authorization code (and its PKCE verifier) for tokens; store them."""
+        tokens = self._oauth.exchange_code(code, verifier)
         self._auth.adopt(tokens)
         return tokens
 

@@ -21,7 +21,10 @@ access tokens live 7 days and refresh tokens are single-use, so
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Generator, Iterable
 from contextlib import AbstractContextManager
@@ -35,10 +38,10 @@ from anitrakt.clients.timing import Clock
 from anitrakt.domain.trakt import DeviceCode, TokenSet
 from anitrakt.errors import (
     AuthExpired,
-    ConfigError,
     ConflictError,
     InputError,
     RateLimited,
+    TraktAppRejected,
     UpstreamUnavailable,
 )
 
@@ -53,6 +56,23 @@ REFRESH_MARGIN_SECONDS = 86_400.0
 # /oauth/device/token means the same ("your app is polling too quickly").
 DEVICE_SLOW_DOWN_SECONDS = 5
 REAUTHORIZE_HINT = "re-authorize Trakt (`anitrakt auth trakt` or the /sync page)"
+# PKCE (RFC 7636) on the code flow: Trakt's contract marks the client secret deprecated
+# for sign-in (trakt/trakt-api guides/pkce.md, 2026-10). 64 random bytes make an
+# 86-character verifier, inside the RFC's 43–128.
+PKCE_METHOD = "S256"
+PKCE_VERIFIER_BYTES = 64
+APPS_PAGE = "https://app.trakt.tv/settings/apps/api"
+
+
+def new_code_verifier() -> str:
+    """A fresh PKCE code verifier (kept by us, never shown)."""
+    return secrets.token_urlsafe(PKCE_VERIFIER_BYTES)
+
+
+def code_challenge(verifier: str) -> str:
+    """The S256 challenge for `verifier`: BASE64URL(SHA256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 class DeviceAuthFailed(AuthExpired):
@@ -126,9 +146,11 @@ class TraktOAuth:
         self._http.close()
 
     def _credentials(self) -> dict[str, str]:
-        if not self._client_secret:
-            raise ConfigError("TRAKT_CLIENT_SECRET is not set; it is needed to authorize Trakt")
-        return {"client_id": self._client_id, "client_secret": self._client_secret}
+        """The client id, and the secret when one is set (PKCE sign-in needs none)."""
+        found = {"client_id": self._client_id}
+        if self._client_secret:
+            found["client_secret"] = self._client_secret
+        return found
 
     def _post(self, path: str, body: dict[str, Any], ok: Iterable[int] = ()) -> httpx.Response:
         # Resending an OAuth call after an unclear failure is harmless: a code or refresh
@@ -153,28 +175,43 @@ class TraktOAuth:
             created_at=float(created) if isinstance(created, int | float) else now,
         )
 
-    def _refused(self, response: httpx.Response, what: str) -> AuthExpired | ConfigError:
+    def _refused(self, response: httpx.Response, what: str) -> AuthExpired | TraktAppRejected:
         error = _oauth_error(response)
+        if error == "invalid_client" and not self._client_secret:
+            return TraktAppRejected(
+                f"Trakt refused {what} for this app (invalid_client) and TRAKT_CLIENT_SECRET "
+                f"is not set: this app needs its secret — copy it from {APPS_PAGE} into "
+                "TRAKT_CLIENT_SECRET",
+                status=response.status_code,
+            )
         if error == "invalid_client":
-            return ConfigError(
-                "Trakt rejected the app credentials; check TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET"
+            return TraktAppRejected(
+                f"Trakt does not accept the app credentials (invalid_client) for {what}: "
+                "check TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET. Since 2026-07-31 Trakt "
+                f"deletes free users' API apps and creating one needs VIP: see {APPS_PAGE}, "
+                "create an app if yours is gone, set both variables and re-authorize",
+                status=response.status_code,
             )
         return AuthExpired(f"Trakt refused {what} ({error}); {REAUTHORIZE_HINT}")
 
-    def authorization_url(self, state: str) -> str:
-        """The page where the person approves the app; Trakt then shows a code to paste."""
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": self._client_id,
-                "redirect_uri": OOB_REDIRECT_URI,
-                "state": state,
-            }
-        )
-        return f"{self._http.upstream.base_url}/oauth/authorize?{query}"
+    def authorization_url(self, state: str, challenge: str | None = None) -> str:
+        """The page where the person approves the app; Trakt then shows a code to paste.
 
-    def exchange_code(self, code: str) -> TokenSet:
-        """Tokens for an authorization code the person pasted."""
+        With `challenge` (see `code_challenge`) the code can only be exchanged together
+        with its verifier (PKCE), so a code seen by someone else is useless to them.
+        """
+        params = {
+            "response_type": "code",
+            "client_id": self._client_id,
+            "redirect_uri": OOB_REDIRECT_URI,
+            "state": state,
+        }
+        if challenge is not None:
+            params |= {"code_challenge": challenge, "code_challenge_method": PKCE_METHOD}
+        return f"{self._http.upstream.base_url}/oauth/authorize?{urlencode(params)}"
+
+    def exchange_code(self, code: str, verifier: str | None = None) -> TokenSet:
+        """Tokens for an authorization code the person pasted (with its PKCE verifier)."""
         if not code.strip():
             raise InputError("the Trakt authorization code is empty", field="code")
         body = {
@@ -183,10 +220,12 @@ class TraktOAuth:
             "redirect_uri": OOB_REDIRECT_URI,
             "grant_type": "authorization_code",
         }
+        if verifier is not None:
+            body["code_verifier"] = verifier
         response = self._post("/oauth/token", body, ok=(400, 401))
         if response.status_code in (400, 401):
             refusal = self._refused(response, "the authorization code")
-            if isinstance(refusal, ConfigError):
+            if isinstance(refusal, TraktAppRejected):
                 raise refusal
             raise InputError(
                 f"Trakt did not accept the authorization code ({_oauth_error(response)}); "
@@ -428,9 +467,12 @@ def _same_grant(stored: TokenSet, stale: TokenSet) -> bool:
 __all__ = [
     "DEVICE_SLOW_DOWN_SECONDS",
     "OOB_REDIRECT_URI",
+    "PKCE_METHOD",
     "REFRESH_MARGIN_SECONDS",
     "DeviceAuthFailed",
     "TokenStorage",
     "TraktOAuth",
     "TraktTokenAuth",
+    "code_challenge",
+    "new_code_verifier",
 ]

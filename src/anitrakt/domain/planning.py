@@ -60,10 +60,12 @@ Target = ShowTarget | MovieTarget | Unmapped
 
 @dataclass(frozen=True, slots=True)
 class WatchedState:
-    """What Trakt already has: (show trakt id, season, number) and movie trakt ids."""
+    """What Trakt already has: (show trakt id, season, number), movie trakt ids, and how
+    many plays the history holds in all (for the account's history cap)."""
 
     episodes: frozenset[tuple[int, int, int]] = frozenset()
     movies: frozenset[int] = frozenset()
+    plays: int = 0
 
 
 @dataclass(frozen=True, slots=True)

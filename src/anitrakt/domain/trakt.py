@@ -117,13 +117,22 @@ class MoviePlay:
     watched_at: datetime
 
 
+def play_minute(moment: datetime) -> datetime:
+    """`moment` in UTC, cut to the minute: Trakt stores play times to the minute (2026).
+
+    Every comparison of play times (ours with Trakt's) goes through this, so a play we
+    sent at 12:34:56 is recognised when Trakt gives it back as 12:34:00.
+    """
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.replace(second=0, microsecond=0)
+
+
 def trakt_datetime(moment: datetime) -> str:
-    """`moment` as Trakt writes dates: UTC ISO-8601 with milliseconds and a `Z`.
+    """`moment` as a play time for Trakt: UTC ISO-8601 to the minute, with a `Z`.
 
     Naive datetimes are UTC, the only zone anitrakt ever writes (domain.instants).
     """
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%S.") + f"{aware.microsecond // 1000:03d}Z"
+    return play_minute(moment).strftime("%Y-%m-%dT%H:%M:00.000Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +257,13 @@ class LastActivities:
     movies_watched_at: datetime | None
 
 
+# Trakt's 2026 account limits: "Watched History 100K" for free and VIP accounts alike
+# (forums.trakt.tv "Updating Trakt limits for 2026", quoted in Taxel/PlexTraktSync#2485).
+# /users/settings does not report it (its `limits` cover lists, watchlist, collection…),
+# so this is the cap unless Trakt ever sends a `history` limit of its own.
+HISTORY_PLAY_LIMIT = 100_000
+
+
 @dataclass(frozen=True, slots=True)
 class TraktUser:
     """The connected account, as GET /users/settings describes it."""
@@ -258,6 +274,11 @@ class TraktUser:
     vip: bool = False
     private: bool = False
     limits: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    @property
+    def history_limit(self) -> int:
+        """How many plays the account's history may hold."""
+        return int(self.limits.get("history", {}).get("item_count", HISTORY_PLAY_LIMIT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,3 +314,16 @@ class DeviceCode:
     verification_url: str
     expires_in: int
     interval: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAuthorization:
+    """A code-flow authorization link handed out and not yet used.
+
+    `verifier` is the PKCE secret half of the link's challenge: the pasted code is only
+    accepted together with it, so it is kept (never shown) until the code comes back.
+    """
+
+    state: str
+    verifier: str = field(repr=False)
+    created_at: float = 0.0

@@ -7,6 +7,9 @@ Keys:
 - `trakt:token:expires-at` — added by anitrakt: when the access token expires, in unix
   seconds (a JSON number). Absent when unknown (tokens stored by older versions or taken
   from `TRAKT_ACCESS_TOKEN`); such tokens are refreshed only when Trakt answers 401.
+- `trakt:oauth:pending` — added by anitrakt: the code-flow link handed out last, JSON
+  `{state, verifier, createdAt}`; the PKCE verifier waits here for the pasted code (the
+  web page and the CLI share it) and is deleted once the code is exchanged.
 
 The three are always written together in the caller's one transaction: Trakt refresh
 tokens are single-use (Trakt API contract, POST /oauth/token), so an access token saved
@@ -32,16 +35,17 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.domain.keys import TRAKT_REFRESH_TOKEN, TRAKT_TOKEN
-from anitrakt.domain.trakt import TokenSet
+from anitrakt.domain.trakt import PendingAuthorization, TokenSet
 from anitrakt.errors import ConflictError
 from anitrakt.store._upsert import insert_for
 from anitrakt.store.db import SQLITE_BUSY_TIMEOUT_MS
 from anitrakt.store.models import SystemConfig
-from anitrakt.store.system_config import decode_value, delete_config, set_config
+from anitrakt.store.system_config import decode_value, delete_config, get_config, set_config
 from anitrakt.store.types import utc_now
 
 TRAKT_TOKEN_EXPIRES_AT = "trakt:token:expires-at"  # noqa: S105 - a key name
 TOKEN_KEYS = (TRAKT_TOKEN, TRAKT_REFRESH_TOKEN, TRAKT_TOKEN_EXPIRES_AT)
+PENDING_AUTHORIZATION = "trakt:oauth:pending"
 # A refresh is one HTTP round trip (plus bounded retries); a waiter gives up after this
 # long instead of hanging a sync forever behind a stuck process.
 REFRESH_LOCK_TIMEOUT_SECONDS = 60.0
@@ -123,6 +127,30 @@ def save_tokens(session: Session, tokens: TokenSet) -> None:
 def clear_tokens(session: Session) -> None:
     """Forget the stored tokens (after a revoke)."""
     session.execute(sa.delete(SystemConfig).where(SystemConfig.key.in_(TOKEN_KEYS)))
+
+
+def save_pending_authorization(session: Session, pending: PendingAuthorization) -> None:
+    """Remember the link just handed out (replacing any older one; the caller commits)."""
+    set_config(
+        session,
+        PENDING_AUTHORIZATION,
+        {"state": pending.state, "verifier": pending.verifier, "createdAt": pending.created_at},
+    )
+
+
+def load_pending_authorization(session: Session) -> PendingAuthorization | None:
+    """The link handed out last and not yet used, if any."""
+    value = get_config(session, PENDING_AUTHORIZATION)
+    if not isinstance(value, dict):
+        return None
+    state, verifier, created = value.get("state"), value.get("verifier"), value.get("createdAt")
+    if not isinstance(state, str) or not isinstance(verifier, str):
+        return None
+    return PendingAuthorization(state, verifier, float(_number(created) or 0.0))
+
+
+def clear_pending_authorization(session: Session) -> None:
+    delete_config(session, PENDING_AUTHORIZATION)
 
 
 @dataclass

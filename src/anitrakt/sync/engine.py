@@ -45,7 +45,7 @@ from anitrakt.domain.trakt import (
     TraktIds,
 )
 from anitrakt.domain.values import IdMapping, Resolution, TraktType, Unresolved
-from anitrakt.errors import AnitraktError, UnclearWrite
+from anitrakt.errors import AccountLimit, AnitraktError, UnclearWrite
 from anitrakt.mappings.resolver import Resolver
 from anitrakt.oplog import EventLog
 from anitrakt.store.overrides import get_overrides_for_shows
@@ -161,16 +161,19 @@ def _is_movie(resolution: IdMapping, media: Media | None) -> bool:
 
 
 def read_watched_state(trakt: TraktClient) -> WatchedState:
-    """Trakt's watched episodes and movies: one read of each per call."""
+    """Trakt's watched episodes and movies: one (complete) read of each per call."""
+    shows = trakt.watched_shows()
+    watched_movies = trakt.watched_movies()
     episodes = {
         (show.show.ids.trakt, season, number)
-        for show in trakt.watched_shows()
+        for show in shows
         if show.show.ids.trakt is not None
         for (season, number), plays in show.plays.items()
         if plays > 0
     }
-    movies = {m.movie.ids.trakt for m in trakt.watched_movies() if m.movie.ids.trakt is not None}
-    return WatchedState(frozenset(episodes), frozenset(movies))
+    movies = {m.movie.ids.trakt for m in watched_movies if m.movie.ids.trakt is not None}
+    total = sum(sum(show.plays.values()) for show in shows) + sum(m.plays for m in watched_movies)
+    return WatchedState(frozenset(episodes), frozenset(movies), total)
 
 
 def history_items(plays: Iterable[PlannedPlay]) -> HistoryItems:
@@ -252,10 +255,27 @@ class Pipeline:
             report.added = len(plan.plays)
             report.synced = len({p.anilist_id for p in plan.plays})
             return RunOutcome(report, self._unhandled(plan, set(plan.plays), retry))
+        if plan.plays and not self._fits_history_cap(len(plan.plays), watched):
+            return RunOutcome(report, self._unhandled(plan, set(), retry))
         confirmed = self._post(plan, progress)
         report.added = len(confirmed)
         report.synced = len({p.anilist_id for p in confirmed})
         return RunOutcome(report, self._unhandled(plan, confirmed, retry))
+
+    def _fits_history_cap(self, planned: int, watched: WatchedState) -> bool:
+        """Check the account's history cap before the first post, not with a 420 mid-batch."""
+        user = self.deps.trakt.user_settings()
+        limit = user.history_limit
+        if watched.plays + planned <= limit:
+            return True
+        self.report.failure = AccountLimit(
+            f"this run would post {planned:,} plays, but the Trakt account already holds "
+            f"{watched.plays:,} and its history is limited to {limit:,} plays; nothing was "
+            "posted. Remove old plays on Trakt (or sync less) and run again",
+            limit=str(limit),
+            vip=user.vip,
+        )
+        return False
 
     @staticmethod
     def _stale_shows(plan: Plan, targets: Mapping[int, Target], fetched: set[int]) -> set[int]:

@@ -6,7 +6,7 @@ Runs happen inside the request (SPEC's GET routes stay for compatibility; the UI
 
 from __future__ import annotations
 
-import secrets
+import time
 from collections.abc import Callable
 from typing import Annotated
 
@@ -18,7 +18,6 @@ from anitrakt.errors import InputError, UpstreamError
 from anitrakt.mappings.manual import parse_anilist_id
 from anitrakt.runtime import Runtime
 from anitrakt.services import run_automated_sync, sync_deps, trakt_client
-from anitrakt.store.tokens import load_tokens
 from anitrakt.sync.engine import SyncReport
 from anitrakt.sync.modes import cron_state, run_full, run_list, sync_show, unmapped_entries
 from anitrakt.sync.overrides import (
@@ -27,6 +26,14 @@ from anitrakt.sync.overrides import (
     parse_override,
     remove_override,
     save_override,
+)
+from anitrakt.trakt_account import (
+    TraktConnection,
+    authorization_link,
+    connect_with_code,
+    connection_status,
+    poll_device_authorization,
+    start_device_authorization,
 )
 from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.routing import get_and_post
@@ -168,47 +175,39 @@ get_and_post(
 # -- Trakt authorization -------------------------------------------------------------
 
 
-@router.get("/trakt-auth", response_model=TraktAuthStatus)
-def trakt_auth_status(runtime: RuntimeDep, request: Request) -> TraktAuthStatus:
-    """The authorization URL (code-paste flow) and whether an account is connected."""
-    with runtime.sessions() as session:
-        tokens = load_tokens(session)
-    with trakt_client(runtime, transport=_transport(request)) as client:
-        url = client.authorization_url(secrets.token_urlsafe(16))
-        username = None
-        if tokens is not None:
-            try:
-                username = client.user_settings().username
-            except UpstreamError:
-                username = None
+def _auth_status(connection: TraktConnection, url: str | None) -> TraktAuthStatus:
     return TraktAuthStatus(
         url=url,
-        connected=tokens is not None,
-        username=username,
-        expiresAt=iso_instant(tokens.expires_at) if tokens and tokens.expires_at else None,
+        connected=connection.connected,
+        username=connection.username,
+        source=connection.source,
+        expiresAt=iso_instant(connection.expires_at) if connection.expires_at else None,
     )
+
+
+@router.get("/trakt-auth", response_model=TraktAuthStatus)
+def trakt_auth_status(runtime: RuntimeDep, request: Request) -> TraktAuthStatus:
+    """The authorization URL (code-paste flow, PKCE) and whether an account is connected.
+
+    Tokens from TRAKT_ACCESS_TOKEN count as connected: the sync uses them.
+    """
+    with trakt_client(runtime, transport=_transport(request)) as client:
+        url = authorization_link(runtime, client, now=time.time())
+        return _auth_status(connection_status(runtime, client), url)
 
 
 @router.post("/trakt-auth", response_model=TraktAuthStatus)
 def trakt_auth_exchange(runtime: RuntimeDep, request: Request, body: CodeBody) -> TraktAuthStatus:
     """Exchange a pasted code for tokens and store them."""
     with trakt_client(runtime, transport=_transport(request)) as client:
-        tokens = client.exchange_code(body.code.strip())
-        username = client.user_settings().username
-    runtime.events.info(f"Trakt connected as {username} (code flow)")
-    return TraktAuthStatus(
-        url=None,
-        connected=True,
-        username=username,
-        expiresAt=iso_instant(tokens.expires_at) if tokens.expires_at else None,
-    )
+        return _auth_status(connect_with_code(runtime, client, body.code.strip()), None)
 
 
 @router.post("/trakt-auth/device", response_model=DeviceStart)
 def trakt_device_start(runtime: RuntimeDep, request: Request) -> DeviceStart:
     """Start device authorization: show `userCode` at `verificationUrl`, then poll."""
     with trakt_client(runtime, transport=_transport(request)) as client:
-        device = client.device_code()
+        device = start_device_authorization(client)
     request.app.state.pending_device = device
     return DeviceStart(
         userCode=device.user_code,
@@ -226,16 +225,14 @@ def trakt_device_poll(runtime: RuntimeDep, request: Request) -> DevicePoll:
         raise InputError("no device authorization in progress; POST /api/trakt-auth/device")
     with trakt_client(runtime, transport=_transport(request)) as client:
         try:
-            tokens = client.poll_device_once(device)
+            connection = poll_device_authorization(runtime, client, device)
         except UpstreamError:
             request.app.state.pending_device = None
             raise
-        if tokens is None:
-            return DevicePoll(status="pending")
-        request.app.state.pending_device = None
-        username = client.user_settings().username
-    runtime.events.info(f"Trakt connected as {username} (device code)")
-    return DevicePoll(status="connected", username=username)
+    if connection is None:
+        return DevicePoll(status="pending")
+    request.app.state.pending_device = None
+    return DevicePoll(status="connected", username=connection.username)
 
 
 # -- overrides and unmapped ----------------------------------------------------------

@@ -155,6 +155,8 @@ class TraktAuthStatus(BaseModel):
     url: str | None
     connected: bool
     username: str | None = None
+    # Where the tokens in use come from: "stored" (an authorization) or "environment".
+    source: str | None = None
     expiresAt: str | None = None
 
 

@@ -22,7 +22,13 @@ Everything tests imported from the single-module fake stays importable from here
 """
 
 from fakes.anilist.app import FakeAniList, RecordedRequest
-from fakes.anilist.faults import API_DISABLED_MESSAGE, Fault, FaultKind
+from fakes.anilist.faults import (
+    API_DISABLED_MESSAGE,
+    NO_REFERER_BODY,
+    NO_REFERER_MESSAGE,
+    Fault,
+    FaultKind,
+)
 from fakes.anilist.rate_limit import NOMINAL_LIMIT, RATE_WINDOW_SECONDS
 from fakes.anilist.resolvers import (
     COLLECTION_CAP,
@@ -39,6 +45,8 @@ __all__ = [
     "MAX_PER_CHUNK",
     "MAX_PER_PAGE",
     "NOMINAL_LIMIT",
+    "NO_REFERER_BODY",
+    "NO_REFERER_MESSAGE",
     "RATE_WINDOW_SECONDS",
     "SCHEMA_PATH",
     "SHARED_DATA",

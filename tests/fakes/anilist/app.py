@@ -17,13 +17,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from anitrakt.clients.timing import Clock, SystemClock
 from fakes.anilist.errors import error_response, too_many
 from fakes.anilist.execution import GraphQLExecution
-from fakes.anilist.faults import FaultKind, ScriptedFaults
+from fakes.anilist.faults import NO_REFERER_BODY, FaultKind, ScriptedFaults
 from fakes.anilist.rate_limit import NOMINAL_LIMIT
 from fakes.anilist.schema import SCHEMA_PATH, load_schema
 from fakes.transport import FAULT_HEADER
@@ -36,6 +36,8 @@ class RecordedRequest:
     authorized: bool  # an Authorization header was sent
     at: float  # the fake's clock when it arrived
     status: int = 0
+    referer: str | None = None
+    user_agent: str | None = None
 
 
 class FakeAniList(GraphQLExecution, ScriptedFaults):
@@ -43,7 +45,9 @@ class FakeAniList(GraphQLExecution, ScriptedFaults):
 
     Seed it with `add_user`, `add_media`, `add_entry`, `add_activity`; read `users`,
     `media`, `entries`, `activities` and `requests`; script failures with `fail_next`.
-    Knobs (plain attributes): `rate_limit`, `reset_header_when_exhausted`.
+    Knobs (plain attributes): `rate_limit`, `reset_header_when_exhausted`,
+    `require_referer` (the edge's 403 for a request without `Referer`, on by default as
+    the real service behaves since 2026-08).
     """
 
     def __init__(
@@ -56,6 +60,8 @@ class FakeAniList(GraphQLExecution, ScriptedFaults):
         self.clock = clock or SystemClock()
         self.rate_limit = rate_limit
         self.reset_header_when_exhausted = False
+        self.require_referer = True
+        self.refused_without_referer = 0
         self.schema = load_schema(schema_path)
         self.users = {}
         self.media = {}
@@ -75,6 +81,12 @@ class FakeAniList(GraphQLExecution, ScriptedFaults):
 
     async def _handle(self, request: Request) -> Response:
         raw = await request.body()
+        if self.require_referer and not request.headers.get("referer"):
+            # The edge answers before the origin sees anything: no validation, no fault,
+            # no rate-limit count, no rate-limit headers.
+            with self._lock:
+                self.refused_without_referer += 1
+            return JSONResponse(NO_REFERER_BODY, status_code=403)
         try:
             payload = json.loads(raw)
         except ValueError:
@@ -86,7 +98,12 @@ class FakeAniList(GraphQLExecution, ScriptedFaults):
             return error_response(400, [{"message": "Variables must be an object.", "status": 400}])
         auth = request.headers.get("authorization")
         record = RecordedRequest(
-            payload["query"], dict(variables), auth is not None, self.clock.time()
+            payload["query"],
+            dict(variables),
+            auth is not None,
+            self.clock.time(),
+            referer=request.headers.get("referer"),
+            user_agent=request.headers.get("user-agent"),
         )
         with self._lock:
             self.requests.append(record)

@@ -18,6 +18,12 @@ from starlette.responses import Response
 from fakes.anilist.errors import error_response, too_many
 from fakes.anilist.rate_limit import RateLimiter
 
+# What AniList's edge answers, since 2026-08, to any request without a `Referer` header
+# (any value passes; `Origin` does not count; the User-Agent does not matter): a fast 403
+# with this body, no rate-limit headers (lawrenceli0228/animego PR #170, wuon/openanime
+# #34, kodjodevf/mangayomi PR #911).
+NO_REFERER_MESSAGE = "The AniList API has been temporarily disabled due to severe stability issues."
+NO_REFERER_BODY = {"errors": [{"message": NO_REFERER_MESSAGE, "status": 403}], "data": None}
 # docs/guide/considerations.md, "Example API unavailable error".
 API_DISABLED_MESSAGE = (
     "The AniList API has been temporarily disabled due to severe stability issues. "

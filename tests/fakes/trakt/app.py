@@ -23,6 +23,10 @@ from .model import iso_utc
 from .oauth import DEFAULT_TOKEN_LIFETIME, OOB_REDIRECT_URI, OAuthServer
 from .watched import WatchedState, _initial_activities
 
+# Trakt's 2026 cap on history plays, free and VIP alike (forums.trakt.tv "Updating Trakt
+# limits for 2026", quoted in Taxel/PlexTraktSync#2485).
+HISTORY_PLAY_LIMIT = 100_000
+
 
 class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuards):
     """Fake Trakt. `fake.app` (or the fake itself) is the ASGI app; the rest is for tests.
@@ -38,7 +42,13 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
     `device_polls`.
     Traffic: `requests`, `requests_to`, `fail_next`, `rate_limited`; `reset`.
     Knobs (plain attributes, may change mid-test): `watched_seasons_need_progress`,
-    `enforce_rate_limits`, `get_limit`, `token_lifetime`, `device_interval`, `vip`.
+    `enforce_rate_limits`, `get_limit`, `token_lifetime`, `device_interval`, `vip`, and the
+    2026 behaviours: `require_user_agent` (the edge's HTML 403 without one, on),
+    `require_client_secret` (off: PKCE sign-in and secret-less grants work),
+    `account_locked` (423), `vip_only` (path globs answering 426 to free accounts),
+    `lost_pages` ({path: {page numbers}} answered empty with the true headers) and
+    `history_limit` (100,000 plays; a post past it is a 420, nothing applied).
+    `pkce_failures` and `over_limit_posts` count refusals for tests.
     """
 
     def __init__(
@@ -76,6 +86,12 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
         self.enforce_rate_limits = enforce_rate_limits
         self.get_limit = get_limit
         self.watched_seasons_need_progress = watched_seasons_need_progress
+        self.require_client_secret = False
+        self.require_user_agent = True
+        self.account_locked = False
+        self.vip_only = frozenset()
+        self.lost_pages = {}
+        self.history_limit = HISTORY_PLAY_LIMIT
         self._shows = {}
         self._movies = {}
         self._episode_ids = set()
@@ -97,6 +113,8 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
         self.refresh_calls = 0
         self.refresh_successes = 0
         self.device_polls = 0
+        self.pkce_failures = 0
+        self.over_limit_posts = 0
         self.rate_limited = 0
         self._tokens = {}
         self._by_refresh = {}
@@ -110,7 +128,11 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
     # ------------------------------------------------------------------------ routing
 
     def _misdirected(self, req: RecordedRequest) -> Response | None:
-        """An OAuth path on the API host (or the reverse) is a 404, whatever was scripted."""
+        """The edge's refusal first; then an OAuth path on the API host (or the reverse)
+        is a 404, whatever was scripted."""
+        refused = self._edge_refusal(req)
+        if refused is not None:
+            return refused
         is_oauth = req.path.startswith("/oauth/")
         expected_host = self.auth_host if is_oauth else self.api_host
         if expected_host is not None and not _host_matches(req.host, expected_host):
@@ -137,6 +159,10 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
             token, rejection = self._authenticate(req, route.auth)
             if rejection is not None:
                 return rejection
+            if not is_oauth:
+                refused = self._account_refusal(req, token)
+                if refused is not None:
+                    return refused
             limited = self._rate_limit(req, token)
             if limited is not None:
                 return limited

@@ -8,6 +8,7 @@ to a scripted fault (X-Ratelimit on a 429, X-Upgrade-URL on a 420/426, …).
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 from typing import Literal
 
 from starlette.responses import HTMLResponse, Response
@@ -48,6 +49,21 @@ class RequestGuards(TraktState):
             page = cloudflare_page(status, req.host or "api.trakt.tv")
             return HTMLResponse(page, status_code=status, headers=headers)
         return _empty(status, "scripted fault", headers)
+
+    def _edge_refusal(self, req: RecordedRequest) -> Response | None:
+        """Cloudflare in front of both hosts: no User-Agent → an HTML 403 page (2026)."""
+        if self.require_user_agent and not req.headers.get("user-agent", "").strip():
+            page = cloudflare_page(403, req.host or "api.trakt.tv")
+            return HTMLResponse(page, status_code=403)
+        return None
+
+    def _account_refusal(self, req: RecordedRequest, token: str | None) -> Response | None:
+        """423 for a locked account; 426 on a VIP-only path for a free account."""
+        if token is not None and self.account_locked:
+            return _empty(423, "locked user account: contact support")
+        if any(fnmatchcase(req.path, pattern) for pattern in self.vip_only) and not self.vip:
+            return _empty(426, "VIP only", {"X-Upgrade-URL": "https://trakt.tv/vip"})
+        return None
 
     def _check_api_request(self, req: RecordedRequest) -> Response | None:
         if req.headers.get("trakt-api-key") != self.client_id:

@@ -84,11 +84,20 @@ class SyncHistory(TraktState):
         body = ctx.req.json
         if not isinstance(body, dict):
             return _empty(400, "request body is not a JSON object")
-        now = iso_utc(self.clock())
+        now = iso_utc(self.clock() // 60 * 60)  # play times are kept to the minute
         try:
             pending, not_found, bare_shows, bare_seasons = self._plan_history(body, now)
         except _Invalid as exc:
             return _empty(422, str(exc))
+        if len(self.plays) + len(pending) > self.history_limit:
+            # Trakt's 2026 cap on history plays: the whole post is refused, nothing applied.
+            self.over_limit_posts += 1
+            headers = {
+                "X-Account-Limit": str(self.history_limit),
+                "X-VIP-User": "true" if self.vip else "false",
+                "X-Upgrade-URL": "https://trakt.tv/vip",
+            }
+            return _empty(420, "history play limit exceeded", headers)
         self.bare_show_posts += bare_shows + bare_seasons
         self.bare_season_posts += bare_seasons
         added = {"movies": 0, "episodes": 0}

@@ -23,7 +23,10 @@ def iso_utc(moment: float) -> str:
 
 
 def normalise_watched_at(value: str) -> str | None:
-    """A `watched_at` as Trakt stores it, the keywords kept; None when it cannot be parsed."""
+    """A `watched_at` as Trakt stores it, the keywords kept; None when it cannot be parsed.
+
+    Trakt keeps play times to the minute (2026): seconds and fractions are dropped.
+    """
     if value in ("released", "unknown"):
         return value
     try:
@@ -32,7 +35,7 @@ def normalise_watched_at(value: str) -> str | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return iso_utc(parsed.timestamp())
+    return iso_utc(parsed.timestamp() // 60 * 60)
 
 
 def slugify(title: str) -> str:

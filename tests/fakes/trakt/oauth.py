@@ -4,10 +4,19 @@ Grants: authorization code and refresh token (a refresh token is single-use, "in
 the previous one"); the device flow answers polls with the documented status codes
 (200/400/404/409/410/418/429); revoke follows RFC 7009. Errors are JSON
 `{error, error_description}`.
+
+Client authentication as of 2026-10 (trakt/trakt-api guides/pkce.md, the contract marking
+`client_secret` deprecated for sign-in): a code from an authorize request with a PKCE
+`code_challenge` (S256) is exchanged with its `code_verifier`, the secret optional; a code
+without one needs the secret. Refresh, device polls and revoke take the secret when sent
+(a wrong one is `invalid_client`) and work without it, unless `require_client_secret`
+models an app that still needs it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -72,11 +81,12 @@ class OAuthServer(TraktState):
         with self._lock:
             return {t.refresh for t in self._tokens.values() if not t.refresh_used}
 
-    def create_authorization_code(self) -> str:
-        """A code as Trakt would hand the user after they approve the app (single-use)."""
+    def create_authorization_code(self, challenge: str | None = None) -> str:
+        """A code as Trakt would hand the user after they approve the app (single-use);
+        with `challenge`, only its S256 verifier can exchange it."""
         with self._lock:
             code = secrets.token_hex(16)
-            self._codes[code] = self.clock()
+            self._codes[code] = (self.clock(), challenge)
             return code
 
     def approve_device(self, user_code: str) -> None:
@@ -121,9 +131,15 @@ class OAuthServer(TraktState):
     # ------------------------------------------------------------------ OAuth routes
 
     def _client_ok(self, params: Mapping[str, str], *, secret: bool = True) -> bool:
+        """The client id is ours, and the secret right when sent (or required)."""
         if params.get("client_id") != self.client_id:
             return False
-        return not secret or params.get("client_secret") == self.client_secret
+        if not secret:
+            return True
+        given = params.get("client_secret")
+        if given is None:
+            return not self.require_client_secret
+        return given == self.client_secret
 
     def _oauth_token(self, ctx: _Ctx) -> Response:
         params = _oauth_params(ctx.req)
@@ -137,10 +153,17 @@ class OAuthServer(TraktState):
             code, redirect = params.get("code"), params.get("redirect_uri")
             if not code or not redirect:
                 return _oauth_error(400, "invalid_request", "code and redirect_uri are required")
-            issued = self._codes.pop(code, None)
+            issued, challenge = self._codes.get(code, (None, None))
+            if challenge is None and "client_secret" not in params:
+                # A code without PKCE proves nothing by itself: the app must authenticate.
+                return _oauth_error(401, "invalid_client", INVALID_CLIENT)
+            self._codes.pop(code, None)
             if issued is None or now - issued > AUTHORIZATION_CODE_LIFETIME:
                 return _oauth_error(400, "invalid_grant", INVALID_GRANT)
             if redirect != self.redirect_uri:
+                return _oauth_error(400, "invalid_grant", INVALID_GRANT)
+            if challenge is not None and s256(params.get("code_verifier", "")) != challenge:
+                self.pkce_failures += 1
                 return _oauth_error(400, "invalid_grant", INVALID_GRANT)
             return JSONResponse(self._token_body(self._new_token(self.token_lifetime)))
         if grant == "refresh_token":
@@ -217,12 +240,21 @@ class OAuthServer(TraktState):
             return _oauth_error(401, "invalid_client", INVALID_CLIENT)
         if query.get("response_type") != "code" or query.get("redirect_uri") != self.redirect_uri:
             return _oauth_error(400, "invalid_request", "response_type or redirect_uri is wrong")
-        code = self.create_authorization_code()
+        challenge = query.get("code_challenge")
+        if challenge is not None and query.get("code_challenge_method") != "S256":
+            return _oauth_error(400, "invalid_request", "code_challenge_method must be S256")
+        code = self.create_authorization_code(challenge)
         if self.redirect_uri == OOB_REDIRECT_URI:
             return HTMLResponse(f'<html><body><code id="code">{code}</code></body></html>')
         extra = {"state": query["state"]} if "state" in query else {}
         target = f"{self.redirect_uri}?{urlencode({'code': code, **extra})}"
         return RedirectResponse(target, status_code=302)
+
+
+def s256(verifier: str) -> str:
+    """RFC 7636 S256: BASE64URL(SHA256(verifier)), no padding."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _oauth_params(req: RecordedRequest) -> dict[str, str]:

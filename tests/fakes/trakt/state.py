@@ -34,6 +34,12 @@ class TraktState(FakeUpstream):
     enforce_rate_limits: bool
     get_limit: int
     watched_seasons_need_progress: bool
+    require_client_secret: bool
+    require_user_agent: bool
+    account_locked: bool
+    vip_only: frozenset[str]
+    lost_pages: dict[str, set[int]]
+    history_limit: int
     # The catalog, set by `__init__` and emptied only by `reset(catalog=True)`.
     _shows: dict[int, _Show]
     _movies: dict[int, _Movie]
@@ -48,10 +54,12 @@ class TraktState(FakeUpstream):
     refresh_calls: int
     refresh_successes: int
     device_polls: int
+    pkce_failures: int
+    over_limit_posts: int
     rate_limited: int
     _tokens: dict[str, _Token]
     _by_refresh: dict[str, _Token]
-    _codes: dict[str, float]
+    _codes: dict[str, tuple[float, str | None]]  # code → (issued at, PKCE challenge)
     _devices: dict[str, _DeviceCode]
     _last_post: dict[str, float]
     _gets: dict[str, list[float]]
