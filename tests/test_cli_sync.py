@@ -143,3 +143,16 @@ def test_a_sync_without_trakt_credentials_names_the_variable(
     assert result.exit_code == 1
     assert "TRAKT_CLIENT_ID" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_trakt_refusal_is_one_clear_line(world: World, invoke: Invoke) -> None:
+    world.watched(SPLIT, "1 - 24")
+    world.trakt.account_locked = True
+
+    result = invoke("sync", "full")
+
+    assert result.exit_code == 1
+    assert "the Trakt account is locked (HTTP 423)" in result.output
+    assert "support.trakt.tv" in result.output
+    assert "Traceback" not in result.output
+    assert world.history() == Counter()

@@ -18,8 +18,9 @@ transaction at the end; none in a dry run). A miss is logged once per call.
 An upstream failure never aborts the batch: the id it hit is reported unmapped with the
 reason. When Trakt (or TMDB) is down or rate limiting — every further request would
 spend minutes in bounded retries — the rest of the batch skips that upstream and says
-so. Only account-level failures (`AuthExpired`, `AccountLimit`, `ConfigError`)
-propagate, since no later id could succeed either and the person must act.
+so. Only account-level failures (`AuthExpired`, `AccountLimit`, `ConfigError`, and
+refusals such as a deleted Trakt app) propagate, since no later id could succeed either
+and the person must act.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from anitrakt.errors import (
     AuthExpired,
     RateLimited,
     UpstreamError,
+    UpstreamRefused,
     UpstreamRejected,
     UpstreamUnavailable,
 )
@@ -65,7 +67,7 @@ from anitrakt.store.models import Mapping
 
 # Failures after which no later request to the same upstream can be expected to succeed
 # within this call: down, rate limited, or refusing our credentials.
-_ACCOUNT_ERRORS = (AuthExpired, AccountLimit)
+_ACCOUNT_ERRORS = (AuthExpired, AccountLimit, UpstreamRefused)
 _REFUSED_STATUSES = frozenset({401, 403})
 
 

@@ -93,7 +93,8 @@ def _run(
             finished = deps.now()
             with deps.sessions.begin() as session:
                 if report.error:
-                    record_failure(session, SyncFailure(finished, label, report.error))
+                    code = getattr(report.failure, "code", None)
+                    record_failure(session, SyncFailure(finished, label, report.error, code))
                 else:
                     clear_failure(session)
                     for key in status_keys:

@@ -14,11 +14,15 @@ from anitrakt.store.system_config import delete_config, get_config_many, set_con
 
 @dataclass(frozen=True, slots=True)
 class SyncFailure:
-    """A sync that stopped on an error: shown until a later sync of any mode succeeds."""
+    """A sync that stopped on an error: shown until a later sync of any mode succeeds.
+
+    `code` names a refusal the person must act on (`UpstreamRefused.code`), else None.
+    """
 
     at: datetime
     mode: str
     error: str
+    code: str | None = None
 
     @classmethod
     def from_json(cls, value: object) -> SyncFailure | None:
@@ -27,7 +31,13 @@ class SyncFailure:
         at = parse_instant(value.get("at"))
         if at is None:
             return None
-        return cls(at, str(value.get("mode", "")), str(value.get("error", "")))
+        code = value.get("code")
+        return cls(
+            at,
+            str(value.get("mode", "")),
+            str(value.get("error", "")),
+            code if isinstance(code, str) else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +71,10 @@ def read_sync_status(session: Session) -> SyncStatus:
 
 
 def record_failure(session: Session, failure: SyncFailure) -> None:
-    set_config(
-        session,
-        keys.SYNC_LAST_FAILURE,
-        {"at": failure.at.isoformat(), "mode": failure.mode, "error": failure.error},
-    )
+    value = {"at": failure.at.isoformat(), "mode": failure.mode, "error": failure.error}
+    if failure.code is not None:
+        value["code"] = failure.code
+    set_config(session, keys.SYNC_LAST_FAILURE, value)
 
 
 def clear_failure(session: Session) -> None:

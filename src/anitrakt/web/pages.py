@@ -39,6 +39,15 @@ from anitrakt.web.security import (
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 PageCaller = Annotated[Caller, Depends(require_page_session)]
 RECENT_PROGRESS = 10
+# The dashboard banner's headline for a failure the person must act on; the failure's
+# own message (shown under it) says what to do.
+FAILURE_HEADLINES = {
+    "anilist_refused": "AniList is refusing anitrakt's requests",
+    "trakt_app_rejected": "Trakt does not accept this app (TRAKT_CLIENT_ID)",
+    "edge_blocked": "A CDN in front of an upstream is blocking anitrakt",
+    "trakt_account_locked": "Your Trakt account is locked",
+    "trakt_vip_required": "This needs Trakt VIP",
+}
 
 router = APIRouter(include_in_schema=False)
 
@@ -168,6 +177,7 @@ def dashboard(
         trakt_connected=tokens is not None,
         trakt_expires=iso_instant(tokens.expires_at) if tokens and tokens.expires_at else None,
         progress=list_progress(session, limit=RECENT_PROGRESS),
+        failure_headlines=FAILURE_HEADLINES,
         iso=iso_instant,
     )
 

@@ -28,6 +28,8 @@ class FailureBody(BaseModel):
     at: str
     mode: str
     error: str
+    # A refusal the person must act on (e.g. "trakt_app_rejected"), else null.
+    code: str | None = None
 
 
 class StatusBody(BaseModel):
@@ -48,7 +50,12 @@ class StatusBody(BaseModel):
             lastWatchingSync=iso_instant(status.last_watching),
             lastFailure=None
             if failure is None
-            else FailureBody(at=failure.at.isoformat(), mode=failure.mode, error=failure.error),
+            else FailureBody(
+                at=failure.at.isoformat(),
+                mode=failure.mode,
+                error=failure.error,
+                code=failure.code,
+            ),
         )
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.planning import PlannedPlay
+from anitrakt.errors import UpstreamRefused
 from anitrakt.sync.engine import SyncReport
 from anitrakt.web.schemas import IdText
 
@@ -60,6 +61,8 @@ class SyncRunBody(BaseModel):
     unmapped: list[dict[str, Any]]
     plays: list[PlayBody] = Field(default_factory=list)
     error: str | None = None
+    # A stable name for a refusal the person must act on (e.g. "trakt_app_rejected").
+    errorCode: str | None = None
 
     @classmethod
     def of(cls, report: SyncReport) -> SyncRunBody:
@@ -80,6 +83,7 @@ class SyncRunBody(BaseModel):
             unmapped=report.unmapped,
             plays=[PlayBody.of(p) for p in report.plays] if report.dry_run else [],
             error=report.error,
+            errorCode=report.failure.code if isinstance(report.failure, UpstreamRefused) else None,
         )
 
 
