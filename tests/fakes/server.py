@@ -40,7 +40,9 @@ def serve_in_thread(app: object, *, startup_timeout: float = 10.0) -> Iterator[s
         thread.join(timeout=10)
 
 
-GateHook = Callable[[str, str, str], None]
+GateHook = Callable[[str, str, str], "bool | None"]
+# What a dropped request is answered (to a client that is normally dead by then).
+DROPPED_STATUS = 503
 
 
 class Gate:
@@ -48,8 +50,11 @@ class Gate:
 
     `hook(method, path, phase)` runs (in a worker thread, so it may block) with phase
     "before" — the app has not seen the request — and "after" — the app has handled it
-    (a history post is applied) but the response has not been sent. Without a hook the
-    gate is transparent.
+    (a history post is applied) but the response has not been sent. A "before" hook that
+    returns True drops the request: the app never sees it. That is what makes a kill
+    "before" a request deterministic: whether the server would still have read the
+    request of a client killed meanwhile is a race, and a dropped request never
+    happened. Without a hook the gate is transparent.
     """
 
     def __init__(self, app: Any) -> None:
@@ -62,7 +67,10 @@ class Gate:
             await self.app(scope, receive, send)
             return
         method, path = str(scope["method"]), str(scope["path"])
-        await asyncio.to_thread(hook, method, path, "before")
+        if await asyncio.to_thread(hook, method, path, "before"):
+            await send({"type": "http.response.start", "status": DROPPED_STATUS, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
 
         async def gated_send(message: Any) -> None:
             if message.get("type") == "http.response.start":
