@@ -15,6 +15,8 @@ separation, header checks and every `fail_next` variant.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from collections import Counter
@@ -1428,3 +1430,83 @@ def test_watched_shows_are_always_paginated(
     assert response.headers["X-Pagination-Limit"] == str(limit)
     assert response.headers["X-Pagination-Page-Count"] == str(page_count)
     assert response.headers["X-Pagination-Item-Count"] == "105"
+
+
+# -- part 2b: Trakt as it behaves in late 2026 -------------------------------------------
+
+
+def test_the_edge_answers_a_request_without_a_user_agent_with_an_html_403(env: Env) -> None:
+    response = env.api.get("/sync/watched/shows", headers={"User-Agent": ""})
+
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert "cloudflare" in response.text.lower()
+    assert env.auth.post("/oauth/token", json={}, headers={"User-Agent": ""}).status_code == 403
+
+
+def test_a_locked_account_is_423_and_a_vip_only_path_426(env: Env) -> None:
+    env.fake.vip_only = frozenset({"/sync/history"})
+    refused = env.history(episodes_body(100, 1, 1))
+    assert refused.status_code == 426
+    assert refused.headers["X-Upgrade-URL"] == "https://trakt.tv/vip"
+    assert env.fake.plays == []
+
+    env.fake.account_locked = True
+    assert env.api.get("/sync/watched/shows").status_code == 423
+    # The account is suspended, not the app: a catalog read sent without the token works.
+    with httpx.Client(transport=SyncASGITransport(env.fake.app), headers=API_HEADERS) as anon:
+        assert anon.get(f"http://{API_HOST}/shows/100").status_code == 200
+
+
+def test_a_lost_page_comes_back_empty_with_the_true_headers(env: Env) -> None:
+    for number in range(1, 29):
+        env.fake.add_watched(100, 1, number)
+    env.fake.lost_pages = {"/sync/watched/movies": {1}, "/sync/watched/shows": {2}}
+
+    first = env.api.get("/sync/watched/shows", params={"extended": "progress", "limit": 1})
+    second = env.api.get(
+        "/sync/watched/shows", params={"extended": "progress", "limit": 1, "page": 2}
+    )
+
+    assert len(first.json()) == 1
+    assert second.json() == []
+    assert second.headers["X-Pagination-Item-Count"] == "1"
+
+
+def test_pkce_codes_need_their_verifier_and_no_secret(env: Env) -> None:
+    verifier = "v" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    code = env.fake.create_authorization_code(challenge.rstrip(b"=").decode())
+    grant = {"code": code, "client_id": CLIENT_ID, "redirect_uri": OOB}
+
+    wrong = env.oauth("/oauth/token", {**grant, "grant_type": "authorization_code"})
+    assert wrong.status_code == 400  # no verifier: invalid_grant, and the code is spent
+    assert env.fake.pkce_failures == 1
+
+    code = env.fake.create_authorization_code(challenge.rstrip(b"=").decode())
+    right = env.oauth(
+        "/oauth/token",
+        {**grant, "code": code, "grant_type": "authorization_code", "code_verifier": verifier},
+    )
+    assert right.status_code == 200
+    assert right.json()["access_token"] in env.fake.valid_access_tokens
+
+
+def test_a_code_without_pkce_needs_the_secret(env: Env) -> None:
+    code = env.fake.create_authorization_code()
+    grant = {"code": code, "client_id": CLIENT_ID, "redirect_uri": OOB}
+
+    refused = env.oauth("/oauth/token", {**grant, "grant_type": "authorization_code"})
+
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
+
+
+def test_a_post_past_the_history_cap_is_a_420_and_applies_nothing(env: Env) -> None:
+    env.fake.history_limit = 2
+    refused = env.history(episodes_body(100, 1, 1, 2, 3))
+
+    assert refused.status_code == 420
+    assert refused.headers["X-Account-Limit"] == "2"
+    assert env.fake.plays == []
+    assert env.fake.over_limit_posts == 1
