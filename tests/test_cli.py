@@ -134,6 +134,7 @@ def test_status_shows_the_last_failure_until_a_sync_succeeds(
         "at": "2024-05-01T12:00:00+00:00",
         "mode": "full sync",
         "error": "Trakt said 503",
+        "code": None,
     }
 
 
