@@ -52,14 +52,14 @@ from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
 from anitrakt.domain.mapping_source import SourceEntry, SourceName
 from anitrakt.domain.values import IdMapping
-from anitrakt.mappings.index import SharedSourceIndex
-from anitrakt.mappings.refresh import refresh_fribbs
-from anitrakt.mappings.resolver import build_resolver
-from anitrakt.runtime import Runtime
 from anitrakt.store import migrate
 from anitrakt.store.models import Mapping
 from anitrakt.store.source_entries import replace_source_entries
 from anitrakt.store.tokens import SqlTokenStore
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.resolver import build_resolver
+from anitrakt.usecases.sources.index import SharedSourceIndex
+from anitrakt.usecases.sources.refresh import refresh_fribbs
 
 DEFAULT_FILE = (
     Path(__file__).resolve().parents[1].parent

@@ -40,8 +40,8 @@ from anitrakt.clients.trakt import GET_LIMIT, GET_PERIOD_SECONDS, WRITE_INTERVAL
 from anitrakt.config import Settings  # noqa: E402
 from anitrakt.store import migrate  # noqa: E402
 from anitrakt.store.db import create_db_engine, create_session_factory  # noqa: E402
-from anitrakt.sync.engine import BATCH_SIZE  # noqa: E402
-from anitrakt.sync.modes import run_full  # noqa: E402
+from anitrakt.usecases.sync.engine import BATCH_SIZE  # noqa: E402
+from anitrakt.usecases.sync.modes import run_full  # noqa: E402
 from fakes.trakt import FakeEpisode  # noqa: E402
 from sync_world import World  # noqa: E402
 

@@ -23,11 +23,11 @@ from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.trakt import TokenSet
 from anitrakt.domain.values import IdMapping, TraktType
-from anitrakt.mappings.resolver import Resolver, StoredMappingResolver
-from anitrakt.oplog import EventLog
 from anitrakt.store.mappings import save_mapping
 from anitrakt.store.tokens import SqlTokenStore, save_tokens
-from anitrakt.sync.engine import SyncDeps
+from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.resolver import Resolver, StoredMappingResolver
+from anitrakt.usecases.sync.engine import SyncDeps
 from fakes.anilist import FakeAniList
 from fakes.server import Gate, serve_in_thread
 from fakes.trakt import FakeEpisode, FakeTrakt

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.store.overrides import list_overrides
-from anitrakt.sync.lock import sync_lock
+from anitrakt.usecases.sync.lock import sync_lock
 from anitrakt.web.app import create_app
 from fakes.files import fribb_json, otaku_db
 from sync_world import AOT, AOT_TRAKT, LOST, SPLIT, SPLIT_TRAKT, World

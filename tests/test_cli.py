@@ -37,7 +37,7 @@ from anitrakt.store.mappings import get_mapping, list_mappings, save_mapping
 from anitrakt.store.progress import get_progress, set_progress
 from anitrakt.store.system_config import set_config
 from anitrakt.store.titles import save_titles
-from anitrakt.sync.status import SyncFailure, record_failure
+from anitrakt.usecases.sync.status import SyncFailure, record_failure
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt
 

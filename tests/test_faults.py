@@ -452,7 +452,7 @@ def test_a_storm_that_does_not_pass_is_a_clear_resumable_error(
 
 
 def _run_full(world: World, deps: Any = None) -> Any:
-    from anitrakt.sync.modes import run_full
+    from anitrakt.usecases.sync.modes import run_full
 
     return run_full(deps or world.deps())
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.store.locks import Holder, current_holder, release, renew, try_acquire
 from anitrakt.store.types import utc_now
-from anitrakt.sync.lock import SyncAlreadyRunning, sync_lock
+from anitrakt.usecases.sync.lock import SyncAlreadyRunning, sync_lock
 
 Sessions = sessionmaker[Session]
 TTL = timedelta(seconds=90)
@@ -108,7 +108,7 @@ def test_a_killed_holder_process_does_not_block_the_next_sync(
         f"""
         import time, pathlib
         from anitrakt.store.db import create_db_engine, create_session_factory
-        from anitrakt.sync.lock import sync_lock
+        from anitrakt.usecases.sync.lock import sync_lock
         sessions = create_session_factory(create_db_engine({url!r}))
         with sync_lock(sessions):
             pathlib.Path({str(ready)!r}).write_text("held")

@@ -13,7 +13,7 @@ import pytest
 from anitrakt.domain.trakt import TraktIds, TraktMovie, TraktShow
 from anitrakt.domain.values import IdMapping, TraktType
 from anitrakt.errors import ConfigError, InputError, UpstreamNotFound
-from anitrakt.mappings.manual import (
+from anitrakt.usecases.manual import (
     ManualMappingInput,
     TraktCatalog,
     TraktItem,

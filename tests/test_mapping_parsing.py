@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from anitrakt.clients.download import DownloadOptions, fetch_source
 from anitrakt.domain.mapping_source import SourceEntry, SourceHit, SourceName, TmdbKind
 from anitrakt.errors import MappingSourceError
-from anitrakt.mappings.download import DownloadOptions, fetch_source
 from anitrakt.mappings.fribb import parse_fribb
 from anitrakt.mappings.otaku import parse_otaku
 from fakes.files import fribb_json, otaku_db, sqlite_bytes

@@ -22,25 +22,25 @@ from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
 from anitrakt.cli import app as cli_app
+from anitrakt.clients.download import DownloadOptions
 from anitrakt.clients.timing import ManualClock
 from anitrakt.config import Settings
 from anitrakt.domain import keys
 from anitrakt.domain.mapping_source import SourceEntry, SourceName, TmdbKind
 from anitrakt.domain.values import LogLevel
 from anitrakt.errors import ConflictError, MappingSourceError, UpstreamError
-from anitrakt.mappings.download import DownloadOptions
-from anitrakt.mappings.index import SharedSourceIndex
-from anitrakt.mappings.refresh import (
+from anitrakt.store.logs import list_logs
+from anitrakt.store.system_config import get_config, get_config_many
+from anitrakt.store.types import utc_now
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.sources.index import SharedSourceIndex
+from anitrakt.usecases.sources.refresh import (
     SOURCE_MAX_AGE,
     refresh_fribbs,
     refresh_otaku,
     refresh_stale_sources,
     source_status,
 )
-from anitrakt.runtime import Runtime
-from anitrakt.store.logs import list_logs
-from anitrakt.store.system_config import get_config, get_config_many
-from anitrakt.store.types import utc_now
 from anitrakt.web.app import create_app
 from fakes.files import FileServer, fribb_json, otaku_db
 from fakes.server import serve_in_thread

@@ -13,9 +13,9 @@ import pytest
 
 from anitrakt.config import Settings
 from anitrakt.domain.mapping_source import SourceEntry, SourceHit, TmdbKind
-from anitrakt.mappings.index import SharedSourceIndex
-from anitrakt.mappings.refresh import refresh_fribbs
-from anitrakt.runtime import Runtime
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.sources.index import SharedSourceIndex
+from anitrakt.usecases.sources.refresh import refresh_fribbs
 from fakes.files import FileServer
 from fakes.server import serve_in_thread
 

@@ -34,15 +34,15 @@ from anitrakt.domain.resolution import (
 )
 from anitrakt.domain.values import IdMapping, Resolution, TraktType, Unresolved
 from anitrakt.errors import ConfigError
-from anitrakt.mappings.index import SharedSourceIndex
-from anitrakt.mappings.refresh import refresh_fribbs, refresh_otaku
-from anitrakt.mappings.resolver import ChainResolver, build_resolver, mapping_from_row
-from anitrakt.oplog import EventLog
-from anitrakt.runtime import Runtime
 from anitrakt.store.logs import list_logs
 from anitrakt.store.mappings import get_mapping, list_mappings, save_mapping
 from anitrakt.store.tokens import SqlTokenStore
-from anitrakt.sync.modes import run_full
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.resolver import ChainResolver, build_resolver, mapping_from_row
+from anitrakt.usecases.sources.index import SharedSourceIndex
+from anitrakt.usecases.sources.refresh import refresh_fribbs, refresh_otaku
+from anitrakt.usecases.sync.modes import run_full
 from fakes.files import fribb_json, otaku_db
 from fakes.tmdb import FakeTMDB
 from fakes.trakt import FakeTrakt

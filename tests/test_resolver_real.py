@@ -19,12 +19,12 @@ from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
 from anitrakt.domain.values import IdMapping, TraktType
-from anitrakt.mappings.refresh import refresh_fribbs
-from anitrakt.mappings.resolver import build_resolver, mapping_from_row
-from anitrakt.oplog import EventLog
-from anitrakt.runtime import Runtime
 from anitrakt.store.mappings import get_mappings
 from anitrakt.store.tokens import SqlTokenStore
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.resolver import build_resolver, mapping_from_row
+from anitrakt.usecases.sources.refresh import refresh_fribbs
 from fakes.files import FileServer
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt

@@ -12,15 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.config import Settings
 from anitrakt.domain import keys
 from anitrakt.errors import ConfigError, UpstreamError
-from anitrakt.oplog import EventLog
-from anitrakt.runtime import Runtime
-from anitrakt.scheduler import Scheduler, Tick, cron_tick
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import set_config
 from anitrakt.store.types import utc_now
-from anitrakt.sync.engine import SyncReport
-from anitrakt.sync.lock import SyncAlreadyRunning
-from anitrakt.sync.status import read_sync_status
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.scheduler import Scheduler, Tick, cron_tick
+from anitrakt.usecases.sync.engine import SyncReport
+from anitrakt.usecases.sync.lock import SyncAlreadyRunning
+from anitrakt.usecases.sync.status import read_sync_status
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from anitrakt.domain.values import IdMapping, LogLevel, MappingType, TraktType
-from anitrakt.mappings.manual import ManualMappingInput, save_manual_mapping
 from anitrakt.store import logs as logs_repo
 from anitrakt.store import mappings as mappings_repo
 from anitrakt.store import progress as progress_repo
@@ -41,6 +40,7 @@ from anitrakt.store.progress import (
     set_progress,
 )
 from anitrakt.store.titles import get_titles, save_titles
+from anitrakt.usecases.manual import ManualMappingInput, save_manual_mapping
 from sql_log import recorded_statements
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

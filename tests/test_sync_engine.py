@@ -18,18 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.config import Settings
 from anitrakt.domain import keys
 from anitrakt.domain.resolution import SOURCES_NOT_LOADED
-from anitrakt.mappings.refresh import refresh_fribbs
-from anitrakt.mappings.resolver import StoredMappingResolver, build_resolver
-from anitrakt.runtime import Runtime
-from anitrakt.services import sync_deps
 from anitrakt.store.models import SystemConfig
 from anitrakt.store.overrides import upsert_override
 from anitrakt.store.progress import delete_progress, get_progress
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.store.titles import get_titles
-from anitrakt.sync.engine import BATCH_SIZE, MAX_UNCLEAR_RETRIES
-from anitrakt.sync.lock import SyncAlreadyRunning, sync_lock
-from anitrakt.sync.modes import run_full, run_list, sync_show, unmapped_entries
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.resolver import StoredMappingResolver, build_resolver
+from anitrakt.usecases.sources.refresh import refresh_fribbs
+from anitrakt.usecases.sync.engine import BATCH_SIZE, MAX_UNCLEAR_RETRIES
+from anitrakt.usecases.sync.lock import SyncAlreadyRunning, sync_lock
+from anitrakt.usecases.sync.modes import run_full, run_list, sync_show, unmapped_entries
+from anitrakt.usecases.wiring import sync_deps
 from fakes.files import fribb_json
 from fakes.trakt import FakeEpisode
 from sync_world import World

@@ -8,17 +8,17 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from anitrakt import __version__
 from anitrakt.domain.values import LogLevel
-from anitrakt.mappings.manual import (
+from anitrakt.store.logs import list_logs
+from anitrakt.store.progress import count_progress, get_progress, list_progress
+from anitrakt.store.titles import get_titles
+from anitrakt.usecases.manual import (
     ManualMappingInput,
     parse_positive_id,
     save_manual_mapping,
     trakt_lookup,
 )
-from anitrakt.services import trakt_client
-from anitrakt.store.logs import list_logs
-from anitrakt.store.progress import count_progress, get_progress, list_progress
-from anitrakt.store.titles import get_titles
-from anitrakt.sync.status import read_sync_status
+from anitrakt.usecases.sync.status import read_sync_status
+from anitrakt.usecases.wiring import trakt_client
 from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.schemas import (
     ErrorBody,

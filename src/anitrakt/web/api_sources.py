@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from anitrakt.domain.mapping_source import SourceName
-from anitrakt.mappings.refresh import refresh_source, source_status
+from anitrakt.usecases.sources.refresh import refresh_source, source_status
 from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.routing import get_and_post
 from anitrakt.web.schemas import ErrorBody

@@ -1,6 +1,6 @@
 """Sync, Trakt authorization, overrides and unmapped routes (SPEC §7 and extensions).
 
-Thin: parse, call one core function from `anitrakt.sync` / `anitrakt.services`, render.
+Thin: parse, call one core function from `anitrakt.sync` / `anitrakt.usecases.wiring`, render.
 Runs happen inside the request (SPEC's GET routes stay for compatibility; the UI posts).
 """
 
@@ -15,19 +15,18 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from anitrakt.domain.instants import iso_instant
 from anitrakt.errors import InputError, UpstreamError
-from anitrakt.mappings.manual import parse_anilist_id
-from anitrakt.runtime import Runtime
-from anitrakt.services import run_automated_sync, sync_deps, trakt_client
-from anitrakt.sync.engine import SyncReport
-from anitrakt.sync.modes import cron_state, run_full, run_list, sync_show, unmapped_entries
-from anitrakt.sync.overrides import (
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.manual import parse_anilist_id
+from anitrakt.usecases.sync.engine import SyncReport
+from anitrakt.usecases.sync.modes import cron_state, run_full, run_list, sync_show, unmapped_entries
+from anitrakt.usecases.sync.overrides import (
     Override,
     overrides,
     parse_override,
     remove_override,
     save_override,
 )
-from anitrakt.trakt_account import (
+from anitrakt.usecases.trakt_account import (
     TraktConnection,
     authorization_link,
     connect_with_code,
@@ -35,6 +34,7 @@ from anitrakt.trakt_account import (
     poll_device_authorization,
     start_device_authorization,
 )
+from anitrakt.usecases.wiring import run_automated_sync, sync_deps, trakt_client
 from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.routing import get_and_post
 from anitrakt.web.schemas import ErrorBody

@@ -12,8 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 from anitrakt import __version__
 from anitrakt.config import Settings
-from anitrakt.runtime import Runtime
-from anitrakt.scheduler import Scheduler
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.scheduler import Scheduler
 from anitrakt.web import api_sources, api_sync, pages
 from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router

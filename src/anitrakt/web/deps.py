@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from anitrakt.runtime import Runtime
+from anitrakt.usecases.container import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:

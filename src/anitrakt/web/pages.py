@@ -16,11 +16,11 @@ from fastapi.templating import Jinja2Templates
 
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.mapping_source import SourceName
-from anitrakt.mappings.refresh import source_status
 from anitrakt.store.progress import list_progress
 from anitrakt.store.tokens import load_tokens
-from anitrakt.sync.modes import cron_state
-from anitrakt.sync.status import read_sync_status
+from anitrakt.usecases.sources.refresh import source_status
+from anitrakt.usecases.sync.modes import cron_state
+from anitrakt.usecases.sync.status import read_sync_status
 from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.security import (
     CSRF_COOKIE,

@@ -12,7 +12,7 @@ from anitrakt.domain.values import MappingType
 from anitrakt.store.mappings import list_mappings
 from anitrakt.store.models import LogRow, Mapping, SyncProgress
 from anitrakt.store.titles import get_titles
-from anitrakt.sync.status import SyncStatus
+from anitrakt.usecases.sync.status import SyncStatus
 
 # Strict, so JSON `true` is not quietly read as id 1; numeric text and URLs are parsed
 # (and rejected with the field's name) by the core.

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.mapping_source import SourceName
-from anitrakt.mappings.refresh import RefreshOutcome, SourceStatus
+from anitrakt.usecases.sources.refresh import RefreshOutcome, SourceStatus
 
 
 class FribbCheckBody(BaseModel):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.planning import PlannedPlay
 from anitrakt.errors import UpstreamRefused
-from anitrakt.sync.engine import SyncReport
+from anitrakt.usecases.sync.engine import SyncReport
 from anitrakt.web.schemas import IdText
 
 

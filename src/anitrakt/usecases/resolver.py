@@ -54,9 +54,6 @@ from anitrakt.errors import (
     UpstreamRejected,
     UpstreamUnavailable,
 )
-from anitrakt.mappings.index import SharedSourceIndex
-from anitrakt.oplog import EventLog
-from anitrakt.runtime import Runtime
 from anitrakt.store.mappings import (
     get_mapping_values,
     get_mappings,
@@ -64,6 +61,9 @@ from anitrakt.store.mappings import (
     save_mappings,
 )
 from anitrakt.store.models import Mapping
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.sources.index import SharedSourceIndex
 
 # Failures after which no later request to the same upstream can be expected to succeed
 # within this call: down, rate limited, or refusing our credentials.

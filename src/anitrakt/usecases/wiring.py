@@ -16,13 +16,13 @@ from anitrakt.clients.timing import Clock
 from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.domain.trakt import TokenSet
-from anitrakt.mappings.refresh import refresh_stale_sources
-from anitrakt.mappings.resolver import Resolver, build_resolver
-from anitrakt.runtime import Runtime
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.store.types import utc_now
-from anitrakt.sync.engine import SyncDeps, SyncReport
-from anitrakt.sync.modes import run_full
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.resolver import Resolver, build_resolver
+from anitrakt.usecases.sources.refresh import refresh_stale_sources
+from anitrakt.usecases.sync.engine import SyncDeps, SyncReport
+from anitrakt.usecases.sync.modes import run_full
 
 ResolverFactory = Callable[[Runtime, TraktClient, TMDBClient], Resolver]
 

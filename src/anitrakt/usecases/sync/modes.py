@@ -22,10 +22,10 @@ from anitrakt.errors import AnitraktError, NotFoundError, StoreUnavailable
 from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.store.types import utc_now
-from anitrakt.sync.engine import Pipeline, SyncDeps, SyncReport
-from anitrakt.sync.lock import sync_lock
-from anitrakt.sync.shows import episode_list_of, store_episode_list
-from anitrakt.sync.status import SyncFailure, clear_failure, record_failure
+from anitrakt.usecases.sync.engine import Pipeline, SyncDeps, SyncReport
+from anitrakt.usecases.sync.lock import sync_lock
+from anitrakt.usecases.sync.shows import episode_list_of, store_episode_list
+from anitrakt.usecases.sync.status import SyncFailure, clear_failure, record_failure
 
 # Which AniList account the cached id belongs to (a hash of the token or username).
 ANILIST_USER_KEY = "anilist:user"

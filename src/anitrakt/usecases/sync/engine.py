@@ -1,6 +1,6 @@
 """The one sync pipeline: read → resolve → translate → drop what is done → post → record.
 
-Modes (`anitrakt.sync.modes`) only differ in how they read AniList; everything after
+Modes (`anitrakt.usecases.sync.modes`) only differ in how they read AniList; everything after
 that happens here. Guarantees, in the order a run meets them:
 - nothing already on Trakt (per `sync_progress` or Trakt's own watched state) is posted;
 - plays go out in batches, each confirmed batch is recorded at once in its own
@@ -46,12 +46,12 @@ from anitrakt.domain.trakt import (
 )
 from anitrakt.domain.values import IdMapping, Resolution, TraktType, Unresolved
 from anitrakt.errors import AccountLimit, AnitraktError, UnclearWrite
-from anitrakt.mappings.resolver import Resolver
-from anitrakt.oplog import EventLog
 from anitrakt.store.overrides import get_overrides_for_shows
 from anitrakt.store.progress import get_progress_many, set_progress
 from anitrakt.store.titles import save_titles
-from anitrakt.sync.shows import load_episode_lists
+from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.resolver import Resolver
+from anitrakt.usecases.sync.shows import load_episode_lists
 
 # Plays per POST /sync/history. Trakt processes a history post synchronously and
 # answers with per-item results; 100 episodes keep the body around 10 kB and the request

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from anitrakt.errors import InputError, NotFoundError
-from anitrakt.mappings.manual import parse_positive_id
 from anitrakt.store.overrides import delete_override, list_overrides, upsert_override
+from anitrakt.usecases.manual import parse_positive_id
 
 MAX_ABS = 100_000
 MAX_SEASON = 1000

@@ -15,13 +15,13 @@ from anitrakt.clients.trakt import TraktClient
 from anitrakt.clients.trakt_auth import code_challenge, new_code_verifier
 from anitrakt.domain.trakt import DeviceCode, PendingAuthorization, TokenSet
 from anitrakt.errors import UpstreamError
-from anitrakt.runtime import Runtime
 from anitrakt.store.tokens import (
     clear_pending_authorization,
     load_pending_authorization,
     load_tokens,
     save_pending_authorization,
 )
+from anitrakt.usecases.container import Runtime
 
 # A link handed out is reused for this long (a page reload must not void the link the
 # person is about to open); a new one is made after.

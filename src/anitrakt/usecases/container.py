@@ -2,7 +2,7 @@
 
 Built by the CLI and by `create_app()`; passed down, never reached through globals.
 It also holds the per-process state that must be shared rather than rebuilt: the
-mapping-source index (loaded once, see `anitrakt.mappings.index`) and how mapping
+mapping-source index (loaded once, see `anitrakt.usecases.sources.index`) and how mapping
 sources are downloaded.
 """
 
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.clients.download import DownloadOptions
 from anitrakt.config import Settings
-from anitrakt.mappings.download import DownloadOptions
-from anitrakt.mappings.index import SharedSourceIndex
-from anitrakt.oplog import EventLog
 from anitrakt.store.db import create_db_engine, create_session_factory
+from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.sources.index import SharedSourceIndex
 
 
 @dataclass

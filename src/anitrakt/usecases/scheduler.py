@@ -13,15 +13,15 @@ from collections.abc import Callable
 from enum import Enum
 
 from anitrakt.errors import AnitraktError
-from anitrakt.runtime import Runtime
-from anitrakt.services import run_automated_sync
 from anitrakt.store.types import utc_now
-from anitrakt.sync.engine import SyncReport
-from anitrakt.sync.lock import SyncAlreadyRunning
-from anitrakt.sync.modes import cron_state
-from anitrakt.sync.status import SyncFailure, record_failure
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.sync.engine import SyncReport
+from anitrakt.usecases.sync.lock import SyncAlreadyRunning
+from anitrakt.usecases.sync.modes import cron_state
+from anitrakt.usecases.sync.status import SyncFailure, record_failure
+from anitrakt.usecases.wiring import run_automated_sync
 
-logger = logging.getLogger("anitrakt.scheduler")
+logger = logging.getLogger("anitrakt.usecases.scheduler")
 
 # How often the gate is asked; a run starts at most this long after it falls due.
 CHECK_EVERY_SECONDS = 300.0

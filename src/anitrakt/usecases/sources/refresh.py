@@ -30,18 +30,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.orm import Session
 
+from anitrakt.clients.download import Fetched, Progress, fetch_source
 from anitrakt.domain import keys
 from anitrakt.domain.instants import iso_instant, parse_instant
 from anitrakt.domain.mapping_source import ParsedSource, SourceName
 from anitrakt.errors import AnitraktError, MappingSourceError
-from anitrakt.mappings.download import Fetched, Progress, fetch_source
 from anitrakt.mappings.fribb import parse_fribb
-from anitrakt.mappings.index import CACHE_KEYS
 from anitrakt.mappings.otaku import parse_otaku
-from anitrakt.runtime import Runtime
 from anitrakt.store.source_entries import cache_stamps, count_source_entries, replace_source_entries
 from anitrakt.store.system_config import delete_config, get_config_many, set_config
 from anitrakt.store.types import utc_now
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.sources.index import CACHE_KEYS
 
 # Fribb and Otaku add ids for new shows every few days; an unattended sync refreshes a
 # cache older than this first (a download that did not change costs only a digest).

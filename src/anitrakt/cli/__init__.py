@@ -20,26 +20,26 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from anitrakt.clients.download import Progress
 from anitrakt.config import LOOPBACK_HOSTS, Settings, load_settings
 from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.values import LogLevel
 from anitrakt.errors import AnitraktError, ConfigError
-from anitrakt.mappings.download import Progress
-from anitrakt.mappings.manual import (
+from anitrakt.store import migrate
+from anitrakt.store.db import describe_db_error
+from anitrakt.store.logs import list_logs, prune_logs
+from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.manual import (
     ManualMappingInput,
     parse_anilist_id,
     save_manual_mapping,
     trakt_lookup,
 )
-from anitrakt.mappings.refresh import refresh_source, source_status
-from anitrakt.runtime import Runtime
-from anitrakt.services import trakt_client
-from anitrakt.store import migrate
-from anitrakt.store.db import describe_db_error
-from anitrakt.store.logs import list_logs, prune_logs
-from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
-from anitrakt.sync.status import read_sync_status
+from anitrakt.usecases.sources.refresh import refresh_source, source_status
+from anitrakt.usecases.sync.status import read_sync_status
+from anitrakt.usecases.wiring import trakt_client
 from anitrakt.web.schemas import LogBody, MappingBody, MappingLists, ProgressItem, StatusBody
 from anitrakt.web.schemas_sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
 
@@ -439,7 +439,7 @@ def refresh_otaku(
 
 def _register_sync_commands() -> None:
     """Attach the sync, auth, override and unmapped commands (they reuse this module's helpers)."""
-    from anitrakt import cli_sync
+    from anitrakt.cli import sync as cli_sync
 
     app.add_typer(cli_sync.sync_app, name="sync")
     app.add_typer(cli_sync.auth_app, name="auth")

@@ -12,17 +12,22 @@ from rich.table import Table
 
 from anitrakt.cli import JsonOption, _print_json, _runtime, cli_errors, err, out
 from anitrakt.domain.planning import PlannedPlay
-from anitrakt.mappings.manual import parse_anilist_id
-from anitrakt.services import sync_deps, trakt_client
-from anitrakt.sync.engine import SyncReport
-from anitrakt.sync.modes import run_full, run_list, sync_show, unmapped_entries
-from anitrakt.sync.overrides import overrides, parse_override, remove_override, save_override
-from anitrakt.trakt_account import (
+from anitrakt.usecases.manual import parse_anilist_id
+from anitrakt.usecases.sync.engine import SyncReport
+from anitrakt.usecases.sync.modes import run_full, run_list, sync_show, unmapped_entries
+from anitrakt.usecases.sync.overrides import (
+    overrides,
+    parse_override,
+    remove_override,
+    save_override,
+)
+from anitrakt.usecases.trakt_account import (
     authorization_link,
     connect_with_code,
     start_device_authorization,
     wait_for_device_authorization,
 )
+from anitrakt.usecases.wiring import sync_deps, trakt_client
 from anitrakt.web.schemas_sync import PlayBody, SyncRunBody, describe_plays
 
 sync_app = typer.Typer(help="Post AniList watch history to Trakt.", no_args_is_help=True)

@@ -1,1 +1,0 @@
-"""The sync pipeline, its lock, status keys and the scheduler."""

@@ -1,0 +1,1 @@
+"""The mapping sources as this process holds them: refreshed, indexed, looked up."""
