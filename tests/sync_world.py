@@ -18,7 +18,6 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.clients.anilist import AniListClient
-from anitrakt.clients.timing import ManualClock
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.trakt import TokenSet
@@ -28,6 +27,7 @@ from anitrakt.store.tokens import SqlTokenStore, save_tokens
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.resolver import Resolver, StoredMappingResolver
 from anitrakt.usecases.sync.engine import SyncDeps
+from clocks import ManualClock
 from fakes.anilist import FakeAniList
 from fakes.server import Gate, serve_in_thread
 from fakes.trakt import FakeEpisode, FakeTrakt

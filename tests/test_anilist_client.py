@@ -23,7 +23,6 @@ from anitrakt.clients.anilist import (
     AniListClient,
 )
 from anitrakt.clients.http import RetryPolicy, Upstream
-from anitrakt.clients.timing import ManualClock
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import MAX_PROGRESS_RANGE, parse_progress
 from anitrakt.errors import (
@@ -36,6 +35,7 @@ from anitrakt.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
+from clocks import ManualClock
 from fakes.anilist import SCHEMA_PATH, FakeAniList, FaultKind
 from fakes.server import serve_in_thread
 from fakes.transport import StrippingTransport, SyncASGITransport

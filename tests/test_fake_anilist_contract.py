@@ -19,7 +19,7 @@ from graphql import parse, validate
 
 from anitrakt.clients.anilist import ACTIVITIES_QUERY, ALL_QUERIES, AniListClient
 from anitrakt.clients.http import Upstream
-from anitrakt.clients.timing import ManualClock
+from clocks import ManualClock
 from fakes.anilist import SCHEMA_PATH, SHARED_DATA, FakeAniList, FaultKind, load_schema
 from fakes.transport import SyncASGITransport
 

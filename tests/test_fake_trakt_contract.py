@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import pytest
 
-from anitrakt.clients.timing import ManualClock
+from clocks import ManualClock
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeEpisode, FakeTrakt, Play
 from fakes.transport import SyncASGITransport

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from anitrakt.clients.timing import SystemClock
+from anitrakt.clock import SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import parse_progress
 from anitrakt.errors import InputError, MappingSourceError

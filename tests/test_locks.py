@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.clock import utc_now
 from anitrakt.store.locks import Holder, current_holder, release, renew, try_acquire
-from anitrakt.store.types import utc_now
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning, sync_lock
 
 Sessions = sessionmaker[Session]

@@ -23,7 +23,7 @@ from typer.testing import CliRunner, Result
 
 from anitrakt.cli import app as cli_app
 from anitrakt.clients.download import DownloadOptions
-from anitrakt.clients.timing import ManualClock
+from anitrakt.clock import utc_now
 from anitrakt.config import Settings
 from anitrakt.domain import keys
 from anitrakt.domain.mapping_source import SourceEntry, SourceName, TmdbKind
@@ -31,7 +31,6 @@ from anitrakt.domain.values import LogLevel
 from anitrakt.errors import ConflictError, MappingSourceError, UpstreamError
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import get_config, get_config_many
-from anitrakt.store.types import utc_now
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.index import SharedSourceIndex
 from anitrakt.usecases.sources.refresh import (
@@ -42,6 +41,7 @@ from anitrakt.usecases.sources.refresh import (
     source_status,
 )
 from anitrakt.web.app import create_app
+from clocks import ManualClock
 from fakes.files import FileServer, fribb_json, otaku_db
 from fakes.server import serve_in_thread
 from sql_log import recorded_statements as statements

@@ -21,7 +21,6 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from anitrakt.clients.timing import ManualClock
 from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
@@ -43,6 +42,7 @@ from anitrakt.usecases.resolver import ChainResolver, build_resolver, mapping_fr
 from anitrakt.usecases.sources.index import SharedSourceIndex
 from anitrakt.usecases.sources.refresh import refresh_fribbs, refresh_otaku
 from anitrakt.usecases.sync.modes import run_full
+from clocks import ManualClock
 from fakes.files import fribb_json, otaku_db
 from fakes.tmdb import FakeTMDB
 from fakes.trakt import FakeTrakt

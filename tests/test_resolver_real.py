@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from anitrakt.clients.timing import ManualClock
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
@@ -25,6 +24,7 @@ from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.resolver import build_resolver, mapping_from_row
 from anitrakt.usecases.sources.refresh import refresh_fribbs
+from clocks import ManualClock
 from fakes.files import FileServer
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt

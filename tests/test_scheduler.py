@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.clock import utc_now
 from anitrakt.config import Settings
 from anitrakt.domain import keys
 from anitrakt.errors import ConfigError, UpstreamError
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import set_config
-from anitrakt.store.types import utc_now
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.scheduler import Scheduler, Tick, cron_tick

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.clock import utc_now
 from anitrakt.store.db import create_db_engine, create_session_factory
 from anitrakt.store.logs import list_logs
 from anitrakt.store.models import LogRow, SyncProgress
 from anitrakt.store.progress import set_progress
 from anitrakt.store.system_config import get_config_row, set_config
-from anitrakt.store.types import utc_now
 
 TOKYO = timezone(timedelta(hours=9))
 INSTANT = datetime(2024, 1, 15, 23, 30, 15, 123456, tzinfo=UTC)

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import pytest
 
 from anitrakt.clients.http import RetryPolicy, Upstream
-from anitrakt.clients.timing import ManualClock
 from anitrakt.clients.tmdb import ExternalIds, TMDBClient, TMDBKind
 from anitrakt.config import Settings
 from anitrakt.errors import (
@@ -24,6 +23,7 @@ from anitrakt.errors import (
     UpstreamRejected,
     UpstreamUnavailable,
 )
+from clocks import ManualClock
 from fakes.server import serve_in_thread
 from fakes.tmdb import FakeTMDB
 from fakes.transport import SyncASGITransport

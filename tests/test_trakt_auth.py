@@ -21,7 +21,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from anitrakt.clients.timing import ManualClock
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.clients.trakt_auth import (
     DEVICE_SLOW_DOWN_SECONDS,
@@ -56,6 +55,7 @@ from anitrakt.store.tokens import (
     refresh_guard,
     save_tokens,
 )
+from clocks import ManualClock
 from fakes.trakt import FakeTrakt
 from fakes.transport import SyncASGITransport
 

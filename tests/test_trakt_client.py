@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from anitrakt.clients.timing import ManualClock
 from anitrakt.clients.trakt import GET_LIMIT, GET_PERIOD_SECONDS, TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.trakt import (
@@ -37,6 +36,7 @@ from anitrakt.errors import (
     UpstreamRejected,
 )
 from anitrakt.store.tokens import SqlTokenStore, save_tokens
+from clocks import ManualClock
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeEpisode, FakeTrakt
 from fakes.transport import SyncASGITransport

@@ -21,7 +21,8 @@ from typing import Any, Literal
 import httpx
 
 from anitrakt.clients.http import HttpClient, Upstream
-from anitrakt.clients.timing import Clock, SlidingWindow, SystemClock
+from anitrakt.clients.timing import SlidingWindow
+from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import AniListUser, ListActivity, Media, MediaListEntry, parse_progress
 from anitrakt.errors import (

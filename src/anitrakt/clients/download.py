@@ -24,7 +24,7 @@ from urllib.request import url2pathname
 import httpx
 
 from anitrakt.clients.http import HttpClient, RetryPolicy, Upstream
-from anitrakt.clients.timing import Clock, SystemClock
+from anitrakt.clock import Clock, SystemClock
 from anitrakt.errors import MappingSourceError, UpstreamNotFound, UpstreamRejected
 
 # Fribb's full list is ~40 MB at most and Otaku's database smaller; past this a URL points

@@ -22,7 +22,8 @@ from typing import Any
 import httpx
 
 from anitrakt import __version__
-from anitrakt.clients.timing import Clock, Pacer, SystemClock
+from anitrakt.clients.timing import Pacer
+from anitrakt.clock import Clock, SystemClock
 from anitrakt.errors import (
     EdgeBlocked,
     RateLimited,

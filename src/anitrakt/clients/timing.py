@@ -1,62 +1,12 @@
-"""Injectable time and the two pacing shapes the upstreams need.
-
-Clients never call `time.sleep` themselves: tests pass a `ManualClock` whose `sleep`
-only moves its own time forward, so retries and pacing are measured, not waited for.
-"""
+"""The two pacing shapes the upstreams need, on an injected clock (anitrakt.clock)."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from typing import Protocol
 
-
-class Clock(Protocol):
-    def monotonic(self) -> float: ...
-
-    def time(self) -> float: ...
-
-    def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def time(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
-
-
-class ManualClock:
-    """A clock that moves only when slept on or advanced; records every sleep."""
-
-    def __init__(self, start: float = 1_750_000_000.0) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self._now
-
-    def time(self) -> float:
-        return self._now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            if seconds > 0:
-                self._now += seconds
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += seconds
+from anitrakt.clock import Clock
 
 
 class Pacer(Protocol):

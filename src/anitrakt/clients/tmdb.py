@@ -21,7 +21,8 @@ import httpx
 from pydantic import SecretStr
 
 from anitrakt.clients.http import HttpClient, Upstream
-from anitrakt.clients.timing import Clock, SlidingWindow, SystemClock
+from anitrakt.clients.timing import SlidingWindow
+from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.errors import ConfigError, UpstreamUnavailable
 

@@ -21,8 +21,9 @@ from urllib.parse import quote
 import httpx
 
 from anitrakt.clients.http import HttpClient, Upstream, edge_blocked, is_html
-from anitrakt.clients.timing import Clock, MinInterval, SlidingWindow, SystemClock
+from anitrakt.clients.timing import MinInterval, SlidingWindow
 from anitrakt.clients.trakt_auth import TokenStorage, TraktOAuth, TraktTokenAuth
+from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.trakt import (

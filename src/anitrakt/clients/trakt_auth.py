@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import httpx
 
 from anitrakt.clients.http import HttpClient
-from anitrakt.clients.timing import Clock
+from anitrakt.clock import Clock
 from anitrakt.domain.trakt import DeviceCode, TokenSet
 from anitrakt.errors import (
     AuthExpired,

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from anitrakt.clock import utc_now
 from anitrakt.domain.values import LogLevel
 from anitrakt.store.models import LogRow
-from anitrakt.store.types import utc_now
 
 
 def append_log(session: Session, message: str, level: LogLevel = LogLevel.INFO) -> LogRow:

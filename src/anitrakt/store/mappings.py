@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from anitrakt.clock import utc_now
 from anitrakt.domain.values import IdMapping, MappingType, TraktType
 from anitrakt.store._upsert import insert_for
 from anitrakt.store.models import AniListTitle, Mapping
-from anitrakt.store.types import utc_now
 
 
 def get_mapping(session: Session, anilist_id: int) -> Mapping | None:

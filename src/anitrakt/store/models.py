@@ -12,7 +12,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from anitrakt.store.types import UTCDateTime, utc_now, utcnow
+from anitrakt.clock import utc_now
+from anitrakt.store.types import UTCDateTime, utcnow
 
 # BIGSERIAL on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from anitrakt.clock import utc_now
 from anitrakt.store._upsert import insert_for
 from anitrakt.store.models import SyncProgress
-from anitrakt.store.types import utc_now
 
 
 def get_progress(session: Session, anilist_id: int) -> int:

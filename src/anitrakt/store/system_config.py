@@ -15,9 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from anitrakt.clock import utc_now
 from anitrakt.store._upsert import insert_for
 from anitrakt.store.models import SystemConfig
-from anitrakt.store.types import utc_now
 
 
 def encode_value(value: Any) -> str:

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from anitrakt.clock import utc_now
 from anitrakt.store._upsert import insert_for
 from anitrakt.store.models import AniListTitle
-from anitrakt.store.types import utc_now
 
 # Bound parameters per statement stay well under SQLite's limit.
 CHUNK = 500

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.clock import utc_now
 from anitrakt.domain.keys import TRAKT_REFRESH_TOKEN, TRAKT_TOKEN
 from anitrakt.domain.trakt import PendingAuthorization, TokenSet
 from anitrakt.errors import ConflictError
@@ -41,7 +42,6 @@ from anitrakt.store._upsert import insert_for
 from anitrakt.store.db import SQLITE_BUSY_TIMEOUT_MS
 from anitrakt.store.models import SystemConfig
 from anitrakt.store.system_config import decode_value, delete_config, get_config, set_config
-from anitrakt.store.types import utc_now
 
 TRAKT_TOKEN_EXPIRES_AT = "trakt:token:expires-at"  # noqa: S105 - a key name
 TOKEN_KEYS = (TRAKT_TOKEN, TRAKT_REFRESH_TOKEN, TRAKT_TOKEN_EXPIRES_AT)

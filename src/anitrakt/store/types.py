@@ -24,11 +24,6 @@ _SQLITE_STORAGE = (
 _SQLITE_PARSE = r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6})\d*)?"
 
 
-def utc_now() -> datetime:
-    """Now, as an aware UTC datetime."""
-    return datetime.now(UTC)
-
-
 class _SqliteIsoDateTime(sqlite.DATETIME):
     """SQLite DATETIME whose fraction is padded to microseconds before parsing."""
 

@@ -18,9 +18,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.clock import utc_now
 from anitrakt.domain.values import LogLevel
 from anitrakt.store.models import LogRow
-from anitrakt.store.types import utc_now
 
 MASK = "***"
 # Shorter values would mask ordinary words and numbers by accident.

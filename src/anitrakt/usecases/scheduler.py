@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from enum import Enum
 
+from anitrakt.clock import utc_now
 from anitrakt.errors import AnitraktError
-from anitrakt.store.types import utc_now
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sync.engine import SyncReport
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning

@@ -12,12 +12,11 @@ from contextlib import ExitStack, contextmanager
 import httpx
 
 from anitrakt.clients.anilist import AniListClient
-from anitrakt.clients.timing import Clock
 from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
+from anitrakt.clock import Clock, utc_now
 from anitrakt.domain.trakt import TokenSet
 from anitrakt.store.tokens import SqlTokenStore
-from anitrakt.store.types import utc_now
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.resolver import Resolver, build_resolver
 from anitrakt.usecases.sources.refresh import refresh_stale_sources

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from anitrakt.clients.timing import Clock, SystemClock
+from anitrakt.clock import Clock, SystemClock
 from fakes.anilist.errors import error_response, too_many
 from fakes.anilist.execution import GraphQLExecution
 from fakes.anilist.faults import NO_REFERER_BODY, FaultKind, ScriptedFaults

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from anitrakt.clients.timing import Clock
+from anitrakt.clock import Clock
 
 # docs/guide/rate-limiting.md: 90 requests per minute, headers on every response.
 NOMINAL_LIMIT = 90

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy.orm import Session
 
 from anitrakt.clients.download import Fetched, Progress, fetch_source
+from anitrakt.clock import utc_now
 from anitrakt.domain import keys
 from anitrakt.domain.instants import iso_instant, parse_instant
 from anitrakt.domain.mapping_source import ParsedSource, SourceName
@@ -39,7 +40,6 @@ from anitrakt.mappings.fribb import parse_fribb
 from anitrakt.mappings.otaku import parse_otaku
 from anitrakt.store.source_entries import cache_stamps, count_source_entries, replace_source_entries
 from anitrakt.store.system_config import delete_config, get_config_many, set_config
-from anitrakt.store.types import utc_now
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.index import CACHE_KEYS
 

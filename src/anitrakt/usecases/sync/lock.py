@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.clock import utc_now
 from anitrakt.errors import ConflictError
 from anitrakt.store.db import UNAVAILABLE_ERRORS, describe_db_error
 from anitrakt.store.locks import Holder, release, renew, try_acquire
-from anitrakt.store.types import utc_now
 
 logger = logging.getLogger(__name__)
 

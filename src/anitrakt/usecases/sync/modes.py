@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from anitrakt.clock import utc_now
 from anitrakt.domain import keys
 from anitrakt.domain.anilist import AniListUser, Media
 from anitrakt.domain.instants import parse_instant
@@ -21,7 +22,6 @@ from anitrakt.domain.values import IdMapping
 from anitrakt.errors import AnitraktError, NotFoundError, StoreUnavailable
 from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
 from anitrakt.store.system_config import get_config, set_config
-from anitrakt.store.types import utc_now
 from anitrakt.usecases.sync.engine import Pipeline, SyncDeps, SyncReport
 from anitrakt.usecases.sync.lock import sync_lock
 from anitrakt.usecases.sync.shows import episode_list_of, store_episode_list
