@@ -57,7 +57,6 @@ from anitrakt.store.models import Mapping
 from anitrakt.store.source_entries import replace_source_entries
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.container import Runtime
-from anitrakt.usecases.resolver import build_resolver
 from anitrakt.usecases.sources.index import SharedSourceIndex
 from anitrakt.usecases.sources.refresh import refresh_fribbs
 
@@ -226,7 +225,7 @@ def bench_resolver(runtime: Runtime, ids: list[int]) -> list[str]:
     )
     trakt = TraktClient.from_settings(settings, SqlTokenStore(runtime.sessions), transport=refusing)
     tmdb = TMDBClient.from_settings(settings, transport=refusing)
-    resolver = build_resolver(runtime, trakt, tmdb)
+    resolver = runtime.resolver(trakt, tmdb)
     media = [Media(i, format="TV") for i in ids]
     lines = []
 

@@ -1,7 +1,7 @@
 """A whole little world for sync tests: fake AniList + fake Trakt + a real database.
 
-`World` wires the real clients to the fakes in-process (a ManualClock, so pacing and
-retries cost no real time) and builds the `SyncDeps` a run needs. Library factories
+`World` holds the production container (`Runtime`) wired to the fakes in-process (a
+ManualClock, so pacing and retries cost no real time); `world.deps()` is what a run gets.
 keep the tests short: `world.show(...)`, `world.watched(...)`.
 """
 
@@ -9,26 +9,30 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from anitrakt.clients.anilist import AniListClient
-from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
+from anitrakt.domain import keys
+from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.trakt import TokenSet
 from anitrakt.domain.values import IdMapping, TraktType
 from anitrakt.store.mappings import save_mapping
-from anitrakt.store.tokens import SqlTokenStore, save_tokens
+from anitrakt.store.source_entries import replace_source_entries
+from anitrakt.store.system_config import delete_config
+from anitrakt.store.tokens import save_tokens
+from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
-from anitrakt.usecases.resolver import Resolver, StoredMappingResolver
+from anitrakt.usecases.sources.refresh import refresh_source
 from anitrakt.usecases.sync.engine import SyncDeps
 from clocks import ManualClock
 from fakes.anilist import FakeAniList
+from fakes.files import fribb_json
 from fakes.server import Gate, serve_in_thread
 from fakes.trakt import FakeEpisode, FakeTrakt
 from fakes.transport import RoutingTransport, SyncASGITransport
@@ -45,9 +49,19 @@ SPLIT, SPLIT_TRAKT, AOT, AOT_TRAKT, LOST = 300, 3001, 104578, 2001, 600
 
 class World:
     def __init__(
-        self, sessions: sessionmaker[Session], settings: Settings, *, real_servers: bool = False
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        *,
+        real_servers: bool = False,
+        sources_loaded: bool = True,
     ) -> None:
-        """`real_servers=True` builds fakes for `serve()` (real sockets, wall-clock time)."""
+        """`real_servers=True` builds fakes for `serve()` (real sockets, wall-clock time).
+
+        `sources_loaded` refreshes a one-entry Fribb list first, as a person who set the
+        app up would have: entries nobody mapped are then final misses. Without it, every
+        miss is one that "may clear by itself" (no mapping source loaded yet).
+        """
         self.sessions = sessions
         self.clock = ManualClock(start=time.time() if real_servers else 1_764_000_000.0)
         self.anilist = FakeAniList(self.clock)
@@ -74,36 +88,28 @@ class World:
         self.tokens = TokenSet(access, refresh, expires_at=self.clock.time() + 604_800)
         with sessions.begin() as session:
             save_tokens(session, self.tokens)
-        self.events = EventLog(sessions, self.settings.secret_values())
+        # The production container, wired to the fakes and the world's clock.
+        self.runtime = Runtime(
+            self.settings,
+            sessions.kw["bind"],
+            sessions,
+            EventLog(sessions, self.settings.secret_values()),
+            transport=self.transport(),
+            clock=self.clock,
+        )
+        self.events = self.runtime.events
+        self._open = ExitStack()
+        if sources_loaded:
+            unrelated = [{"anilist_id": 1, "type": "TV", "themoviedb_id": {"tv": 30991}}]
+            Path(self.settings.fribbs_url).write_bytes(fribb_json(unrelated))
+            refresh_source(self.runtime, SourceName.FRIBB)
         # What `serve()` puts on the wire: set `.hook` to stop a request at a chosen point.
         self.anilist_gate = Gate(self.anilist)
         self.trakt_gate = Gate(self.trakt.app)
 
-    def deps(self, resolver: Callable[[TraktClient], Resolver] | None = None) -> SyncDeps:
-        """The run's dependencies; `resolver` builds one over the world's Trakt client.
-
-        Without it, only stored mappings resolve (the library maps entries by hand).
-        """
-        anilist = AniListClient.from_settings(
-            self.settings, clock=self.clock, transport=SyncASGITransport(self.anilist)
-        )
-        trakt = TraktClient.from_settings(
-            self.settings,
-            SqlTokenStore(self.sessions),
-            clock=self.clock,
-            transport=SyncASGITransport(self.trakt.app),
-            on_tokens=lambda t: [
-                self.events.add_secret(s) for s in (t.access_token, t.refresh_token)
-            ],
-        )
-        return SyncDeps(
-            sessions=self.sessions,
-            events=self.events,
-            anilist=anilist,
-            trakt=trakt,
-            resolver=StoredMappingResolver(self.sessions) if resolver is None else resolver(trakt),
-            now=lambda: datetime.fromtimestamp(self.clock.time(), UTC),
-        )
+    def deps(self) -> SyncDeps:
+        """One run's dependencies, built exactly as `serve` and the CLI build them."""
+        return self._open.enter_context(self.runtime.sync_deps())
 
     def transport(self) -> RoutingTransport:
         """One transport for every upstream host, as `create_app(upstream_transport=…)` takes."""
@@ -127,6 +133,14 @@ class World:
                 "TRAKT_API_URL": trakt,
                 "TRAKT_AUTH_URL": trakt,
             }
+
+    def unload_sources(self) -> None:
+        """Back to a fresh install: no mapping source loaded (rows and keys gone)."""
+        with self.sessions.begin() as session:
+            replace_source_entries(session, SourceName.FRIBB, [])
+            for key in (keys.CACHE_FRIBBS, keys.STATUS_FRIBBS_LAST_SYNC):
+                delete_config(session, key)
+        self.runtime.source_index.invalidate()
 
     def small_library(self) -> World:
         """Fill the fakes and mappings with the SPLIT / AOT / LOST library above."""

@@ -154,7 +154,7 @@ def test_single_show_sync_accepts_an_anilist_url(client: TestClient) -> None:
     assert response.json() == {"success": True, "count": 61, "anilistId": AOT, "traktId": AOT_TRAKT}
     missing = client.get("/api/sync", params={"anilistId": 999})
     assert missing.status_code == 404
-    assert "no mapping source is loaded yet" in missing.json()["error"]
+    assert "not mapped to Trakt: no source entry" in missing.json()["error"]
     assert client.get("/api/sync", params={"anilistId": "abc"}).status_code == 400
 
 
@@ -177,6 +177,7 @@ def test_the_unattended_run_loads_the_mapping_sources_first(
     world: World, client: TestClient
 ) -> None:
     """A fresh install: nothing refreshed by hand, LOST known only to Otaku."""
+    world.unload_sources()
     lost_trakt = 6001
     world.trakt.add_show(lost_trakt, "Nobody Knows", seasons={1: 3})
     folder = world.settings.anitrakt_data_dir

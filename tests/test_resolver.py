@@ -34,11 +34,11 @@ from anitrakt.domain.resolution import (
 from anitrakt.domain.values import IdMapping, Resolution, TraktType, Unresolved
 from anitrakt.errors import ConfigError
 from anitrakt.store.logs import list_logs
-from anitrakt.store.mappings import get_mapping, list_mappings, save_mapping
+from anitrakt.store.mappings import get_mapping, list_mappings, mapping_value, save_mapping
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
-from anitrakt.usecases.resolver import ChainResolver, build_resolver, mapping_from_row
+from anitrakt.usecases.resolver import ChainResolver
 from anitrakt.usecases.sources.index import SharedSourceIndex
 from anitrakt.usecases.sources.refresh import refresh_fribbs, refresh_otaku
 from anitrakt.usecases.sync.modes import run_full
@@ -186,7 +186,7 @@ class Chain:
     def stored(self, anilist_id: int) -> IdMapping | None:
         with self.runtime.sessions() as session:
             row = get_mapping(session, anilist_id)
-            return None if row is None else mapping_from_row(row)
+            return None if row is None else mapping_value(row)
 
     def stored_ids(self) -> set[int]:
         with self.runtime.sessions() as session:
@@ -267,7 +267,7 @@ def build_chain(
     tmdb = TMDBClient.from_settings(
         configured, clock=clock, transport=SyncASGITransport(fake_tmdb.app)
     )
-    resolver = build_resolver(runtime, trakt, tmdb)
+    resolver = runtime.resolver(trakt, tmdb)
     return Chain(runtime, fake_trakt, fake_tmdb, resolver, [trakt, tmdb])
 
 
@@ -653,7 +653,7 @@ def test_a_sync_posts_an_unmapped_entry_resolved_through_fribb(
     )
     refresh_fribbs(runtime)
 
-    report = run_full(world.deps(resolver=lambda trakt: build_resolver(runtime, trakt)))
+    report = run_full(world.deps())
 
     assert report.error is None
     # Fribb: season 3, 12 episodes into it (Part 1) — AniList episodes 1–3 are S3E13–15.
@@ -661,7 +661,7 @@ def test_a_sync_posts_an_unmapped_entry_resolved_through_fribb(
     with sessions() as session:
         row = get_mapping(session, AOT_S3P2)
         assert row is not None
-        stored = mapping_from_row(row)
+        stored = mapping_value(row)
     assert stored == auto(
         AOT_S3P2, AOT, tmdb_id=1429, tvdb_id=267440, trakt_season=3, episode_offset=12
     )

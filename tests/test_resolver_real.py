@@ -18,11 +18,10 @@ from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
 from anitrakt.domain.values import IdMapping, TraktType
-from anitrakt.store.mappings import get_mappings
+from anitrakt.store.mappings import get_mappings, mapping_value
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
-from anitrakt.usecases.resolver import build_resolver, mapping_from_row
 from anitrakt.usecases.sources.refresh import refresh_fribbs
 from clocks import ManualClock
 from fakes.files import FileServer
@@ -74,7 +73,7 @@ def test_real_entries_resolve_to_the_saved_auto_mapping(
     )
 
     with trakt:
-        resolved = build_resolver(runtime, trakt).resolve_many(
+        resolved = runtime.resolver(trakt).resolve_many(
             [Media(AOT_S3P2, format="TV"), Media(YOUR_NAME, format="MOVIE")]
         )
 
@@ -91,6 +90,6 @@ def test_real_entries_resolve_to_the_saved_auto_mapping(
     assert resolved == expected
     with sessions() as session:
         stored = get_mappings(session, expected)
-        assert {i: mapping_from_row(row) for i, row in stored.items()} == expected
+        assert {i: mapping_value(row) for i, row in stored.items()} == expected
     searched = [f"{r.path}?type={r.query['type']}" for r in fake.requests]
     assert searched == ["/search/tmdb/1429?type=show", "/search/tmdb/372058?type=movie"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -20,7 +19,7 @@ from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.scheduler import Scheduler, Tick, cron_tick
 from anitrakt.usecases.sync.engine import SyncReport
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning
-from anitrakt.usecases.sync.status import read_sync_status
+from anitrakt.usecases.sync.status import SyncFailure, read_sync_status, record_failure
 
 
 @pytest.fixture
@@ -64,19 +63,19 @@ def test_a_tick_runs_the_sync_only_when_the_gate_says_due(
         runs.append(given)
         return _report()
 
-    assert cron_tick(runtime, run) is (Tick.RAN if due else Tick.NOT_DUE)
+    assert cron_tick(runtime, run).tick is (Tick.RAN if due else Tick.NOT_DUE)
     assert runs == ([runtime] if due else [])
 
 
 def test_a_run_that_stops_on_an_error_is_a_failed_tick(runtime: Runtime) -> None:
-    assert cron_tick(runtime, lambda _r: _report("Trakt is unreachable")) is Tick.FAILED
+    assert cron_tick(runtime, lambda _r: _report("Trakt is unreachable")).tick is Tick.FAILED
 
 
 def test_a_tick_while_another_sync_runs_skips_quietly(runtime: Runtime) -> None:
     def busy(_runtime: Runtime) -> SyncReport:
         raise SyncAlreadyRunning("sync already running")
 
-    assert cron_tick(runtime, busy) is Tick.BUSY
+    assert cron_tick(runtime, busy).tick is Tick.BUSY
     assert _messages(runtime) == []
 
 
@@ -84,7 +83,7 @@ def test_a_tick_that_cannot_start_logs_why(runtime: Runtime) -> None:
     def unconfigured(_runtime: Runtime) -> SyncReport:
         raise ConfigError("set ANILIST_ACCESS_TOKEN or ANILIST_USERNAME")
 
-    assert cron_tick(runtime, unconfigured) is Tick.FAILED
+    assert cron_tick(runtime, unconfigured).tick is Tick.FAILED
     assert _messages(runtime) == [
         "scheduled sync could not start: set ANILIST_ACCESS_TOKEN or ANILIST_USERNAME"
     ]
@@ -97,44 +96,75 @@ def test_a_tick_that_cannot_start_logs_why(runtime: Runtime) -> None:
     )
 
 
-def _ticks_seen(
-    runtime: Runtime, outcomes: list[Tick | Exception], *, seconds: float, retry: float = 5.0
-) -> int:
-    """Run a timer (checks every 0.01 s, `retry` s after a failure) and count its ticks."""
-    ticks: list[int] = []
+class ScriptedWaits:
+    """The timer's waits, scripted: records each wait asked for and stops after `looks`."""
 
-    def tick(_runtime: Runtime) -> Tick:
-        ticks.append(1)
-        outcome = outcomes[min(len(ticks), len(outcomes)) - 1]
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+    def __init__(self, looks: int) -> None:
+        self.looks = looks
+        self.asked: list[float] = []
 
-    timer = Scheduler(
-        runtime, check_every=0.01, first_check=0.01, retry_after_failure=retry, tick=tick
-    )
+    def __call__(self, seconds: float) -> bool:
+        self.asked.append(seconds)
+        return len(self.asked) > self.looks
+
+
+def test_the_timer_asks_the_gate_every_period_and_survives_a_crashing_look(
+    runtime: Runtime,
+) -> None:
+    looks: list[int] = []
+
+    def tick(_runtime: Runtime) -> object:
+        looks.append(1)
+        if len(looks) == 2:
+            raise RuntimeError("a bug in one look")
+        return Tick.RAN
+
+    waits = ScriptedWaits(looks=4)
+    Scheduler(runtime, check_every=300.0, first_check=15.0, tick=tick, wait=waits).run()
+
+    assert len(looks) == 4  # the crash in the second look did not stop the timer
+    assert waits.asked == [15.0, 300.0, 300.0, 300.0, 300.0]
+
+
+def test_a_stopped_timer_thread_is_not_alive(runtime: Runtime) -> None:
+    timer = Scheduler(runtime, first_check=3600.0, tick=lambda _r: Tick.RAN)
     timer.start()
-    try:
-        threading.Event().wait(seconds)
-    finally:
-        timer.stop()
-    count = len(ticks)
-    threading.Event().wait(0.05)
-    assert len(ticks) == count  # stopped means stopped
-    return count
+    assert timer.alive
+    timer.stop()
+    assert not timer.alive
 
 
-def test_the_timer_keeps_asking_while_runs_succeed(runtime: Runtime) -> None:
-    assert _ticks_seen(runtime, [Tick.RAN], seconds=0.3) >= 5
+def _failed_automated_run(runtime: Runtime, minutes_ago: float) -> None:
+    at = utc_now() - timedelta(minutes=minutes_ago)
+    with runtime.sessions.begin() as session:
+        record_failure(session, SyncFailure(at, "full sync", "Trakt is down", automated=True))
 
 
 @pytest.mark.parametrize(
-    "failure",
-    [pytest.param(Tick.FAILED, id="failed-run"), pytest.param(RuntimeError("bug"), id="crash")],
+    ("minutes_ago", "due"),
+    [pytest.param(10, False, id="within-the-back-off"), pytest.param(31, True, id="after-it")],
 )
-def test_after_a_failure_the_timer_waits_longer_and_keeps_going(
-    runtime: Runtime, failure: Tick | Exception
+def test_after_a_failed_automated_run_the_gate_waits_30_minutes(
+    runtime: Runtime, minutes_ago: float, due: bool
 ) -> None:
-    assert _ticks_seen(runtime, [failure, Tick.RAN], seconds=0.3) == 1  # waiting 5 s
-    # With a short retry: fails, retries, succeeds and goes back to the short period.
-    assert _ticks_seen(runtime, [failure, Tick.RAN], seconds=1.0, retry=0.05) >= 5
+    _last_automated_run(runtime, 7)  # due by the interval alone
+    _failed_automated_run(runtime, minutes_ago)
+    runs: list[Runtime] = []
+
+    outcome = cron_tick(runtime, lambda given: runs.append(given) or _report())
+
+    assert outcome.tick is (Tick.RAN if due else Tick.NOT_DUE)
+    assert outcome.decision.backing_off is not due
+    assert len(runs) == int(due)
+    if not due:
+        assert outcome.decision.next_run is not None
+        wait = outcome.decision.next_run - utc_now()
+        assert timedelta(minutes=19) < wait <= timedelta(minutes=20)
+
+
+def test_a_failed_manual_run_does_not_hold_the_schedule_back(runtime: Runtime) -> None:
+    at = utc_now() - timedelta(minutes=1)
+    with runtime.sessions.begin() as session:
+        record_failure(session, SyncFailure(at, "full sync", "Trakt is down"))
+
+    assert cron_tick(runtime, lambda _r: _report()).tick is Tick.RAN

@@ -24,12 +24,10 @@ from anitrakt.store.progress import delete_progress, get_progress
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.store.titles import get_titles
 from anitrakt.usecases.container import Runtime
-from anitrakt.usecases.resolver import StoredMappingResolver, build_resolver
 from anitrakt.usecases.sources.refresh import refresh_fribbs
 from anitrakt.usecases.sync.engine import BATCH_SIZE, MAX_UNCLEAR_RETRIES
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning, sync_lock
 from anitrakt.usecases.sync.modes import run_full, run_list, sync_show, unmapped_entries
-from anitrakt.usecases.wiring import sync_deps
 from fakes.files import fribb_json
 from fakes.trakt import FakeEpisode
 from sync_world import World
@@ -253,6 +251,8 @@ def test_activities_missed_for_a_passing_reason_are_seen_again(
     world.watched(UNMAPPABLE, "1 - 3")  # nothing stored for it
     world.watched(SPLIT, "3")
     runtime = Runtime(world.settings, engine, world.sessions, world.events)
+    if cause == "no-source-loaded":
+        world.unload_sources()
     if cause == "trakt-search-down":  # a source knows its TMDB id, but Trakt is down
         source = world.settings.anitrakt_data_dir / "anime-list-full.json"
         source.write_bytes(fribb_json([{"anilist_id": UNMAPPABLE, "themoviedb_id": {"tv": 999}}]))
@@ -260,7 +260,7 @@ def test_activities_missed_for_a_passing_reason_are_seen_again(
         world.trakt.fail_next(50, status=503, path="/search/*")
 
     def chain() -> Any:
-        return world.deps(resolver=lambda trakt: build_resolver(runtime, trakt))
+        return world.deps()
 
     first = run_full(chain())
 
@@ -511,13 +511,9 @@ def test_full_sync_against_real_local_servers(
             }
         )
         runtime = Runtime(real, sessions.kw["bind"], sessions, world.events)
-        with sync_deps(
-            runtime, resolver_factory=lambda rt, t, m: StoredMappingResolver(sessions)
-        ) as deps:
+        with runtime.sync_deps() as deps:
             first = run_full(deps)
-        with sync_deps(
-            runtime, resolver_factory=lambda rt, t, m: StoredMappingResolver(sessions)
-        ) as deps:
+        with runtime.sync_deps() as deps:
             second = run_full(deps)
 
     assert first.error is None

@@ -39,7 +39,6 @@ from anitrakt.usecases.manual import (
 )
 from anitrakt.usecases.sources.refresh import refresh_source, source_status
 from anitrakt.usecases.sync.status import read_sync_status
-from anitrakt.usecases.wiring import trakt_client
 from anitrakt.web.schemas import LogBody, MappingBody, MappingLists, ProgressItem, StatusBody
 from anitrakt.web.schemas_sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
 
@@ -359,7 +358,7 @@ def map_command(
     )
     with (
         _runtime() as runtime,
-        trakt_lookup(lambda: trakt_client(runtime)) as lookup,
+        trakt_lookup(runtime.trakt) as lookup,
         runtime.sessions.begin() as session,
     ):
         body = MappingBody.of(save_manual_mapping(session, given, lookup))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from typing import Annotated
 
@@ -27,7 +26,6 @@ from anitrakt.usecases.trakt_account import (
     start_device_authorization,
     wait_for_device_authorization,
 )
-from anitrakt.usecases.wiring import sync_deps, trakt_client
 from anitrakt.web.schemas_sync import PlayBody, SyncRunBody, describe_plays
 
 sync_app = typer.Typer(help="Post AniList watch history to Trakt.", no_args_is_help=True)
@@ -85,7 +83,7 @@ def _render(report: SyncReport, as_json: bool) -> None:
 
 
 def _run(mode: str, dry_run: bool, as_json: bool) -> None:
-    with _runtime() as runtime, sync_deps(runtime) as deps, _progress_bar() as bar:
+    with _runtime() as runtime, runtime.sync_deps() as deps, _progress_bar() as bar:
         task = bar.add_task("post", total=None)
         deps.progress = lambda done, total: bar.update(task, completed=done, total=total)
         if mode == "full":
@@ -126,7 +124,7 @@ def sync_one_show(
 ) -> None:
     """Resolve one entry and cache its Trakt episode list (posts nothing)."""
     entry = parse_anilist_id(anilist_id, "ANILIST_ID")
-    with _runtime() as runtime, sync_deps(runtime) as deps:
+    with _runtime() as runtime, runtime.sync_deps() as deps:
         result = sync_show(deps, entry)
     if as_json:
         _print_json({"success": True, "count": result.count, "traktId": result.trakt_id})
@@ -145,21 +143,21 @@ def auth_trakt(
     ] = False,
 ) -> None:
     """Connect Trakt with a device code (or a link and a pasted code) and confirm the account."""
-    with _runtime() as runtime, trakt_client(runtime) as client:
+    with _runtime() as runtime:
         if link:
-            url = authorization_link(runtime, client, now=time.time())
+            url = authorization_link(runtime)
             out.print(f"Open {url}\nthen run: anitrakt auth trakt --code CODE", soft_wrap=True)
             return
         if code is not None:
-            connection = connect_with_code(runtime, client, code.strip())
+            connection = connect_with_code(runtime, code.strip())
         else:
-            device = start_device_authorization(client)
+            device = start_device_authorization(runtime)
             out.print(
                 f"Open [bold]{device.verification_url}[/] and enter the code "
                 f"[bold reverse] {device.user_code} [/] (valid {device.expires_in // 60} min)."
             )
             with err.status("waiting for approval on Trakt…"):
-                connection = wait_for_device_authorization(runtime, client, device)
+                connection = wait_for_device_authorization(runtime, device)
     vip = " (VIP)" if connection.vip else ""
     out.print(f"Trakt connected as [bold]{connection.username}[/]{vip}")
 

@@ -10,6 +10,8 @@ Keys:
 - `trakt:oauth:pending` — added by anitrakt: the code-flow link handed out last, JSON
   `{state, verifier, createdAt}`; the PKCE verifier waits here for the pasted code (the
   web page and the CLI share it) and is deleted once the code is exchanged.
+- `trakt:oauth:device` — added by anitrakt: the device authorization in progress, JSON
+  `{deviceCode, userCode, verificationUrl, expiresIn, interval}`, until it ends.
 
 The three are always written together in the caller's one transaction: Trakt refresh
 tokens are single-use (Trakt API contract, POST /oauth/token), so an access token saved
@@ -36,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.clock import utc_now
 from anitrakt.domain.keys import TRAKT_REFRESH_TOKEN, TRAKT_TOKEN
-from anitrakt.domain.trakt import PendingAuthorization, TokenSet
+from anitrakt.domain.trakt import DeviceCode, PendingAuthorization, TokenSet
 from anitrakt.errors import ConflictError
 from anitrakt.store._upsert import insert_for
 from anitrakt.store.db import SQLITE_BUSY_TIMEOUT_MS
@@ -46,6 +48,7 @@ from anitrakt.store.system_config import decode_value, delete_config, get_config
 TRAKT_TOKEN_EXPIRES_AT = "trakt:token:expires-at"  # noqa: S105 - a key name
 TOKEN_KEYS = (TRAKT_TOKEN, TRAKT_REFRESH_TOKEN, TRAKT_TOKEN_EXPIRES_AT)
 PENDING_AUTHORIZATION = "trakt:oauth:pending"
+PENDING_DEVICE = "trakt:oauth:device"
 # A refresh is one HTTP round trip (plus bounded retries); a waiter gives up after this
 # long instead of hanging a sync forever behind a stuck process.
 REFRESH_LOCK_TIMEOUT_SECONDS = 60.0
@@ -151,6 +154,42 @@ def load_pending_authorization(session: Session) -> PendingAuthorization | None:
 
 def clear_pending_authorization(session: Session) -> None:
     delete_config(session, PENDING_AUTHORIZATION)
+
+
+def save_pending_device(session: Session, device: DeviceCode) -> None:
+    """Remember the device authorization in progress (the caller commits)."""
+    set_config(
+        session,
+        PENDING_DEVICE,
+        {
+            "deviceCode": device.device_code,
+            "userCode": device.user_code,
+            "verificationUrl": device.verification_url,
+            "expiresIn": device.expires_in,
+            "interval": device.interval,
+        },
+    )
+
+
+def load_pending_device(session: Session) -> DeviceCode | None:
+    """The device authorization in progress, if any."""
+    value = get_config(session, PENDING_DEVICE)
+    if not isinstance(value, dict):
+        return None
+    try:
+        return DeviceCode(
+            device_code=str(value["deviceCode"]),
+            user_code=str(value["userCode"]),
+            verification_url=str(value["verificationUrl"]),
+            expires_in=int(value["expiresIn"]),
+            interval=int(value["interval"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def clear_pending_device(session: Session) -> None:
+    delete_config(session, PENDING_DEVICE)
 
 
 @dataclass

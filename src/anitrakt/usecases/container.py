@@ -1,23 +1,36 @@
-"""What a running anitrakt holds: settings, the engine, sessions and the event log.
+"""The one process container: what a running anitrakt holds and how it builds clients.
 
-Built by the CLI and by `create_app()`; passed down, never reached through globals.
-It also holds the per-process state that must be shared rather than rebuilt: the
-mapping-source index (loaded once, see `anitrakt.usecases.sources.index`) and how mapping
-sources are downloaded.
+`create_app()` and the CLI open one `Runtime` from the settings and pass it to every use
+case; nothing reaches it through globals. It holds the database, the event log, the
+per-process state that must be shared rather than rebuilt (the mapping-source index,
+loaded once) and how every upstream is reached: one optional transport (tests point it
+at the fakes) and one clock, used by every client it builds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+import httpx
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.clients.anilist import AniListClient
 from anitrakt.clients.download import DownloadOptions
+from anitrakt.clients.tmdb import TMDBClient
+from anitrakt.clients.trakt import TraktClient
+from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
+from anitrakt.domain.trakt import TokenSet
 from anitrakt.store.db import create_db_engine, create_session_factory
+from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.resolver import ChainResolver
 from anitrakt.usecases.sources.index import SharedSourceIndex
+from anitrakt.usecases.sync.engine import SyncDeps
 
 
 @dataclass
@@ -26,18 +39,78 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     events: EventLog
-    downloads: DownloadOptions = field(default_factory=DownloadOptions)
+    # Every upstream request (AniList, Trakt, TMDB, mapping files) goes through this
+    # transport when set; None is the real network.
+    transport: httpx.BaseTransport | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    downloads: DownloadOptions = field(init=False)
     source_index: SharedSourceIndex = field(init=False)
 
     def __post_init__(self) -> None:
+        self.downloads = DownloadOptions(clock=self.clock, transport=self.transport)
         self.source_index = SharedSourceIndex(self.sessions)
 
     @classmethod
-    def open(cls, settings: Settings) -> Runtime:
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+    ) -> Runtime:
         engine = create_db_engine(settings.sqlalchemy_url)
         sessions = create_session_factory(engine)
-        return cls(settings, engine, sessions, EventLog(sessions, settings.secret_values()))
+        events = EventLog(sessions, settings.secret_values())
+        return cls(settings, engine, sessions, events, transport, clock or SystemClock())
 
     def close(self) -> None:
         self.events.flush()
         self.engine.dispose()
+
+    def now(self) -> datetime:
+        """Now on this runtime's clock, as an aware UTC instant."""
+        return datetime.fromtimestamp(self.clock.time(), UTC)
+
+    # -- upstream clients -------------------------------------------------------------
+
+    def anilist(self) -> AniListClient:
+        settings, clock, transport = self.settings, self.clock, self.transport
+        return AniListClient.from_settings(settings, clock=clock, transport=transport)
+
+    def trakt(self) -> TraktClient:
+        """The Trakt client over the stored tokens; every token it learns is masked in logs."""
+
+        def learn(tokens: TokenSet) -> None:
+            for secret in tokens.secrets():
+                self.events.add_secret(secret)
+
+        return TraktClient.from_settings(
+            self.settings,
+            SqlTokenStore(self.sessions),
+            clock=self.clock,
+            transport=self.transport,
+            on_tokens=learn,
+        )
+
+    def tmdb(self) -> TMDBClient:
+        return TMDBClient.from_settings(self.settings, clock=self.clock, transport=self.transport)
+
+    def resolver(self, trakt: TraktClient, tmdb: TMDBClient | None = None) -> ChainResolver:
+        """The id resolution chain over this process's shared mapping-source index."""
+        return ChainResolver(self.sessions, self.events, self.source_index, trakt, tmdb)
+
+    @contextmanager
+    def sync_deps(self) -> Iterator[SyncDeps]:
+        """Everything one sync run needs; its clients are closed afterwards."""
+        with ExitStack() as stack:
+            anilist = stack.enter_context(self.anilist())
+            trakt = stack.enter_context(self.trakt())
+            tmdb = stack.enter_context(self.tmdb())
+            yield SyncDeps(
+                sessions=self.sessions,
+                events=self.events,
+                anilist=anilist,
+                trakt=trakt,
+                resolver=self.resolver(trakt, tmdb),
+                now=self.now,
+            )

@@ -56,12 +56,8 @@ from anitrakt.errors import (
 )
 from anitrakt.store.mappings import (
     get_mapping_values,
-    get_mappings,
-    mapping_value,
     save_mappings,
 )
-from anitrakt.store.models import Mapping
-from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.sources.index import SharedSourceIndex
 
@@ -77,11 +73,6 @@ class Resolver(Protocol):
         ...
 
 
-def mapping_from_row(row: Mapping) -> IdMapping:
-    """The value a stored `mappings` row stands for."""
-    return mapping_value(row)
-
-
 def _stored_ids(stored: IdMapping | None) -> KnownIds | None:
     """The external ids of a stored row that has no Trakt id (yet): worth searching by."""
     if stored is None:
@@ -94,25 +85,6 @@ def _is_outage(exc: UpstreamError) -> bool:
     if isinstance(exc, UpstreamUnavailable | RateLimited):
         return True
     return isinstance(exc, UpstreamRejected) and exc.status in _REFUSED_STATUSES
-
-
-class StoredMappingResolver:
-    """Answers from the `mappings` table only (never reaches an upstream)."""
-
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
-
-    def resolve_many(self, media: Sequence[Media], *, save: bool = True) -> dict[int, Resolution]:
-        with self._sessions() as session:
-            rows = get_mappings(session, [m.id for m in media])
-        resolved: dict[int, Resolution] = {}
-        for item in media:
-            row = rows.get(item.id)
-            if row is not None and row.trakt_id is not None:
-                resolved[item.id] = mapping_from_row(row)
-            else:
-                resolved[item.id] = Unresolved(item.id, "no mapping to Trakt")
-        return resolved
 
 
 class _Call:
@@ -285,10 +257,3 @@ class ChainResolver:
             what = ", ".join(f"{count} {kind}(s)" for kind, count in sorted(kinds.items()))
             verb = "saved" if save else "found (dry run, not saved)"
             self._events.info(f"id resolution: {verb} {len(found)} new auto mapping(s): {what}")
-
-
-def build_resolver(
-    runtime: Runtime, trakt: TraktClient, tmdb: TMDBClient | None = None
-) -> ChainResolver:
-    """The resolver the CLI and the web app use: the chain over this process's shared index."""
-    return ChainResolver(runtime.sessions, runtime.events, runtime.source_index, trakt, tmdb)

@@ -1,9 +1,10 @@
 """Connecting the Trakt account: the code flow (with PKCE), the device flow, its state.
 
-The web page and the CLI call these, so both connect the same way and say the same
-thing. The code flow's PKCE verifier waits in the store (`trakt:oauth:pending`) between
-the link and the pasted code, so a link opened from the page can be finished from the
-CLI and the other way round.
+The web page and the CLI call these, so both connect the same way and log the same
+line. What is in progress waits in the store, not in one process's memory: the code
+flow's PKCE verifier (`trakt:oauth:pending`, so a link opened from the page can be
+finished from the CLI and the other way round) and the device code being polled
+(`trakt:oauth:device`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from dataclasses import dataclass
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.clients.trakt_auth import code_challenge, new_code_verifier
 from anitrakt.domain.trakt import DeviceCode, PendingAuthorization, TokenSet
-from anitrakt.errors import UpstreamError
+from anitrakt.errors import InputError, UpstreamError
 from anitrakt.store.tokens import (
     clear_pending_authorization,
+    clear_pending_device,
     load_pending_authorization,
+    load_pending_device,
     load_tokens,
     save_pending_authorization,
+    save_pending_device,
 )
 from anitrakt.usecases.container import Runtime
 
@@ -33,7 +37,8 @@ class TraktConnection:
     """Whether a Trakt account is connected, and which.
 
     `source` is `stored` (tokens from an authorization, in the database), `environment`
-    (TRAKT_ACCESS_TOKEN, until a refresh stores its successor) or None.
+    (TRAKT_ACCESS_TOKEN, until a refresh stores its successor) or None. `link` is the
+    code-flow authorization link, when one was asked for.
     """
 
     connected: bool
@@ -41,6 +46,7 @@ class TraktConnection:
     username: str | None = None
     vip: bool = False
     expires_at: float | None = None
+    link: str | None = None
 
 
 def _tokens_in_use(runtime: Runtime) -> tuple[TokenSet | None, str | None]:
@@ -54,20 +60,8 @@ def _tokens_in_use(runtime: Runtime) -> tuple[TokenSet | None, str | None]:
     return None, None
 
 
-def connection_status(runtime: Runtime, client: TraktClient) -> TraktConnection:
-    """The account the sync would use; its name when Trakt answers (else just connected)."""
-    tokens, source = _tokens_in_use(runtime)
-    if tokens is None:
-        return TraktConnection(False)
-    try:
-        user = client.user_settings()
-    except UpstreamError:
-        return TraktConnection(True, source, expires_at=tokens.expires_at)
-    return TraktConnection(True, source, user.username, user.vip, tokens.expires_at)
-
-
-def authorization_link(runtime: Runtime, client: TraktClient, *, now: float) -> str:
-    """The code-flow link, with a PKCE challenge whose verifier waits in the store."""
+def _link(runtime: Runtime, client: TraktClient) -> str:
+    now = runtime.clock.time()
     with runtime.sessions.begin() as session:
         pending = load_pending_authorization(session)
         if pending is None or now - pending.created_at > LINK_REUSE_SECONDS:
@@ -75,6 +69,27 @@ def authorization_link(runtime: Runtime, client: TraktClient, *, now: float) -> 
             save_pending_authorization(session, pending)
     runtime.events.add_secret(pending.verifier)
     return client.authorization_url(pending.state, code_challenge(pending.verifier))
+
+
+def connection_status(runtime: Runtime, *, with_link: bool = False) -> TraktConnection:
+    """The account the sync would use, by name when Trakt answers; optionally the link
+    to connect one (code flow, PKCE challenge whose verifier waits in the store)."""
+    tokens, source = _tokens_in_use(runtime)
+    with runtime.trakt() as client:
+        link = _link(runtime, client) if with_link else None
+        if tokens is None:
+            return TraktConnection(False, link=link)
+        try:
+            user = client.user_settings()
+        except UpstreamError:
+            return TraktConnection(True, source, expires_at=tokens.expires_at, link=link)
+    return TraktConnection(True, source, user.username, user.vip, tokens.expires_at, link)
+
+
+def authorization_link(runtime: Runtime) -> str:
+    """The code-flow link for the person to open (then `connect_with_code`)."""
+    with runtime.trakt() as client:
+        return _link(runtime, client)
 
 
 def _connected(
@@ -85,32 +100,59 @@ def _connected(
     return TraktConnection(True, "stored", user.username, user.vip, tokens.expires_at)
 
 
-def connect_with_code(runtime: Runtime, client: TraktClient, code: str) -> TraktConnection:
+def connect_with_code(runtime: Runtime, code: str) -> TraktConnection:
     """Exchange a pasted code (with the pending link's verifier) and store the tokens."""
     with runtime.sessions() as session:
         pending = load_pending_authorization(session)
-    tokens = client.exchange_code(code, pending.verifier if pending is not None else None)
-    with runtime.sessions.begin() as session:
-        clear_pending_authorization(session)
-    return _connected(runtime, client, tokens, "code")
+    with runtime.trakt() as client:
+        tokens = client.exchange_code(code, pending.verifier if pending is not None else None)
+        with runtime.sessions.begin() as session:
+            clear_pending_authorization(session)
+        return _connected(runtime, client, tokens, "code")
 
 
-def start_device_authorization(client: TraktClient) -> DeviceCode:
+def start_device_authorization(runtime: Runtime) -> DeviceCode:
     """Start the device flow: the person enters `user_code` at `verification_url`."""
-    return client.device_code()
+    with runtime.trakt() as client:
+        device = client.device_code()
+    runtime.events.add_secret(device.device_code)
+    with runtime.sessions.begin() as session:
+        save_pending_device(session, device)
+    return device
 
 
-def poll_device_authorization(
-    runtime: Runtime, client: TraktClient, device: DeviceCode
-) -> TraktConnection | None:
-    """Poll once: the connection once approved, else None (still pending)."""
-    tokens = client.poll_device_once(device)
-    return None if tokens is None else _connected(runtime, client, tokens, "device code")
+def poll_device_authorization(runtime: Runtime) -> TraktConnection | None:
+    """Poll the device authorization in progress once: connected, or None (pending).
+
+    A refusal (expired, denied, used) ends it; asking again without a new start is the
+    caller's mistake.
+    """
+    with runtime.sessions() as session:
+        device = load_pending_device(session)
+    if device is None:
+        raise InputError("no Trakt device authorization is in progress; start one first")
+    with runtime.trakt() as client:
+        try:
+            tokens = client.poll_device_once(device)
+        except UpstreamError:
+            _forget_device(runtime)
+            raise
+        if tokens is None:
+            return None
+        _forget_device(runtime)
+        return _connected(runtime, client, tokens, "device code")
 
 
-def wait_for_device_authorization(
-    runtime: Runtime, client: TraktClient, device: DeviceCode
-) -> TraktConnection:
+def wait_for_device_authorization(runtime: Runtime, device: DeviceCode) -> TraktConnection:
     """Poll until the person approves (or the code expires), for the CLI."""
-    tokens = client.poll_device_token(device)
-    return _connected(runtime, client, tokens, "device code")
+    with runtime.trakt() as client:
+        try:
+            tokens = client.poll_device_token(device)
+        finally:
+            _forget_device(runtime)
+        return _connected(runtime, client, tokens, "device code")
+
+
+def _forget_device(runtime: Runtime) -> None:
+    with runtime.sessions.begin() as session:
+        clear_pending_device(session)

@@ -18,7 +18,6 @@ from anitrakt.usecases.manual import (
     trakt_lookup,
 )
 from anitrakt.usecases.sync.status import read_sync_status
-from anitrakt.usecases.wiring import trakt_client
 from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.schemas import (
     ErrorBody,
@@ -116,7 +115,7 @@ def manual_map(runtime: RuntimeDep, session: SessionDep, body: ManualMapRequest)
         offset=body.offset,
         movie=body.movie,
     )
-    with trakt_lookup(lambda: trakt_client(runtime)) as lookup:
+    with trakt_lookup(runtime.trakt) as lookup:
         row = save_manual_mapping(session, given, lookup)
     title = get_titles(session, [row.anilist_id]).get(row.anilist_id)
     return ManualMapResult(success=True, added=MappingBody.of(row, title))

@@ -6,19 +6,17 @@ Runs happen inside the request (SPEC's GET routes stay for compatibility; the UI
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Annotated
 
-import httpx
 from fastapi import APIRouter, Depends, Query, Request
 
 from anitrakt.domain.instants import iso_instant
-from anitrakt.errors import InputError, UpstreamError
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.manual import parse_anilist_id
+from anitrakt.usecases.scheduler import Tick, cron_tick
 from anitrakt.usecases.sync.engine import SyncReport
-from anitrakt.usecases.sync.modes import cron_state, run_full, run_list, sync_show, unmapped_entries
+from anitrakt.usecases.sync.modes import run_full, run_list, sync_show, unmapped_entries
 from anitrakt.usecases.sync.overrides import (
     Override,
     overrides,
@@ -28,13 +26,11 @@ from anitrakt.usecases.sync.overrides import (
 )
 from anitrakt.usecases.trakt_account import (
     TraktConnection,
-    authorization_link,
     connect_with_code,
     connection_status,
     poll_device_authorization,
     start_device_authorization,
 )
-from anitrakt.usecases.wiring import run_automated_sync, sync_deps, trakt_client
 from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.routing import get_and_post
 from anitrakt.web.schemas import ErrorBody
@@ -71,11 +67,6 @@ router = APIRouter(
 Flag = Annotated[bool, Query(description="1/true to enable")]
 
 
-def _transport(request: Request) -> httpx.BaseTransport | None:
-    transport: httpx.BaseTransport | None = getattr(request.app.state, "upstream_transport", None)
-    return transport
-
-
 def _finish(report: SyncReport) -> SyncRunBody:
     """The run's body, or the error that stopped it (its own status) carrying the body."""
     body = SyncRunBody.of(report)
@@ -84,23 +75,23 @@ def _finish(report: SyncReport) -> SyncRunBody:
     return body
 
 
-def _full(runtime: Runtime, request: Request, *, dry_run: bool) -> SyncReport:
-    with sync_deps(runtime, transport=_transport(request)) as deps:
+def _full(runtime: Runtime, *, dry_run: bool) -> SyncReport:
+    with runtime.sync_deps() as deps:
         return run_full(deps, dry_run=dry_run)
 
 
-def _list(runtime: Runtime, request: Request, *, completed: bool, dry_run: bool) -> SyncReport:
-    with sync_deps(runtime, transport=_transport(request)) as deps:
+def _list(runtime: Runtime, *, completed: bool, dry_run: bool) -> SyncReport:
+    with runtime.sync_deps() as deps:
         return run_list(deps, completed=completed, dry_run=dry_run)
 
 
 @router.get("/sync", response_model=ShowSyncBody)
 def single_show(
-    runtime: RuntimeDep, request: Request, anilist_id: Annotated[str, Query(alias="anilistId")]
+    runtime: RuntimeDep, anilist_id: Annotated[str, Query(alias="anilistId")]
 ) -> ShowSyncBody:
     """Resolve one entry and cache its Trakt episode list; posts nothing."""
     entry = parse_anilist_id(anilist_id)
-    with sync_deps(runtime, transport=_transport(request)) as deps:
+    with runtime.sync_deps() as deps:
         result = sync_show(deps, entry)
     return ShowSyncBody(
         success=True, count=result.count, anilistId=result.anilist_id, traktId=result.trakt_id
@@ -108,46 +99,49 @@ def single_show(
 
 
 def full_sync(
-    runtime: RuntimeDep, request: Request, dry_run: Annotated[bool, Query(alias="dryRun")] = False
+    runtime: RuntimeDep, dry_run: Annotated[bool, Query(alias="dryRun")] = False
 ) -> SyncRunBody:
     """Manual incremental sync of AniList activities since the last one."""
-    return _finish(_full(runtime, request, dry_run=dry_run))
+    return _finish(_full(runtime, dry_run=dry_run))
 
 
 get_and_post(router, "/full-sync", full_sync, response_model=SyncRunBody)
 
 
 @router.get("/cron", response_model=CronBody)
-def cron(runtime: RuntimeDep, request: Request) -> CronBody:
+def cron(runtime: RuntimeDep) -> CronBody:
     """The cron gate: run the automated full sync when `SYNC_INTERVAL_HOURS` has passed."""
-    with runtime.sessions() as session:
-        decision = cron_state(session, runtime.settings.sync_interval_hours)
-    if not decision.due:
-        message = (
-            "scheduler disabled (SYNC_INTERVAL_HOURS=0)"
-            if decision.next_run is None
-            else "skipped: not due yet"
-        )
+    outcome = cron_tick(runtime)
+    decision = outcome.decision
+    if outcome.tick is Tick.NOT_DUE:
+        if decision.next_run is None:
+            message = "scheduler disabled (SYNC_INTERVAL_HOURS=0)"
+        elif decision.backing_off:
+            message = "skipped: the last automated run failed; waiting before the next try"
+        else:
+            message = "skipped: not due yet"
         return CronBody(
             message=message,
             ran=False,
             lastRun=iso_instant(decision.last_run),
             nextRun=iso_instant(decision.next_run),
         )
-    result = _finish(run_automated_sync(runtime, transport=_transport(request)))
+    if outcome.error is not None:
+        raise outcome.error  # another sync holds the lease (409), or it could not start
+    assert outcome.report is not None
+    result = _finish(outcome.report)
     return CronBody(message=result.message, ran=True, lastRun=None, nextRun=None, result=result)
 
 
 def _list_route(completed: bool) -> Callable[..., SyncRunBody | PreviewBody]:
     def handler(
         runtime: RuntimeDep,
-        request: Request,
         preview: Annotated[bool, Query()] = False,
         dry_run: Annotated[bool, Query(alias="dryRun")] = False,
     ) -> SyncRunBody | PreviewBody:
         if preview:
-            return PreviewBody.of(_list(runtime, request, completed=completed, dry_run=True))
-        return _finish(_list(runtime, request, completed=completed, dry_run=dry_run))
+            return PreviewBody.of(_list(runtime, completed=completed, dry_run=True))
+        return _finish(_list(runtime, completed=completed, dry_run=dry_run))
 
     return handler
 
@@ -175,9 +169,9 @@ get_and_post(
 # -- Trakt authorization -------------------------------------------------------------
 
 
-def _auth_status(connection: TraktConnection, url: str | None) -> TraktAuthStatus:
+def _auth_status(connection: TraktConnection) -> TraktAuthStatus:
     return TraktAuthStatus(
-        url=url,
+        url=connection.link,
         connected=connection.connected,
         username=connection.username,
         source=connection.source,
@@ -186,29 +180,24 @@ def _auth_status(connection: TraktConnection, url: str | None) -> TraktAuthStatu
 
 
 @router.get("/trakt-auth", response_model=TraktAuthStatus)
-def trakt_auth_status(runtime: RuntimeDep, request: Request) -> TraktAuthStatus:
+def trakt_auth_status(runtime: RuntimeDep) -> TraktAuthStatus:
     """The authorization URL (code-paste flow, PKCE) and whether an account is connected.
 
     Tokens from TRAKT_ACCESS_TOKEN count as connected: the sync uses them.
     """
-    with trakt_client(runtime, transport=_transport(request)) as client:
-        url = authorization_link(runtime, client, now=time.time())
-        return _auth_status(connection_status(runtime, client), url)
+    return _auth_status(connection_status(runtime, with_link=True))
 
 
 @router.post("/trakt-auth", response_model=TraktAuthStatus)
-def trakt_auth_exchange(runtime: RuntimeDep, request: Request, body: CodeBody) -> TraktAuthStatus:
+def trakt_auth_exchange(runtime: RuntimeDep, body: CodeBody) -> TraktAuthStatus:
     """Exchange a pasted code for tokens and store them."""
-    with trakt_client(runtime, transport=_transport(request)) as client:
-        return _auth_status(connect_with_code(runtime, client, body.code.strip()), None)
+    return _auth_status(connect_with_code(runtime, body.code.strip()))
 
 
 @router.post("/trakt-auth/device", response_model=DeviceStart)
-def trakt_device_start(runtime: RuntimeDep, request: Request) -> DeviceStart:
+def trakt_device_start(runtime: RuntimeDep) -> DeviceStart:
     """Start device authorization: show `userCode` at `verificationUrl`, then poll."""
-    with trakt_client(runtime, transport=_transport(request)) as client:
-        device = start_device_authorization(client)
-    request.app.state.pending_device = device
+    device = start_device_authorization(runtime)
     return DeviceStart(
         userCode=device.user_code,
         verificationUrl=device.verification_url,
@@ -218,20 +207,11 @@ def trakt_device_start(runtime: RuntimeDep, request: Request) -> DeviceStart:
 
 
 @router.get("/trakt-auth/device", response_model=DevicePoll)
-def trakt_device_poll(runtime: RuntimeDep, request: Request) -> DevicePoll:
+def trakt_device_poll(runtime: RuntimeDep) -> DevicePoll:
     """Poll once: `pending`, or `connected` with the account name (tokens stored)."""
-    device = getattr(request.app.state, "pending_device", None)
-    if device is None:
-        raise InputError("no device authorization in progress; POST /api/trakt-auth/device")
-    with trakt_client(runtime, transport=_transport(request)) as client:
-        try:
-            connection = poll_device_authorization(runtime, client, device)
-        except UpstreamError:
-            request.app.state.pending_device = None
-            raise
+    connection = poll_device_authorization(runtime)
     if connection is None:
         return DevicePoll(status="pending")
-    request.app.state.pending_device = None
     return DevicePoll(status="connected", username=connection.username)
 
 
@@ -285,7 +265,7 @@ def trakt_search(
     query: Annotated[str, Query(min_length=1, max_length=200, description="show title")],
 ) -> list[TraktSearchHit]:
     """Shows on Trakt matching a title: the "Find on Trakt" action of the Unmapped list."""
-    with trakt_client(runtime, transport=_transport(request)) as client:
+    with runtime.trakt() as client:
         results = client.search_shows(query.strip())
     return [
         TraktSearchHit(

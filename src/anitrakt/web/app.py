@@ -35,11 +35,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime.open(settings)
-        if upstream_transport is not None:  # the mapping-source downloads too
-            runtime.downloads.transport = upstream_transport
+        runtime = Runtime.open(settings, transport=upstream_transport)
         app.state.runtime = runtime
-        app.state.upstream_transport = upstream_transport
         timer = Scheduler(runtime) if scheduler and settings.sync_interval_hours > 0 else None
         if timer is not None:
             timer.start()

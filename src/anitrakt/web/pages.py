@@ -18,8 +18,8 @@ from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.mapping_source import SourceName
 from anitrakt.store.progress import list_progress
 from anitrakt.store.tokens import load_tokens
+from anitrakt.usecases.scheduler import cron_state
 from anitrakt.usecases.sources.refresh import source_status
-from anitrakt.usecases.sync.modes import cron_state
 from anitrakt.usecases.sync.status import read_sync_status
 from anitrakt.web.deps import RuntimeDep, SessionDep
 from anitrakt.web.security import (
@@ -165,7 +165,7 @@ def dashboard(
 ) -> Response:
     """Mapping sources, sync status, next run, Trakt account and recent progress."""
     tokens = load_tokens(session)
-    cron = cron_state(session, runtime.settings.sync_interval_hours)
+    cron = cron_state(session, runtime.settings.sync_interval_hours, runtime.now())
     return _render(
         request,
         caller,

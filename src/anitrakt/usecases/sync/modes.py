@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from anitrakt.clock import utc_now
 from anitrakt.domain import keys
 from anitrakt.domain.anilist import AniListUser, Media
-from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.planning import events_from_activities, events_from_entries, handled_until
 from anitrakt.domain.values import IdMapping
 from anitrakt.errors import AnitraktError, NotFoundError, StoreUnavailable
@@ -62,7 +59,13 @@ def _since(value: Any) -> int:
 
 
 def _run(
-    deps: SyncDeps, mode: str, *, dry_run: bool, body: Any, status_keys: list[str]
+    deps: SyncDeps,
+    mode: str,
+    *,
+    dry_run: bool,
+    body: Any,
+    status_keys: list[str],
+    automated: bool = False,
 ) -> SyncReport:
     """Run `body(pipeline)` under the lease (unless dry) with start/end log lines.
 
@@ -94,7 +97,8 @@ def _run(
             with deps.sessions.begin() as session:
                 if report.error:
                     code = getattr(report.failure, "code", None)
-                    record_failure(session, SyncFailure(finished, label, report.error, code))
+                    failure = SyncFailure(finished, label, report.error, code, automated)
+                    record_failure(session, failure)
                 else:
                     clear_failure(session)
                     for key in status_keys:
@@ -156,7 +160,7 @@ def run_full(deps: SyncDeps, *, dry_run: bool = False, automated: bool = False) 
                 set_config(session, keys.LAST_SYNC_TIMESTAMP, until)
 
     status = keys.STATUS_SYNC_LAST_RUN_AUTO if automated else keys.STATUS_SYNC_LAST_RUN
-    return _run(deps, "full", dry_run=dry_run, body=body, status_keys=[status])
+    return _run(deps, "full", dry_run=dry_run, body=body, status_keys=[status], automated=automated)
 
 
 def run_list(deps: SyncDeps, *, completed: bool, dry_run: bool = False) -> SyncReport:
@@ -199,24 +203,3 @@ def sync_show(deps: SyncDeps, anilist_id: int) -> ShowSyncResult:
         f"{count} episodes cached"
     )
     return ShowSyncResult(anilist_id, resolution.trakt_id, count)
-
-
-@dataclass(frozen=True)
-class CronDecision:
-    due: bool
-    last_run: datetime | None
-    next_run: datetime | None
-
-
-def cron_state(
-    session: Session, interval_hours: float, now: datetime | None = None
-) -> CronDecision:
-    """Whether the automated full sync is due (`status:sync:last-run-auto` + interval)."""
-    moment = now or utc_now()
-    last = parse_instant(get_config(session, keys.STATUS_SYNC_LAST_RUN_AUTO))
-    if interval_hours <= 0:
-        return CronDecision(False, last, None)
-    if last is None:
-        return CronDecision(True, None, moment)
-    next_run = last + timedelta(hours=interval_hours)
-    return CronDecision(moment >= next_run, last, next_run)

@@ -16,13 +16,15 @@ from anitrakt.store.system_config import delete_config, get_config_many, set_con
 class SyncFailure:
     """A sync that stopped on an error: shown until a later sync of any mode succeeds.
 
-    `code` names a refusal the person must act on (`UpstreamRefused.code`), else None.
+    `code` names a refusal the person must act on (`UpstreamRefused.code`), else None;
+    `automated` says an unattended run failed, which makes the cron gate back off.
     """
 
     at: datetime
     mode: str
     error: str
     code: str | None = None
+    automated: bool = False
 
     @classmethod
     def from_json(cls, value: object) -> SyncFailure | None:
@@ -37,6 +39,7 @@ class SyncFailure:
             str(value.get("mode", "")),
             str(value.get("error", "")),
             code if isinstance(code, str) else None,
+            value.get("automated") is True,
         )
 
 
@@ -71,9 +74,15 @@ def read_sync_status(session: Session) -> SyncStatus:
 
 
 def record_failure(session: Session, failure: SyncFailure) -> None:
-    value = {"at": failure.at.isoformat(), "mode": failure.mode, "error": failure.error}
+    value: dict[str, object] = {
+        "at": failure.at.isoformat(),
+        "mode": failure.mode,
+        "error": failure.error,
+    }
     if failure.code is not None:
         value["code"] = failure.code
+    if failure.automated:
+        value["automated"] = True
     set_config(session, keys.SYNC_LAST_FAILURE, value)
 
 
