@@ -35,11 +35,13 @@ pytest: install
 
 test: lint typecheck pytest
 
-# Benchmarks print numbers (they are not tests): sync cost vs. the rate-limit floor, and
-# the mapping-source refresh/lookup. BENCH_ARGS=--postgres runs the sync one on PostgreSQL.
+# Benchmarks print numbers (they are not tests): sync cost vs. the rate-limit floor, the
+# mapping-source refresh/lookup, and streaming a 40 MB anibridge release (time, peak RSS).
+# BENCH_ARGS=--postgres runs the sync one on PostgreSQL.
 bench: install
 	$(BIN)/python scripts/bench_sync.py $(BENCH_ARGS)
 	$(BIN)/python scripts/bench_mappings.py
+	$(BIN)/python scripts/bench_anibridge.py
 
 # Regenerate docs/performance.md (several minutes; installs Debian's wrk when missing).
 # PERF_ARGS=--quick gives small sizes and short load runs.

@@ -42,17 +42,30 @@ class Provider(StrEnum):
     ANILIST = "anilist"
     MAL = "mal"
 
+    # Hash as the text does (equality already is the text's): members and their text
+    # are then interchangeable as set and dict keys, and hashing stays in C.
+    __hash__ = str.__hash__
+
 
 SHOW_PROVIDERS = frozenset({Provider.TMDB_SHOW, Provider.TVDB_SHOW, Provider.IMDB_SHOW})
 MOVIE_PROVIDERS = frozenset({Provider.TMDB_MOVIE, Provider.TVDB_MOVIE, Provider.IMDB_MOVIE})
 # Lines placement reads; the rest of an entry only names ids.
 PLACEMENT_PROVIDERS = frozenset({Provider.TMDB_SHOW, Provider.TVDB_SHOW, Provider.TMDB_MOVIE})
-_IMDB_PROVIDERS = frozenset({Provider.IMDB_SHOW, Provider.IMDB_MOVIE})
-_PROVIDERS = {p.value: p for p in Provider}
-_NUMERIC_ID = re.compile(r"[1-9]\d{0,17}", re.ASCII)
-_IMDB_ID = re.compile(r"tt\d{1,12}", re.ASCII)
-_SEASON = re.compile(r"s(\d{1,4})", re.ASCII)
-_ANIDB_SCOPE = re.compile(r"[A-Z]", re.ASCII)
+# Per provider prefix: the member, whether ids are IMDb `tt…` ids, and the scope it needs
+# (a season `sN`, an AniDB episode type, or none).
+_KEY_RULES: dict[str, tuple[Provider, bool, str | None]] = {
+    p.value: (
+        p,
+        p in (Provider.IMDB_SHOW, Provider.IMDB_MOVIE),
+        "season" if p in SHOW_PROVIDERS else "type" if p is Provider.ANIDB else None,
+    )
+    for p in Provider
+}
+_ALL_PROVIDERS = frozenset(Provider)
+_REINTERPRETED, _DROPPED = LineStatus.REINTERPRETED, LineStatus.DROPPED
+_ANILIST_KEY = re.compile(r"anilist:([1-9]\d{0,17})", re.ASCII)
+# provider : id (digits, or tt+digits for IMDb) [: season sN | AniDB episode type]
+_KEY = re.compile(r"([a-z_]{2,16}):(tt\d{1,12}|[1-9]\d{0,17})(?::(s\d{1,4}|[A-Z]))?", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,28 +94,30 @@ def parse_key(text: object) -> TargetKey | None:
     """A descriptor such as `tmdb_show:95479:s1`; None when it is not a well-formed one."""
     if not isinstance(text, str):
         return None
-    provider_text, _, rest = text.partition(":")
-    provider = _PROVIDERS.get(provider_text)
-    if provider is None:
+    # One regex for every shape, then the provider's own rule: a release has ~10^5 keys.
+    match = _KEY.fullmatch(text)
+    if match is None:
         return None
-    item, _, scope = rest.partition(":")
-    id_pattern = _IMDB_ID if provider in _IMDB_PROVIDERS else _NUMERIC_ID
-    if id_pattern.fullmatch(item) is None:
+    provider_text, item, scope = match.groups()
+    rule = _KEY_RULES.get(provider_text)
+    if rule is None:
         return None
-    if provider in SHOW_PROVIDERS:
-        season = _SEASON.fullmatch(scope)
-        return None if season is None else TargetKey(provider, item, int(season.group(1)))
-    if provider is Provider.ANIDB:
-        return TargetKey(provider, item, scope=scope) if _ANIDB_SCOPE.fullmatch(scope) else None
-    return None if scope else TargetKey(provider, item)
+    provider, imdb, scoped = rule
+    if item.startswith("tt") != imdb:
+        return None
+    if scoped == "season":
+        if scope is None or scope[0] != "s":
+            return None
+        return TargetKey(provider, item, int(scope[1:]))
+    if scoped == "type":
+        return None if scope is None or scope[0] == "s" else TargetKey(provider, item, scope=scope)
+    return None if scope is not None else TargetKey(provider, item)
 
 
 def parse_anilist_key(text: str) -> int | None:
     """The AniList id of a top-level `anilist:ID` key; None for any other key."""
-    if not text.startswith("anilist:"):
-        return None
-    key = parse_key(text)
-    return None if key is None else key.numeric_id
+    match = _ANILIST_KEY.fullmatch(text)
+    return None if match is None else int(match.group(1))
 
 
 @dataclass(slots=True)
@@ -148,10 +163,7 @@ class EntryRanges:
 
     def serialisable(self) -> dict[str, dict[str, str]]:
         """The normalised `{descriptor: {source: target}}` form (what a store keeps)."""
-        return {
-            t.key.text: {line.source.text: line.target.text for line in t.lines}
-            for t in self.targets
-        }
+        return {t.key.text: dict(line.texts for line in t.lines) for t in self.targets}
 
 
 def parse_entry(
@@ -163,14 +175,15 @@ def parse_entry(
 
     A descriptor whose value is `{}` is kept without lines: it still links the ids.
     """
-    wanted = frozenset(Provider) if providers is None else frozenset(providers)
+    wanted = _ALL_PROVIDERS if providers is None else frozenset(providers)
     counts = ParseCounts()
     targets: list[TargetLines] = []
+    # A release has ~10^5 of these: plain dict checks and locals, no ABC isinstance.
     for key_text, lines_raw in raw.items():
         if isinstance(key_text, str) and key_text.startswith("$"):
             continue
         key = parse_key(key_text)
-        if key is None or not isinstance(lines_raw, Mapping):
+        if key is None or not isinstance(lines_raw, dict):
             counts.keys_skipped += 1
             continue
         if key.provider not in wanted:
@@ -180,13 +193,14 @@ def parse_entry(
             if isinstance(source_text, str) and source_text.startswith("$"):
                 continue
             line, status = parse_line(source_text, target_text)
-            if status is LineStatus.DROPPED:
-                counts.lines_dropped += 1
-            elif line is None:
-                counts.lines_skipped += 1
-            else:
-                counts.lines_reinterpreted += status is LineStatus.REINTERPRETED
+            if line is not None:
                 lines.append(line)
+                if status is _REINTERPRETED:
+                    counts.lines_reinterpreted += 1
+            elif status is _DROPPED:
+                counts.lines_dropped += 1
+            else:
+                counts.lines_skipped += 1
         targets.append(TargetLines(key, tuple(lines)))
     return EntryRanges(anilist_id, tuple(targets), counts)
 

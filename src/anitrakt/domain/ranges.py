@@ -24,8 +24,9 @@ docs/placement.md explains how placement uses these lines.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 # Episode numbers past this are not episodes (One Piece is past 1,100); the cap also
 # keeps int() away from pathological digit strings.
@@ -102,10 +103,14 @@ class TargetSpans:
 
 @dataclass(frozen=True, slots=True)
 class RangeLine:
-    """One usable `"source": "target"` line."""
+    """One usable `"source": "target"` line; `texts` is its normalised (source, target)."""
 
     source: Span
     target: TargetSpans
+    texts: tuple[str, str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "texts", (self.source.text, self.target.text))
 
     def target_episodes(self, episode: int) -> tuple[int, ...]:
         """The target episodes source episode `episode` is; () when it is not covered."""
@@ -189,6 +194,13 @@ def parse_line(source_text: object, target_text: object) -> tuple[RangeLine | No
     """Read one mapping line; the status says whether it was usable as written."""
     if not isinstance(source_text, str) or not isinstance(target_text, str):
         return None, LineStatus.MALFORMED
+    return _parse_text_line(source_text, target_text)
+
+
+# A release repeats the same few thousand lines ("1": "1" above all) across tens of
+# thousands of entries; the values are immutable, so each distinct line is read once.
+@lru_cache(maxsize=16_384)
+def _parse_text_line(source_text: str, target_text: str) -> tuple[RangeLine | None, LineStatus]:
     source = parse_span(source_text)
     target, dropped = _parse_target(target_text)
     if dropped and source is not None:
