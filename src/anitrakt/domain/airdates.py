@@ -219,7 +219,8 @@ def episode_by_date(
         return expected
     return Miss(
         f"AniList says episode {anilist_episode} aired {day}, but {_aired_text(expected)} "
-        "and no other Trakt episode aired then"
+        "and no other Trakt episode aired then",
+        pending=False,
     )
 
 

@@ -159,9 +159,14 @@ Translation = Placed | Pending
 
 @dataclass(frozen=True, slots=True)
 class Miss:
-    """Why a show-absolute number names no episode Trakt lists."""
+    """Why no episode Trakt lists is the one asked for.
+
+    `pending` when Trakt may just not list it yet (nothing is posted, it waits); False
+    when the sources contradict each other, which placement holds for review.
+    """
 
     reason: str
+    pending: bool = True
 
 
 def hinted_abs(anilist_episode: int, hint: SeasonHint | None, episodes: EpisodeList) -> int | None:
@@ -205,6 +210,44 @@ def special_at(episodes: EpisodeList, position: int) -> EpisodeRef | Miss:
     if not 1 <= position <= len(episodes.specials):
         return Miss(f"special {position} is past the last special Trakt lists")
     return episodes.specials[position - 1]
+
+
+def as_trakt_lists(
+    episodes: EpisodeList, season: int, number: int
+) -> tuple[EpisodeRef, str | None] | Miss:
+    """The episode a source calls S`season`E`number`, as Trakt lists it, and how it was read.
+
+    By its number first. A source may number a season from 1 where Trakt numbers it
+    absolutely (S15E326…), or the other way round: the first is read as the n-th
+    episode of Trakt's season, the second through Trakt's own `number_abs`; neither is
+    ever guessed from arithmetic alone. Past the end of the last season it is pending;
+    any other gap is a contradiction (`Miss.pending` False).
+    """
+    label = f"S{season}E{number}"
+    listed = episodes.specials if season == 0 else episodes.season(season)
+    if not listed:
+        regular = [p.season for p in episodes.breakpoints]
+        if season == 0 or not regular or season > max(regular):
+            return Miss(f"Trakt lists no season {season} (yet) for {label}")
+        return Miss(f"{label}: Trakt has no season {season}", pending=False)
+    for episode in listed:
+        if episode.number == number:
+            return episode, None
+    numbers = [e.number for e in listed]
+    first = numbers[0]
+    if first > 1 and numbers == list(range(first, first + len(numbers))) and number <= len(listed):
+        episode = listed[number - 1]
+        return (
+            episode,
+            f"{label} is S{season}E{episode.number}: Trakt numbers season {season} from {first}",
+        )
+    for episode in listed:
+        if episode.number_abs == number:
+            return episode, f"{label} is S{season}E{episode.number} by Trakt's absolute number"
+    last_season = season == 0 or season == episodes.breakpoints[-1].season
+    if number > max(numbers) and last_season:
+        return Miss(f"{label} is past the last episode Trakt lists")
+    return Miss(f"Trakt's season {season} has no episode {number} ({label})", pending=False)
 
 
 def translate(
