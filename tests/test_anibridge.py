@@ -210,6 +210,19 @@ def test_locate_hand_written(
     assert where(parse_entry(1, raw), provider, show, episode) == expected
 
 
+def test_entry_locates_by_provider_and_id() -> None:
+    entry = parse_entry(5, {"tmdb_movie:11299": {"1": "1"}, "tvdb_show:76885:s0": {"1": "3"}})
+
+    movie = entry.locate(1, Provider.TMDB_MOVIE)
+    special = entry.locate(1, Provider.TVDB_SHOW, 76885)
+
+    assert isinstance(movie, RangeHit)
+    assert (movie.key.text, movie.season, movie.episodes) == ("tmdb_movie:11299", None, (1,))
+    assert isinstance(special, RangeHit)
+    assert (special.season, special.episodes) == (0, (3,))
+    assert entry.locate(1, Provider.TMDB_SHOW) is None
+
+
 def test_narrower_closed_range_wins() -> None:
     entry = parse_entry(1, {"tmdb_show:1:s1": {"1-24": "1-24"}, "tmdb_show:1:s0": {"12-13": "1-2"}})
 

@@ -215,6 +215,24 @@ def test_zstd_release_streams_through_the_parser() -> None:
     assert parsed.records == parse_release(data).records
 
 
+def test_release_files_on_disk_read_plain_and_zstd(tmp_path: Path) -> None:
+    plain = tmp_path / "mappings.min.json"
+    packed = tmp_path / "mappings.json.zst"
+    plain.write_bytes(encode(RELEASE))
+    with plain.open("rb") as source, packed.open("wb") as target:
+        zstandard.ZstdCompressor(level=19).copy_stream(source, target)
+
+    with packed.open("rb") as handle:
+        assert looks_like_zstd(handle.read(4))
+        handle.seek(0)
+        from_zstd = parse_release(decompress_stream(handle, label="anibridge-mappings"))
+    with plain.open("rb") as handle:
+        from_plain = parse_release(handle)
+
+    assert from_zstd.records == from_plain.records
+    assert sorted(r.anilist_id for r in from_zstd.records) == [5, 11, 4874, 163146]
+
+
 def test_zstd_output_comes_in_bounded_chunks_and_frames_concatenate() -> None:
     first, second = b"a" * 300_000, b"b" * 1000
     packed = zstandard.ZstdCompressor().compress(first) + zstandard.ZstdCompressor().compress(

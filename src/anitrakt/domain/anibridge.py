@@ -157,6 +157,14 @@ class EntryRanges:
         wanted = str(item_id)
         return tuple(t for t in self.targets if t.key.provider is provider and t.key.id == wanted)
 
+    def locate(
+        self, anilist_episode: int, provider: Provider, item_id: int | str | None = None
+    ) -> RangeHit | RangeConflict | None:
+        """Which `provider` episode AniList episode `anilist_episode` is (one id, or any)."""
+        if item_id is not None:
+            return locate(self.keys_for(provider, item_id), anilist_episode)
+        return locate((t for t in self.targets if t.key.provider is provider), anilist_episode)
+
     def ids(self, provider: Provider) -> tuple[str, ...]:
         """The distinct ids this entry names for `provider`, in the file's order."""
         return tuple(dict.fromkeys(t.key.id for t in self.targets if t.key.provider is provider))
