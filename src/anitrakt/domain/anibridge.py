@@ -186,7 +186,6 @@ def parse_entry(
     wanted = _ALL_PROVIDERS if providers is None else frozenset(providers)
     counts = ParseCounts()
     targets: list[TargetLines] = []
-    # A release has ~10^5 of these: plain dict checks and locals, no ABC isinstance.
     for key_text, lines_raw in raw.items():
         if isinstance(key_text, str) and key_text.startswith("$"):
             continue
@@ -194,23 +193,28 @@ def parse_entry(
         if key is None or not isinstance(lines_raw, dict):
             counts.keys_skipped += 1
             continue
-        if key.provider not in wanted:
-            continue
-        lines: list[RangeLine] = []
-        for source_text, target_text in lines_raw.items():
-            if isinstance(source_text, str) and source_text.startswith("$"):
-                continue
-            line, status = parse_line(source_text, target_text)
-            if line is not None:
-                lines.append(line)
-                if status is _REINTERPRETED:
-                    counts.lines_reinterpreted += 1
-            elif status is _DROPPED:
-                counts.lines_dropped += 1
-            else:
-                counts.lines_skipped += 1
-        targets.append(TargetLines(key, tuple(lines)))
+        if key.provider in wanted:
+            targets.append(TargetLines(key, read_lines(lines_raw, counts)))
     return EntryRanges(anilist_id, tuple(targets), counts)
+
+
+def read_lines(raw: Mapping[Any, Any], counts: ParseCounts) -> tuple[RangeLine, ...]:
+    """The usable lines of one descriptor's `{source: target}`, counting the rest."""
+    # A release has ~10^5 of these: plain checks and locals, no ABC isinstance.
+    lines: list[RangeLine] = []
+    for source_text, target_text in raw.items():
+        if isinstance(source_text, str) and source_text.startswith("$"):
+            continue
+        line, status = parse_line(source_text, target_text)
+        if line is not None:
+            lines.append(line)
+            if status is _REINTERPRETED:
+                counts.lines_reinterpreted += 1
+        elif status is _DROPPED:
+            counts.lines_dropped += 1
+        else:
+            counts.lines_skipped += 1
+    return tuple(lines)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,11 +36,13 @@ from anitrakt.domain.anibridge import (
     EntryRanges,
     ParseCounts,
     Provider,
-    TargetLines,
     parse_anilist_key,
     parse_entry,
+    parse_key,
+    read_lines,
 )
 from anitrakt.domain.mapping_source import SourceEntry, TmdbKind
+from anitrakt.domain.ranges import RangeLine
 from anitrakt.errors import MappingSourceError
 
 SOURCE_LABEL = "anibridge-mappings"
@@ -123,27 +125,37 @@ _ID_SLOTS = {
 
 
 def record_of(anilist_id: int, raw: dict[str, Any], counts: ParseCounts) -> AnibridgeRecord | None:
-    """Normalise one `anilist:ID` member; None when it names nothing usable."""
-    entry = parse_entry(anilist_id, raw)
-    counts.add(entry.counts)
-    if not entry.targets:
-        return None
+    """Normalise one `anilist:ID` member; None when it names nothing usable.
+
+    Only the lines of descriptors placement reads are parsed (and counted); the others
+    give their ids.
+    """
     ids: list[Any] = [None] * 6
     placement: list[str] = []
     specials_only = True
-    for target in entry.targets:
-        key = target.key
+    named = False
+    for key_text, lines_raw in raw.items():
+        if key_text.startswith("$"):
+            continue
+        key = parse_key(key_text)
+        if key is None or not isinstance(lines_raw, dict):
+            counts.keys_skipped += 1
+            continue
+        named = True
         provider = key.provider
         slot = _ID_SLOTS.get(provider)
         if slot is not None and ids[slot] is None:
             ids[slot] = key.id if slot == 3 else int(key.id)
         if provider in PLACEMENT_PROVIDERS:
+            lines = read_lines(lines_raw, counts)
             # JSON by hand: descriptors and normalised lines are [a-z0-9_:|,-] only, so
             # they need no escaping, and this is several times cheaper than json.dumps.
-            lines = ",".join(f'"{source}":"{target}"' for source, target in _texts(target))
-            placement.append(f'"{key.text}":{{{lines}}}')
+            body = ",".join(f'"{source}":"{target}"' for source, target in _texts(lines))
+            placement.append(f'"{key_text}":{{{body}}}')
             if provider is Provider.TMDB_SHOW and key.season != 0:
                 specials_only = False
+    if not named:
+        return None
     tmdb_show, tmdb_movie, tvdb, imdb, mal, anidb = ids
     ranges_json = "{" + ",".join(placement) + "}"
     return AnibridgeRecord(
@@ -151,8 +163,8 @@ def record_of(anilist_id: int, raw: dict[str, Any], counts: ParseCounts) -> Anib
     )
 
 
-def _texts(target: TargetLines) -> Iterator[tuple[str, str]]:
-    return (line.texts for line in target.lines)
+def _texts(lines: tuple[RangeLine, ...]) -> Iterator[tuple[str, str]]:
+    return (line.texts for line in lines)
 
 
 @dataclass(slots=True)
