@@ -1,6 +1,7 @@
 """The anibridge-mappings v3 release file (`mappings.min.json` / `mappings.json`), streamed.
 
-The release is one JSON object of tens of megabytes: `$meta`, then one member per
+The release is one JSON object of tens of megabytes (`mappings.json.zst` is the same
+bytes zstd-compressed: stream them through `anitrakt.mappings.zstd.decompress_stream`): `$meta`, then one member per
 source descriptor (`anilist:ID`, `mal:ID`, `tmdb_show:ID:sN`, …). Only `anilist:`
 members matter to anitrakt. `ReleaseReader` decodes the text chunk by chunk and reads
 the top-level object one member at a time (`json.JSONDecoder.raw_decode` on a sliding
@@ -14,8 +15,9 @@ store), and the ids the entry names (TMDB show/movie, TVDB, IMDb, MAL, AniDB) so
 can join id resolution beside Fribb's (`AnibridgeRecord.source_entry`).
 
 Leniency follows the other sources: a member with a bad key, a non-object value or a
-repeated AniList id is skipped and counted; malformed descriptors and lines inside a
-member are skipped and counted (`ReleaseCounts`). The file as a whole is rejected
+repeated AniList id is skipped and counted; malformed descriptors, and malformed lines
+of the descriptors placement reads, are skipped and counted (`ReleaseCounts`; the
+other descriptors' lines are not read at all). The file as a whole is rejected
 with a `MappingSourceError` when it is not this format — empty, an HTML page, not a
 JSON object, invalid or truncated JSON, a single member over `MAX_MEMBER_CHARS`, or no
 AniList member at all. Streaming means such an error can surface after records were
