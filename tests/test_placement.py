@@ -607,3 +607,23 @@ def test_lines_copied_here_are_the_real_samples(anilist_id: int, lines: dict[str
     sample = json.loads(SAMPLE.read_text(encoding="utf-8"))[f"anilist:{anilist_id}"]
 
     assert {key: value for key, value in sample.items() if key.startswith("tmdb_show")} == lines
+
+
+def test_tvdb_lines_are_read_only_when_the_entry_has_no_tmdb_lines() -> None:
+    # K-On!! numbers differently on TVDB (S2E1-26) than on TMDB (specials, then S2E1-24).
+    facts = ShowFacts(K_ON_SHOW.episodes, tmdb_id=42253, tvdb_id=87501)
+    both = entry(7791, lines=K_ON_2_LINES | {"tvdb_show:87501:s2": {"1-26": "1-26"}})
+    tvdb_only = entry(7791, lines={"tvdb_show:87501:s2": {"1-24": "1-24"}})
+    elsewhere = entry(
+        7791, lines={"tmdb_show:1:s1": {"1-26": "1-26"}, "tvdb_show:87501:s2": {"1-26": "1-26"}}
+    )
+
+    assert outcome(place_episode(facts, both, 1)) == (0, 13, Rule.ANIBRIDGE)
+    assert outcome(place_episode(facts, tvdb_only, 2)) == (2, 2, Rule.ANIBRIDGE)
+    assert outcome(place_episode(facts, elsewhere, 1)) == ("review",)
+
+
+def test_a_descriptor_without_lines_only_links_ids() -> None:
+    anilist = entry(11741, lines={"tmdb_show:45845:s1": {}}, hint=fribb(1, 13))
+
+    assert outcome(place_episode(FATE_ZERO_CLAIMED, anilist, 1)) == (1, 14, Rule.FRIBB)

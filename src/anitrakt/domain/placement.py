@@ -117,7 +117,11 @@ Claims = Mapping[tuple[int, int], frozenset[int]]
 
 @dataclass(frozen=True, slots=True)
 class ShowFacts:
-    """One Trakt show: its episodes, its TMDB/TVDB ids, its overrides, who claims what."""
+    """One Trakt show: its episodes, its TMDB/TVDB ids, its overrides, who claims what.
+
+    `overrides` are the show's `episode_override` rows (abs → (season, number));
+    `claims` come from `anitrakt.domain.claims.build_claims`.
+    """
 
     episodes: EpisodeList
     tmdb_id: int | None = None
@@ -146,22 +150,32 @@ class EntryFacts:
 
 
 def lines_for_show(ranges: EntryRanges | None, show: ShowFacts) -> tuple[TargetLines, ...] | None:
-    """The anibridge lines naming this Trakt show (TMDB first); None when there are none."""
+    """The anibridge lines for this Trakt show; None when the entry has none for it.
+
+    `tmdb_show` lines with the show's TMDB id; `tvdb_show` lines with its TVDB id only
+    when the entry has no `tmdb_show` lines at all (TVDB numbers seasons its own way,
+    Trakt like TMDB). Descriptors without lines (`{}`, an id link) do not count.
+    """
     if ranges is None:
         return None
-    for provider, show_id in (
-        (Provider.TMDB_SHOW, show.tmdb_id),
-        (Provider.TVDB_SHOW, show.tvdb_id),
-    ):
-        if show_id is not None:
-            lines = ranges.keys_for(provider, show_id)
-            if lines:
-                return lines
+    if show.tmdb_id is not None:
+        lines = _with_lines(ranges.keys_for(Provider.TMDB_SHOW, show.tmdb_id))
+        if lines:
+            return lines
+    has_tmdb = _with_lines(t for t in ranges.targets if t.key.provider is Provider.TMDB_SHOW)
+    if show.tvdb_id is not None and not has_tmdb:
+        lines = _with_lines(ranges.keys_for(Provider.TVDB_SHOW, show.tvdb_id))
+        if lines:
+            return lines
     return None
 
 
+def _with_lines(targets: Iterable[TargetLines]) -> tuple[TargetLines, ...]:
+    return tuple(t for t in targets if t.lines)
+
+
 def _names_another_show(ranges: EntryRanges | None, show: ShowFacts) -> str | None:
-    """The show descriptor an entry's lines name when none names this show's ids."""
+    """The show descriptor an entry's lines name when none of them is for this show."""
     if ranges is None or (show.tmdb_id is None and show.tvdb_id is None):
         return None
     shows = [t.key for t in ranges.targets if t.key.provider in _SHOW_KEYS and t.lines]

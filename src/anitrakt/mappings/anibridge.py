@@ -1,13 +1,14 @@
 """The anibridge-mappings v3 release file (`mappings.min.json` / `mappings.json`), streamed.
 
-The release is one JSON object of tens of megabytes (`mappings.json.zst` is the same
-bytes zstd-compressed: stream them through `anitrakt.mappings.zstd.decompress_stream`): `$meta`, then one member per
-source descriptor (`anilist:ID`, `mal:ID`, `tmdb_show:ID:sN`, …). Only `anilist:`
-members matter to anitrakt. `ReleaseReader` decodes the text chunk by chunk and reads
-the top-level object one member at a time (`json.JSONDecoder.raw_decode` on a sliding
-buffer), normalising each AniList member into a compact `AnibridgeRecord` and dropping
-the parsed member at once: the whole tree is never in memory, only the current member
-and whatever records the caller keeps.
+The release is one JSON object of tens of megabytes: `$meta`, then one member per
+source descriptor (`anilist:ID`, `mal:ID`, `tmdb_show:ID:sN`, …); `mappings.json.zst`
+is the same bytes zstd-compressed (stream them through
+`anitrakt.mappings.zstd.decompress_stream`). Only `anilist:` members matter to
+anitrakt. `ReleaseReader` decodes the text chunk by chunk and reads the top-level
+object one member at a time (`json.JSONDecoder.raw_decode` on a sliding buffer),
+normalising each AniList member into a compact `AnibridgeRecord` and dropping the
+parsed member at once: the whole tree is never in memory, only the current member and
+whatever records the caller keeps.
 
 What a record keeps: the normalised lines of the descriptors placement reads
 (`tmdb_show`, `tvdb_show`, `tmdb_movie`; `AnibridgeRecord.ranges_json` is the text to
