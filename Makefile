@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck pytest bench perf-report lock clean
+.PHONY: install run test lint typecheck pytest bench bench-placement perf-report lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "anitrakt needs Python 3.11+; set PYTHON=python3.11")'
@@ -35,11 +35,18 @@ pytest: install
 
 test: lint typecheck pytest
 
-# Benchmarks print numbers (they are not tests): sync cost vs. the rate-limit floor, and
-# the mapping-source refresh/lookup. BENCH_ARGS=--postgres runs the sync one on PostgreSQL.
+# Benchmarks print numbers (they are not tests): sync cost vs. the rate-limit floor, the
+# mapping-source refresh/lookup, and streaming a 40 MB anibridge release (time, peak RSS).
+# BENCH_ARGS=--postgres runs the sync one on PostgreSQL. `make bench-placement` prints how
+# right placement is on the real anibridge sample (right / wrong / held by rule): today's
+# translate() vs the new rule chain without and with anibridge ranges.
 bench: install
 	$(BIN)/python scripts/bench_sync.py $(BENCH_ARGS)
 	$(BIN)/python scripts/bench_mappings.py
+	$(BIN)/python scripts/bench_anibridge.py
+
+bench-placement: install
+	$(BIN)/python scripts/bench_placement.py
 
 # Regenerate docs/performance.md (several minutes; installs Debian's wrk when missing).
 # PERF_ARGS=--quick gives small sizes and short load runs.
