@@ -29,7 +29,7 @@ from anitrakt.sync.overrides import (
     save_override,
 )
 from anitrakt.web.deps import RuntimeDep, SessionDep
-from anitrakt.web.routing import get_and_post
+from anitrakt.web.routing import changes_state, get_and_post
 from anitrakt.web.schemas import ErrorBody
 from anitrakt.web.schemas_sync import (
     CodeBody,
@@ -87,7 +87,7 @@ def _list(runtime: Runtime, request: Request, *, completed: bool, dry_run: bool)
         return run_list(deps, completed=completed, dry_run=dry_run)
 
 
-@router.get("/sync", response_model=ShowSyncBody)
+@router.get("/sync", response_model=ShowSyncBody, openapi_extra=changes_state())
 def single_show(
     runtime: RuntimeDep, request: Request, anilist_id: Annotated[str, Query(alias="anilistId")]
 ) -> ShowSyncBody:
@@ -110,7 +110,7 @@ def full_sync(
 get_and_post(router, "/full-sync", full_sync, response_model=SyncRunBody)
 
 
-@router.get("/cron", response_model=CronBody)
+@router.get("/cron", response_model=CronBody, openapi_extra=changes_state())
 def cron(runtime: RuntimeDep, request: Request) -> CronBody:
     """The cron gate: run the automated full sync when `SYNC_INTERVAL_HOURS` has passed."""
     with runtime.sessions() as session:
@@ -218,7 +218,7 @@ def trakt_device_start(runtime: RuntimeDep, request: Request) -> DeviceStart:
     )
 
 
-@router.get("/trakt-auth/device", response_model=DevicePoll)
+@router.get("/trakt-auth/device", response_model=DevicePoll, openapi_extra=changes_state())
 def trakt_device_poll(runtime: RuntimeDep, request: Request) -> DevicePoll:
     """Poll once: `pending`, or `connected` with the account name (tokens stored)."""
     device = getattr(request.app.state, "pending_device", None)
