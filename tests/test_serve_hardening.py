@@ -81,6 +81,19 @@ def test_a_weak_token_is_refused_off_loopback(
     assert uvicorn_calls == []
 
 
+@pytest.mark.parametrize("token", [None, "short-token"])
+def test_a_trusted_proxy_counts_as_off_loopback(
+    invoke: Invoke, uvicorn_calls: list[dict[str, Any]], token: str | None
+) -> None:
+    # Whoever reaches the proxy reaches the app, even on a loopback bind.
+    result = invoke("serve", ANITRAKT_TRUSTED_PROXIES="127.0.0.1", ANITRAKT_API_TOKEN=token)
+
+    assert result.exit_code == 1
+    assert "ANITRAKT_TRUSTED_PROXIES" in result.output
+    assert "ANITRAKT_API_TOKEN" in result.output
+    assert uvicorn_calls == []
+
+
 def test_a_weak_token_on_loopback_starts_with_a_warning(
     invoke: Invoke, uvicorn_calls: list[dict[str, Any]], sessions: sessionmaker[Session]
 ) -> None:

@@ -232,16 +232,19 @@ def check_serving(settings: Settings) -> list[str]:
     """Refuse a listen set-up anyone could walk into (ConfigError); warnings for a weak one.
 
     Off loopback the API token is required and must be at least MIN_API_TOKEN_LENGTH
-    characters; on loopback a short token only earns a warning.
+    characters; on loopback a short token only earns a warning. A trusted proxy counts
+    as off loopback: whoever reaches the proxy reaches the app.
     """
     host = settings.anitrakt_host
     secret = settings.anitrakt_api_token
     token = None if secret is None else secret.get_secret_value()
-    public = not is_loopback(host)
+    if settings.anitrakt_trusted_proxies:
+        host = f"{host} behind ANITRAKT_TRUSTED_PROXIES"
+    public = not is_loopback(settings.anitrakt_host) or bool(settings.anitrakt_trusted_proxies)
     if public and token is None:
         raise ConfigError(
             f"refusing to serve on {host} without ANITRAKT_API_TOKEN; "
-            "set a token or listen on 127.0.0.1"
+            "set a token (`anitrakt token new` prints one) or listen on 127.0.0.1"
         )
     if token is not None and len(token) < MIN_API_TOKEN_LENGTH:
         weak = (
