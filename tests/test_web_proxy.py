@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from ipaddress import ip_network
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +20,12 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.clients.timing import ManualClock
-from anitrakt.config import Settings
+from anitrakt.config import Settings, load_settings
+from anitrakt.errors import ConfigError
 from anitrakt.store.logs import list_logs
 from anitrakt.store.overrides import list_overrides
 from anitrakt.web.app import create_app
+from anitrakt.web.forwarding import HostPolicy, split_host
 from anitrakt.web.throttle import FAILURE_LIMIT, FailureThrottle
 from fakes.proxy import ForwardingProxy
 
@@ -159,3 +162,63 @@ def test_throttling_counts_the_browser_behind_a_trusted_proxy_not_the_proxy(
         [row] = [r.message for r in list_logs(session, limit=20) if r.level == "warn"]
     assert BROWSER[0] in row
     assert PROXY_ADDRESS not in row
+
+
+# --- the settings and the Host parsing behind it ------------------------------------------
+
+
+def test_allowed_hosts_and_trusted_proxies_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANITRAKT_ALLOWED_HOSTS", "Anitrakt.Example.com., .home.arpa [::1]")
+    monkeypatch.setenv("ANITRAKT_TRUSTED_PROXIES", "172.18.0.0/16, 10.0.0.2 ::1")
+
+    loaded = load_settings()
+
+    assert loaded.anitrakt_allowed_hosts == ("anitrakt.example.com", ".home.arpa", "::1")
+    assert [str(n) for n in loaded.anitrakt_trusted_proxies] == [
+        "172.18.0.0/16",
+        "10.0.0.2/32",
+        "::1/128",
+    ]
+    assert HostPolicy.of(loaded).allows("ANITRAKT.example.com:443")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ANITRAKT_ALLOWED_HOSTS", "https://anitrakt.example.com"),
+        ("ANITRAKT_ALLOWED_HOSTS", "anitrakt.example.com:8443"),
+        ("ANITRAKT_ALLOWED_HOSTS", "*"),
+        ("ANITRAKT_TRUSTED_PROXIES", "nginx"),
+        ("ANITRAKT_TRUSTED_PROXIES", "10.0.0.0/33"),
+    ],
+)
+def test_a_bad_host_or_proxy_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert variable in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("example.com", ("example.com", None)),
+        ("Example.COM.:8080", ("example.com", 8080)),
+        ("[::1]:8000", ("::1", 8000)),
+        ("::1", ("::1", None)),
+        ("example.com:0", None),
+        ("example.com:http", None),
+        ("[::1", None),
+        ("user@example.com", None),
+        ("", None),
+    ],
+)
+def test_host_headers_are_parsed_strictly(header: str, expected: Any) -> None:
+    assert split_host(header) == expected

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from anitrakt.web.pages import NAV, PageCaller, render
+from anitrakt.web.pages import PageCaller, render
 from anitrakt.web.routing import CHANGES_STATE_KEY
 
 router = APIRouter(include_in_schema=False)
@@ -118,7 +118,6 @@ def docs_page(request: Request, caller: PageCaller) -> Response:
         request,
         caller,
         "docs.html",
-        nav=NAV,
         info=document.get("info", {}),
         operations=operations(document),
         schemas=schemas(document),

@@ -71,7 +71,7 @@ class HostPolicy:
 
     @classmethod
     def of(cls, settings: Settings) -> HostPolicy:
-        configured = settings.anitrakt_allowed_hosts
+        configured = [normalise_host_name(name) for name in settings.anitrakt_allowed_hosts]
         names = {normalise_host_name(settings.anitrakt_host), *LOOPBACK_NAMES}
         names.update(name for name in configured if not name.startswith("."))
         return cls(frozenset(names), tuple(name for name in configured if name.startswith(".")))
