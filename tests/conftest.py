@@ -122,9 +122,14 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(engine: Engine, tmp_path: Path) -> Settings:
-    """Settings pointing at the test database, ignoring the developer's environment."""
+    """Settings pointing at the test database, ignoring the developer's environment.
+
+    `testserver` is the Host that Starlette's TestClient sends by default; the app
+    answers only to allowed Host names.
+    """
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=engine.url.render_as_string(hide_password=False),
         anitrakt_data_dir=tmp_path,
+        anitrakt_allowed_hosts=["testserver"],
     )

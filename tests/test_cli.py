@@ -471,12 +471,17 @@ def test_serve_on_a_public_host_with_token_starts(
     invoke: Invoke, uvicorn_calls: list[dict[str, Any]]
 ) -> None:
     result = invoke(
-        "serve", "--host", PUBLIC_HOST, "--port", "8123", ANITRAKT_API_TOKEN="tok-999999"
+        "serve",
+        "--host",
+        PUBLIC_HOST,
+        "--port",
+        "8123",
+        ANITRAKT_API_TOKEN="tok-999999-strong-enough-for-serve",
     )
 
     _ok(result)
     assert [(c["host"], c["port"]) for c in uvicorn_calls] == [(PUBLIC_HOST, 8123)]
-    assert "tok-999999" not in result.output
+    assert "tok-999999-strong-enough-for-serve" not in result.output
 
 
 @pytest.mark.parametrize(

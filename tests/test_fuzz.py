@@ -12,7 +12,11 @@ refuses it, so no route reaches the network. Invariants:
 * a rejected (4xx) request changes nothing in the store (every table snapshotted), except
   that the operations log may gain rows about a refused upstream call made on the way.
 
-Nothing is excluded. The app is built inside the test body and the `@given` function is
+Nothing is excluded. The whole web edge stands in front (Host check, token before the
+body, cross-site refusal, body cap, security headers); only the failed sign-in
+throttle is given a limit the run never reaches, so that wrong tokens keep reaching
+the routes instead of a lock-out (tests/test_web_throttle.py covers the throttle).
+The app is built inside the test body and the `@given` function is
 nested there, so the function-scoped `settings` fixture is used once per engine and no
 Hypothesis health check needs suppressing.
 """
@@ -41,6 +45,7 @@ from anitrakt.errors import InputError, MappingSourceError
 from anitrakt.mappings.fribb import parse_fribb
 from anitrakt.store.models import Base
 from anitrakt.web.app import create_app
+from anitrakt.web.throttle import FailureThrottle
 
 TOKEN = "fuzz-token-0123456789"
 MAX_EXAMPLES = 150  # per token mode and engine; the file stays well under a minute
@@ -224,7 +229,9 @@ def fuzz_client(
         if token
         else fuzz_settings
     )
-    app = create_app(app_settings, upstream_transport=transport)
+    app = create_app(
+        app_settings, upstream_transport=transport, throttle=FailureThrottle(limit=10**9)
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         # `upstream_transport` covers the mapping-source downloads as well.
         assert app.state.runtime.downloads.transport is transport

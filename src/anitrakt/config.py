@@ -6,11 +6,13 @@ here runs at import time.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -24,6 +26,11 @@ DEFAULT_OTAKU_URL = (
 )
 SQLITE_FILE_NAME = "anitrakt.db"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Shorter API tokens are refused on a non-loopback bind (README "Exposing anitrakt").
+MIN_API_TOKEN_LENGTH = 24
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")
 
 # Fields whose values must never be echoed back in errors, logs, pages or responses.
 SECRET_FIELDS = (
@@ -57,6 +64,35 @@ def normalise_database_url(raw: str) -> str:
     elif backend != "sqlite":
         raise ValueError(f"unsupported database '{backend}'; use postgresql:// or sqlite:///")
     return url.render_as_string(hide_password=False)
+
+
+def _words(value: Any) -> Any:
+    """A comma- or space-separated environment value as a list; lists pass through."""
+    if isinstance(value, str):
+        return value.replace(",", " ").split()
+    return value
+
+
+def normalise_host_name(value: str) -> str:
+    """A Host name as the allow-list compares it: lower case, no brackets, no final dot."""
+    name = value.strip().lower().rstrip(".")
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    return name
+
+
+def _allowed_host(value: str) -> str:
+    name = normalise_host_name(value)
+    bare = name.removeprefix(".")
+    try:
+        ipaddress.ip_address(bare)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(bare):
+            raise ValueError(
+                f"{value!r} is not a host name; give bare names such as anitrakt.example.com "
+                "(no scheme or port; a leading dot also allows sub-domains)"
+            ) from None
+    return name
 
 
 def _check_http_url(value: str) -> str:
@@ -98,6 +134,10 @@ class Settings(BaseSettings):
     anitrakt_api_token: SecretStr | None = None
     anitrakt_host: str = "127.0.0.1"
     anitrakt_port: int = Field(default=8000, ge=1, le=65535)
+    # Names the app answers to besides the listen host and the loopback names.
+    anitrakt_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    # Peers whose X-Forwarded-Proto/Host/For are believed; nobody's by default.
+    anitrakt_trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = ()
     log_retention_days: int = Field(default=30, ge=1)
 
     @field_validator("database_url")
@@ -109,6 +149,30 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         return _check_http_url(value)
+
+    @field_validator("anitrakt_allowed_hosts", mode="before")
+    @classmethod
+    def _allowed_hosts(cls, value: Any) -> Any:
+        value = _words(value)
+        if isinstance(value, list | tuple):
+            return tuple(_allowed_host(str(item)) for item in value)
+        return value
+
+    @field_validator("anitrakt_trusted_proxies", mode="before")
+    @classmethod
+    def _trusted_proxies(cls, value: Any) -> Any:
+        value = _words(value)
+        if not isinstance(value, list | tuple):
+            return value
+        networks = []
+        for item in value:
+            try:
+                networks.append(ipaddress.ip_network(str(item).strip("[]"), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or CIDR network (e.g. 172.18.0.0/16)"
+                ) from None
+        return tuple(networks)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -151,3 +215,43 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         lines = [_describe(dict(err)) for err in exc.errors()]
         raise ConfigError("invalid configuration: " + "; ".join(lines)) from None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen or Host name only ever reaches this machine."""
+    name = normalise_host_name(host)
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_serving(settings: Settings) -> list[str]:
+    """Refuse a listen set-up anyone could walk into (ConfigError); warnings for a weak one.
+
+    Off loopback the API token is required and must be at least MIN_API_TOKEN_LENGTH
+    characters; on loopback a short token only earns a warning. A trusted proxy counts
+    as off loopback: whoever reaches the proxy reaches the app.
+    """
+    host = settings.anitrakt_host
+    secret = settings.anitrakt_api_token
+    token = None if secret is None else secret.get_secret_value()
+    if settings.anitrakt_trusted_proxies:
+        host = f"{host} behind ANITRAKT_TRUSTED_PROXIES"
+    public = not is_loopback(settings.anitrakt_host) or bool(settings.anitrakt_trusted_proxies)
+    if public and token is None:
+        raise ConfigError(
+            f"refusing to serve on {host} without ANITRAKT_API_TOKEN; "
+            "set a token (`anitrakt token new` prints one) or listen on 127.0.0.1"
+        )
+    if token is not None and len(token) < MIN_API_TOKEN_LENGTH:
+        weak = (
+            f"ANITRAKT_API_TOKEN is {len(token)} characters, shorter than "
+            f"{MIN_API_TOKEN_LENGTH}; `anitrakt token new` prints a strong one"
+        )
+        if public:
+            raise ConfigError(f"refusing to serve on {host}: {weak}")
+        return [f"weak token: {weak}"]
+    return []

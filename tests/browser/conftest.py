@@ -77,7 +77,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def world(sessions: sessionmaker[Session], settings: Settings) -> World:
     """Fake AniList + fake Trakt (with a connected Trakt account) over the shared database."""
-    return World(sessions, settings, real_servers=True)
+    return World(sessions, settings, real_servers=True, sources_loaded=False)
 
 
 # --- the upstream files and the app server ------------------------------------------

@@ -21,13 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from anitrakt.clients.download import Progress
-from anitrakt.config import LOOPBACK_HOSTS, Settings, load_settings
+from anitrakt.config import Settings, check_serving, load_settings
 from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.values import LogLevel
 from anitrakt.errors import AnitraktError, ConfigError
 from anitrakt.store import migrate
-from anitrakt.store.db import describe_db_error
+from anitrakt.store.db import describe_db_error, sqlite_exposure
 from anitrakt.store.logs import list_logs, prune_logs
 from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
 from anitrakt.usecases.container import Runtime
@@ -140,6 +140,7 @@ def serve(
     """Run the web app and scheduler (applies migrations first)."""
     import uvicorn
 
+    from anitrakt.web.accesslog import uvicorn_log_config
     from anitrakt.web.app import create_app
 
     overrides: dict[str, Any] = {}
@@ -148,12 +149,11 @@ def serve(
     if port is not None:
         overrides["anitrakt_port"] = port
     settings = _settings(**overrides)
-    if settings.anitrakt_host not in LOOPBACK_HOSTS and settings.anitrakt_api_token is None:
-        raise ConfigError(
-            f"refusing to serve on {settings.anitrakt_host} without ANITRAKT_API_TOKEN; "
-            "set a token or listen on 127.0.0.1"
-        )
+    warnings = check_serving(settings)
+    warnings += sqlite_exposure(settings.sqlalchemy_url, settings.anitrakt_data_dir)
     with _runtime(settings) as runtime:
+        for warning in warnings:
+            runtime.events.warn(warning)
         with runtime.sessions.begin() as session:
             pruned = prune_logs(session, settings.log_retention_days)
         address = f"{settings.anitrakt_host}:{settings.anitrakt_port}"
@@ -163,6 +163,10 @@ def serve(
         host=settings.anitrakt_host,
         port=settings.anitrakt_port,
         log_level="info",
+        log_config=uvicorn_log_config(),
+        # The app's edge believes X-Forwarded-* only from ANITRAKT_TRUSTED_PROXIES;
+        # uvicorn's own handling would trust 127.0.0.1 behind its back.
+        proxy_headers=False,
     )
 
 
@@ -437,13 +441,16 @@ def refresh_otaku(
 
 
 def _register_sync_commands() -> None:
-    """Attach the sync, auth, override and unmapped commands (they reuse this module's helpers)."""
+    """Attach the sync, auth, override, unmapped and token commands (they reuse this module's
+    helpers)."""
     from anitrakt.cli import sync as cli_sync
+    from anitrakt.cli import token as cli_token
 
     app.add_typer(cli_sync.sync_app, name="sync")
     app.add_typer(cli_sync.auth_app, name="auth")
     app.add_typer(cli_sync.override_app, name="override")
     app.command("unmapped")(cli_sync.unmapped)
+    app.add_typer(cli_token.token_app, name="token")
 
 
 _register_sync_commands()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.errors import StoreUnavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The SQLite file holds the Trakt tokens: only its owner may read it, or list its folder.
+DATA_DIR_MODE = 0o700
+DATABASE_FILE_MODE = 0o600
+_OTHERS = stat.S_IRWXG | stat.S_IRWXO
 
 # Errors that say the database is busy or gone (locked past the busy timeout, connection
 # dropped), as opposed to a query of ours being wrong: worth a clear "try again".
@@ -39,12 +45,52 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def _create_private(path: Path) -> None:
+    """The folder (0700) and the empty database file (0600), when they are missing."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=DATA_DIR_MODE, parents=True, exist_ok=True)
+    if not path.exists():
+        # SQLite would create it with the umask's 0644; an empty file is an empty database,
+        # and SQLite gives its -wal and -shm files the database's own mode.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, DATABASE_FILE_MODE))
+
+
+def sqlite_exposure(url: str, data_dir: Path) -> list[str]:
+    """Warnings for an existing SQLite database (or data folder) other users can open."""
+    path = _sqlite_path(url)
+    if path is None:
+        return []
+    checks = [(path.with_name(path.name + suffix), "600") for suffix in ("", "-wal", "-shm")]
+    if path.parent.resolve() == data_dir.resolve():  # another folder may be shared on purpose
+        checks.insert(0, (path.parent, "700"))
+    warnings = []
+    for target, fix in checks:
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except OSError:
+            continue
+        if mode & _OTHERS:
+            warnings.append(
+                f"{target} is open to other users (mode {mode:o}) and it holds the Trakt "
+                f"tokens; run: chmod {fix} {target}"
+            )
+    return warnings
+
+
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for `url`; the SQLite file's folder is created when missing."""
+    """Create an engine for `url`; a missing SQLite file and folder are created private."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = _sqlite_path(url)
+        if path is not None:
+            _create_private(path)
         engine = sa.create_engine(url, **kwargs)
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine

@@ -162,3 +162,20 @@ class AniListTitle(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utc_now, onupdate=utc_now, server_default=utcnow()
     )
+
+
+class WebSession(Base):
+    """One browser login: the cookie carries a random id, this row only its SHA-256.
+
+    Extension table (migration 0005). Logout deletes the row; `token_fingerprint` ties it
+    to the API token it was made under, so changing ANITRAKT_API_TOKEN revokes it.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    token_fingerprint: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utc_now, server_default=utcnow()
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

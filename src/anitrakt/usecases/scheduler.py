@@ -30,7 +30,7 @@ from anitrakt.usecases.sync.lock import SyncAlreadyRunning
 from anitrakt.usecases.sync.modes import run_full
 from anitrakt.usecases.sync.status import SyncFailure, read_sync_status, record_failure
 
-logger = logging.getLogger("anitrakt.scheduler")
+logger = logging.getLogger("anitrakt.usecases.scheduler")
 
 # How often the built-in timer asks the gate; a run starts at most this long after it
 # falls due.

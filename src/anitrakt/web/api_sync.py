@@ -1,6 +1,6 @@
 """Sync, Trakt authorization, overrides and unmapped routes (SPEC §7 and extensions).
 
-Thin: parse, call one core function from `anitrakt.sync` / `anitrakt.usecases.wiring`, render.
+Thin: parse, call one use case from `anitrakt.usecases`, render.
 Runs happen inside the request (SPEC's GET routes stay for compatibility; the UI posts).
 """
 
@@ -32,7 +32,7 @@ from anitrakt.usecases.trakt_account import (
     start_device_authorization,
 )
 from anitrakt.web.deps import RuntimeDep, SessionDep
-from anitrakt.web.routing import get_and_post
+from anitrakt.web.routing import changes_state, get_and_post
 from anitrakt.web.schemas import ErrorBody
 from anitrakt.web.schemas_sync import (
     CodeBody,
@@ -85,7 +85,7 @@ def _list(runtime: Runtime, *, completed: bool, dry_run: bool) -> SyncReport:
         return run_list(deps, completed=completed, dry_run=dry_run)
 
 
-@router.get("/sync", response_model=ShowSyncBody)
+@router.get("/sync", response_model=ShowSyncBody, openapi_extra=changes_state())
 def single_show(
     runtime: RuntimeDep, anilist_id: Annotated[str, Query(alias="anilistId")]
 ) -> ShowSyncBody:
@@ -108,7 +108,7 @@ def full_sync(
 get_and_post(router, "/full-sync", full_sync, response_model=SyncRunBody)
 
 
-@router.get("/cron", response_model=CronBody)
+@router.get("/cron", response_model=CronBody, openapi_extra=changes_state())
 def cron(runtime: RuntimeDep) -> CronBody:
     """The cron gate: run the automated full sync when `SYNC_INTERVAL_HOURS` has passed."""
     outcome = cron_tick(runtime)
@@ -206,7 +206,7 @@ def trakt_device_start(runtime: RuntimeDep) -> DeviceStart:
     )
 
 
-@router.get("/trakt-auth/device", response_model=DevicePoll)
+@router.get("/trakt-auth/device", response_model=DevicePoll, openapi_extra=changes_state())
 def trakt_device_poll(runtime: RuntimeDep) -> DevicePoll:
     """Poll once: `pending`, or `connected` with the account name (tokens stored)."""
     connection = poll_device_authorization(runtime)

@@ -14,10 +14,15 @@ from anitrakt import __version__
 from anitrakt.config import Settings
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.scheduler import Scheduler
-from anitrakt.web import api_sources, api_sync, pages
+from anitrakt.web import api_sources, api_sync, docs, pages
 from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router
+from anitrakt.web.edge import Edge
 from anitrakt.web.errors import install_error_handlers
+from anitrakt.web.forwarding import HostPolicy, ProxyPolicy
+from anitrakt.web.routing import changes_state_paths
+from anitrakt.web.security import forget_stale_sessions
+from anitrakt.web.throttle import FailureThrottle
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -27,15 +32,18 @@ def create_app(
     *,
     scheduler: bool = False,
     upstream_transport: httpx.BaseTransport | None = None,
+    throttle: FailureThrottle | None = None,
 ) -> FastAPI:
     """Build the app; the lifespan opens the engine (and the scheduler, when asked).
 
-    `upstream_transport` routes every upstream request (tests point it at the fakes).
+    `upstream_transport` routes every upstream request (tests point it at the fakes);
+    `throttle` counts failed sign-ins (tests give it a clock they move).
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.open(settings, transport=upstream_transport)
+        forget_stale_sessions(runtime)
         app.state.runtime = runtime
         timer = Scheduler(runtime) if scheduler and settings.sync_interval_hours > 0 else None
         if timer is not None:
@@ -52,13 +60,25 @@ def create_app(
         version=__version__,
         summary="Keep Trakt watch history in step with an AniList anime list.",
         lifespan=lifespan,
+        # The CDN-loaded Swagger and ReDoc pages are replaced by our own (web/docs.py).
+        docs_url=None,
+        redoc_url=None,
     )
+    app.state.throttle = throttle or FailureThrottle()
     install_error_handlers(app)
     app.include_router(public_router)
     app.include_router(api_router)
     app.include_router(api_sources.router)
     app.include_router(api_sync.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     # Public on purpose: CSS and JS only, no data; the login page needs them too.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(
+        Edge,
+        hosts=HostPolicy.of(settings),
+        proxies=ProxyPolicy(settings.anitrakt_trusted_proxies),
+        changes_state=changes_state_paths(app.openapi()),
+        token_set=settings.anitrakt_api_token is not None,
+    )
     return app

@@ -22,7 +22,7 @@ from anitrakt.errors import (
     UpstreamError,
 )
 from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
-from anitrakt.web.security import Forbidden, LoginRequired, Unauthorized
+from anitrakt.web.security import Forbidden, LoginRequired, TooManyAttempts, Unauthorized
 
 logger = logging.getLogger("anitrakt.web")
 
@@ -34,6 +34,7 @@ _STATUS: list[tuple[type[AnitraktError], int]] = [
     (InputError, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
+    (TooManyAttempts, 429),
     (ConflictError, 409),
     (ConfigError, 400),
     (StoreUnavailable, 503),
@@ -100,6 +101,8 @@ async def _anitrakt_error(_request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(int(exc.retry_after + 0.999))
     if isinstance(exc, StoreUnavailable):
         headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
     return error_response(status, exc.message, details, headers)
 
 
@@ -133,6 +136,15 @@ async def _login_required(_request: Request, exc: Exception) -> RedirectResponse
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.error("unexpected error while handling a request: %s", type(exc).__name__)
     return error_response(500, "internal error; see the server log")
+
+
+async def edge_error(request: Request, exc: Exception) -> JSONResponse | None:
+    """The same answer for an error raised in the edge middleware, outside the routes."""
+    if isinstance(exc, AnitraktError):
+        return await _anitrakt_error(request, exc)
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        return await _store_error(request, exc)
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -26,13 +26,16 @@ from anitrakt.web.security import (
     CSRF_COOKIE,
     Caller,
     Forbidden,
+    TooManyAttempts,
     check_csrf,
-    clear_session,
+    check_throttle,
+    end_session,
     identify,
+    note_failure,
     page_csrf_token,
     remember_csrf,
     require_page_session,
-    set_session,
+    start_session,
     token_matches,
 )
 
@@ -61,12 +64,13 @@ NAV = [
 ]
 
 
-def _render(
+def render(
     request: Request,
     caller: Caller,
     template: str,
     *,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
     """Render with the shared layout context; set the double-submit cookie when needed."""
@@ -82,7 +86,7 @@ def _render(
             **context,
         },
         status_code=status_code,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", **(headers or {})},
     )
     remember_csrf(request, response, caller, csrf)
     return response
@@ -107,7 +111,7 @@ def login_page(request: Request, next: str | None = None) -> Response:
     caller = identify(request)
     if caller is not None and caller.kind in ("open", "session"):
         return RedirectResponse(_safe_next(next), status_code=303)
-    return _render(
+    return render(
         request, _login_caller(request), "login.html", nav=[], next=_safe_next(next), error=None
     )
 
@@ -115,47 +119,61 @@ def login_page(request: Request, next: str | None = None) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
+    session: SessionDep,
     token: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Check the token; on success set the session cookie and go where the user was headed."""
+    """Check the token; on success start a session and go where the user was headed.
+
+    A wrong token counts towards the address's failure throttle; a locked-out address
+    is told how long to wait (429) and its token is not even compared.
+    """
     caller = _login_caller(request)
+
+    def again(status: int, error: str, headers: dict[str, str] | None = None) -> Response:
+        return render(
+            request,
+            caller,
+            "login.html",
+            nav=[],
+            status_code=status,
+            headers=headers,
+            next=_safe_next(next),
+            error=error,
+        )
+
     try:
         check_csrf(request, caller, csrf_token)
     except Forbidden:
-        return _render(
-            request,
-            caller,
-            "login.html",
-            nav=[],
-            status_code=403,
-            next=_safe_next(next),
-            error="The form expired; please try again.",
+        return again(403, "The form expired; please try again.")
+    try:
+        check_throttle(request)
+    except TooManyAttempts as exc:
+        return again(
+            429,
+            f"Too many wrong tokens from your address; try again in {exc.retry_after} seconds.",
+            {"Retry-After": str(exc.retry_after)},
         )
     if not token_matches(request, token.strip()):
-        return _render(
-            request,
-            caller,
-            "login.html",
-            nav=[],
-            status_code=401,
-            next=_safe_next(next),
-            error="Wrong token.",
-        )
+        note_failure(request)
+        return again(401, "Wrong token.")
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session(request, response)
+    start_session(request, response, session)
     return response
 
 
 @router.post("/logout")
 def logout(
-    request: Request, caller: PageCaller, csrf_token: Annotated[str, Form()] = ""
+    request: Request,
+    session: SessionDep,
+    caller: PageCaller,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    """Forget the session (the cookie is the whole session: nothing is kept server-side)."""
+    """End the session: its server-side row goes, so a copy of the cookie stops working."""
     check_csrf(request, caller, csrf_token)
     response = RedirectResponse("/login", status_code=303)
-    clear_session(response)
+    end_session(request, response, session)
     return response
 
 
@@ -166,7 +184,7 @@ def dashboard(
     """Mapping sources, sync status, next run, Trakt account and recent progress."""
     tokens = load_tokens(session)
     cron = cron_state(session, runtime.settings.sync_interval_hours, runtime.now())
-    return _render(
+    return render(
         request,
         caller,
         "dashboard.html",
@@ -184,7 +202,7 @@ def dashboard(
 
 def _static_page(template: str, summary: str) -> Any:
     def handler(request: Request, caller: PageCaller) -> Response:
-        return _render(request, caller, template)
+        return render(request, caller, template)
 
     handler.__doc__ = summary
     return handler

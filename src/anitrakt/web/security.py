@@ -1,18 +1,22 @@
-"""Who may call the app, and CSRF protection for browser requests (SPEC §2 `ANITRAKT_API_TOKEN`).
+"""Who may call the app, and CSRF protection for browser requests (README "Exposing anitrakt").
 
 Two kinds of caller:
 
 - **Scripts** send `Authorization: Bearer <token>`. A valid Bearer header is never sent by
-  a browser on its own, so such requests skip the CSRF check.
+  a browser on its own, so such requests skip the CSRF check. Wrong ones count towards
+  the per-address failure throttle (`web/throttle.py`).
 - **Browsers** log in at `/login` with the token and get a session cookie: HttpOnly,
-  SameSite=Strict, value `<nonce>.<issued>.<hmac>` signed with a key derived from the
-  token (itsdangerous is not a dependency; `hmac` + `hashlib` are enough). Changing the
-  token invalidates every session. The session's CSRF token is derived from the same key
-  and nonce, so the server keeps no session state; logout deletes the cookie.
+  SameSite=Strict, Secure when the page came over HTTPS, holding a random id. The
+  server keeps the id's SHA-256 in `web_sessions` with a fingerprint of the token it
+  was made under: logout deletes the row, and changing the token ends every session.
+  The session's CSRF token is an HMAC of the id under a key derived from the token.
 
 Every non-GET request that is not Bearer-authenticated must carry the CSRF token in the
 `X-CSRF-Token` header (the UI's fetch calls) or a `csrf_token` form field (the login and
 logout forms), and must not come from another origin (`Origin` / `Sec-Fetch-Site`).
+The edge (`web/edge.py`) refuses cross-site requests to every route that changes
+state, GET ones included, before any route runs; it calls `identify` before the body is
+read, and the result is kept on the request so the routes do not look it up again.
 
 Without a token (loopback default) there is no login. Browser requests still get a
 double-submit CSRF token: pages set a random `anitrakt_csrf` cookie (HttpOnly,
@@ -28,14 +32,30 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import re
 import secrets
-import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from datetime import timedelta
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from anitrakt.clock import utc_now
 from anitrakt.errors import AnitraktError
+from anitrakt.store.web_sessions import (
+    add_web_session,
+    delete_web_session,
+    prune_web_sessions,
+    web_session_alive,
+)
+from anitrakt.usecases.container import Runtime
+from anitrakt.web.throttle import FailureThrottle
+
+logger = logging.getLogger("anitrakt.web")
 
 SESSION_COOKIE = "anitrakt_session"
 CSRF_COOKIE = "anitrakt_csrf"
@@ -43,6 +63,10 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SESSION_MAX_AGE = 30 * 24 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What `secrets.token_urlsafe(32)` gives; anything else is not worth a database look-up.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")
+# Where the request's caller is kept once known (the edge identifies before any route).
+_CALLER_KEY = "anitrakt.caller"
 
 
 class Unauthorized(AnitraktError):
@@ -51,6 +75,17 @@ class Unauthorized(AnitraktError):
 
 class Forbidden(AnitraktError):
     """The request is authenticated but failed the CSRF / origin check."""
+
+
+class TooManyAttempts(AnitraktError):
+    """This address failed to authenticate too often; it must wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed sign-ins from this address; try again in {retry_after} s",
+            details={"retryAfter": retry_after},
+        )
+        self.retry_after = retry_after
 
 
 class LoginRequired(Exception):
@@ -70,9 +105,23 @@ def _sign(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
 def _configured_token(request: Request) -> str | None:
-    secret = request.app.state.runtime.settings.anitrakt_api_token
+    secret = _runtime(request).settings.anitrakt_api_token
     return None if secret is None else str(secret.get_secret_value())
+
+
+def _throttle(request: Request) -> FailureThrottle:
+    throttle: FailureThrottle = request.app.state.throttle
+    return throttle
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def token_matches(request: Request, given: str) -> bool:
@@ -81,32 +130,40 @@ def token_matches(request: Request, given: str) -> bool:
     return expected is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def new_session_cookie(request: Request, *, now: float | None = None) -> str:
-    """A fresh signed session value; only valid while the token stays the same."""
-    token = _configured_token(request)
-    assert token is not None, "sessions exist only when ANITRAKT_API_TOKEN is set"
-    payload = f"{secrets.token_urlsafe(18)}.{int(now if now is not None else time.time())}"
-    return f"{payload}.{_sign(_key(token), 'session:' + payload)}"
+def check_throttle(request: Request) -> None:
+    """Refuse an authentication attempt from an address that is locked out."""
+    wait = _throttle(request).retry_after(_client(request))
+    if wait is not None:
+        raise TooManyAttempts(wait)
 
 
-def _session_nonce(request: Request) -> str | None:
-    """The nonce of a valid, unexpired session cookie, else None."""
-    token = _configured_token(request)
+def note_failure(request: Request) -> None:
+    """Count a wrong token from this address; log once when that starts a lock-out."""
+    throttle = _throttle(request)
+    if throttle.failed(_client(request)):
+        minutes = max(1, round(throttle.window / 60))
+        _runtime(request).events.warn(
+            f"web: {throttle.limit} failed sign-ins from {_client(request) or 'unknown'} "
+            f"within {minutes} min; its sign-ins are refused for {minutes} min"
+        )
+
+
+def _fingerprint(token: str) -> str:
+    return _sign(_key(token), "token-fingerprint")
+
+
+def _id_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _session_id(request: Request, token: str) -> str | None:
+    """The id of a live session cookie made under `token`, else None."""
     value = request.cookies.get(SESSION_COOKIE, "")
-    if token is None or value.count(".") != 2:
+    if not _SESSION_ID.fullmatch(value):
         return None
-    nonce, issued, signature = value.split(".")
-    payload = f"{nonce}.{issued}"
-    if not hmac.compare_digest(signature, _sign(_key(token), "session:" + payload)):
-        return None
-    if not issued.isdigit() or time.time() - int(issued) > SESSION_MAX_AGE:
-        return None
-    return nonce
-
-
-def _bearer_ok(request: Request) -> bool:
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and token_matches(request, given.strip())
+    with _runtime(request).sessions() as session:
+        alive = web_session_alive(session, _id_hash(value), _fingerprint(token), utc_now())
+    return value if alive else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,34 +179,63 @@ class Caller:
 
 
 def identify(request: Request) -> Caller | None:
-    """The caller, or None when a token is configured and the request proves nothing."""
-    if _configured_token(request) is None:
-        return Caller("open", request.cookies.get(CSRF_COOKIE) or None)
-    if _bearer_ok(request):
-        return Caller("bearer", None)
-    nonce = _session_nonce(request)
-    if nonce is None:
-        return None
+    """The caller, or None when a token is configured and the request proves nothing.
+
+    A Bearer header from a locked-out address raises TooManyAttempts; a wrong one is
+    counted as a failure. Blocking (it may read the database): async code runs it in
+    a thread.
+    """
+    if _CALLER_KEY in request.scope:
+        known: Caller | None = request.scope[_CALLER_KEY]
+        return known
+    caller = _identify(request)
+    request.scope[_CALLER_KEY] = caller
+    return caller
+
+
+def _identify(request: Request) -> Caller | None:
     token = _configured_token(request)
-    assert token is not None
-    return Caller("session", _sign(_key(token), "csrf:" + nonce))
+    if token is None:
+        return Caller("open", request.cookies.get(CSRF_COOKIE) or None)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        check_throttle(request)
+        if token_matches(request, given.strip()):
+            return Caller("bearer", None)
+        note_failure(request)
+    session_id = _session_id(request, token)
+    if session_id is None:
+        return None
+    return Caller("session", _sign(_key(token), "csrf:" + session_id))
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
+    """Whether a browser sent this from our own pages (or no browser sent it at all).
+
+    Fetch metadata first (`Sec-Fetch-Site`: anything but same-origin or none is
+    another site's page); then `Origin`, which must name the Host we answer as.
+    Requests with neither (curl, cron) count as same-origin.
+    """
     site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site not in ("same-origin", "none"):
+    if site is not None and site.lower() not in ("same-origin", "none"):
         return False
     origin = request.headers.get("Origin")
     if origin is None:
         return True
-    return urlsplit(origin).netloc == request.headers.get("Host", request.url.netloc)
+    host = request.headers.get("Host", request.url.netloc)
+    return _netloc(origin).lower() == host.lower()
+
+
+def _netloc(origin: str) -> str:
+    _, _, rest = origin.partition("://")
+    return rest.split("/", 1)[0]
 
 
 def check_csrf(request: Request, caller: Caller, supplied: str | None) -> None:
     """Refuse a state-changing browser request without the right CSRF token."""
     if request.method in SAFE_METHODS or caller.kind == "bearer":
         return
-    if not _same_origin(request):
+    if not same_origin(request):
         raise Forbidden("cross-origin request refused")
     if caller.kind == "open" and caller.csrf is None:
         return  # a same-origin script without cookies; see the module docstring
@@ -157,13 +243,25 @@ def check_csrf(request: Request, caller: Caller, supplied: str | None) -> None:
         raise Forbidden("missing or invalid CSRF token (send the X-CSRF-Token header)")
 
 
-def require_api_token(request: Request) -> None:
+UNAUTHORIZED_MESSAGE = "missing or invalid API token (send Authorization: Bearer <token> or log in)"
+
+
+# Declares the scheme in the OpenAPI document; the check itself is `identify`.
+BEARER = HTTPBearer(
+    scheme_name="bearerAuth",
+    description="The value of ANITRAKT_API_TOKEN, when one is set (else no token is needed).",
+    auto_error=False,
+)
+
+
+def require_api_token(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+) -> None:
     """Guard every `/api/` route but health: Bearer or session, plus CSRF on writes."""
     caller = identify(request)
     if caller is None:
-        raise Unauthorized(
-            "missing or invalid API token (send Authorization: Bearer <token> or log in)"
-        )
+        raise Unauthorized(UNAUTHORIZED_MESSAGE)
     check_csrf(request, caller, request.headers.get(CSRF_HEADER))
 
 
@@ -188,11 +286,19 @@ def remember_csrf(request: Request, response: Response, caller: Caller, token: s
         )
 
 
-def set_session(request: Request, response: Response) -> None:
-    """Log the browser in: the signed, HttpOnly, SameSite=Strict session cookie."""
+def start_session(request: Request, response: Response, session: Session) -> None:
+    """Log the browser in: a new `web_sessions` row and its HttpOnly, Strict cookie."""
+    token = _configured_token(request)
+    assert token is not None, "sessions exist only when ANITRAKT_API_TOKEN is set"
+    session_id = secrets.token_urlsafe(32)
+    now = utc_now()
+    prune_web_sessions(session, _fingerprint(token), now)
+    add_web_session(
+        session, _id_hash(session_id), _fingerprint(token), now + timedelta(seconds=SESSION_MAX_AGE)
+    )
     response.set_cookie(
         SESSION_COOKIE,
-        new_session_cookie(request),
+        session_id,
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="strict",
@@ -201,9 +307,29 @@ def set_session(request: Request, response: Response) -> None:
     )
 
 
-def clear_session(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+def forget_stale_sessions(runtime: Runtime) -> None:
+    """At start-up: drop expired sessions and every one made under another token (or all
+    of them without a token), so going back to an old token revives none."""
+    secret = runtime.settings.anitrakt_api_token
+    fingerprint = "" if secret is None else _fingerprint(secret.get_secret_value())
+    try:
+        with runtime.sessions.begin() as session:
+            prune_web_sessions(session, fingerprint, utc_now())
+    except SQLAlchemyError as exc:  # an unmigrated or busy database must not stop start-up
+        logger.warning("could not prune old browser sessions: %s", type(exc).__name__)
+
+
+def end_session(request: Request, response: Response, session: Session) -> None:
+    """Log the browser out: delete its session row (a copied cookie dies too) and cookie."""
+    value = request.cookies.get(SESSION_COOKIE, "")
+    if _SESSION_ID.fullmatch(value):
+        delete_web_session(session, _id_hash(value))
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=_https(request)
+    )
 
 
 def _https(request: Request) -> bool:
+    # The scheme the browser used: the edge takes it from X-Forwarded-Proto when the
+    # request came through a trusted proxy.
     return request.url.scheme == "https"
