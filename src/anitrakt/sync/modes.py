@@ -98,6 +98,8 @@ def _run(
                     clear_failure(session)
                     for key in status_keys:
                         set_config(session, key, finished.isoformat())
+    if deps.on_finished is not None:  # notifications and metrics, after the lease is gone
+        deps.on_finished(report)
     return report
 
 
