@@ -20,11 +20,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from anitrakt import __version__
 from anitrakt.config import LOOPBACK_HOSTS, Settings, load_settings
 from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.values import LogLevel
 from anitrakt.errors import AnitraktError, ConfigError
+from anitrakt.health import probe, readyz_url
 from anitrakt.mappings.download import Progress
 from anitrakt.mappings.manual import (
     ManualMappingInput,
@@ -130,6 +132,39 @@ def _local(value: Any) -> str:
     if moment is None:
         return "Never"
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"anitrakt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Keep Trakt watch history in step with an AniList anime list."""
+
+
+@app.command()
+@cli_errors
+def healthcheck(
+    url: Annotated[
+        str | None,
+        typer.Option(help="The /readyz to ask (default: ANITRAKT_HOST/ANITRAKT_PORT)."),
+    ] = None,
+) -> None:
+    """Ask the running server whether it is ready; exit 0 when it is, 1 otherwise."""
+    result = probe(url or readyz_url(_settings()))
+    typer.echo(result.line)
+    if not result.ready:
+        raise typer.Exit(1)
 
 
 @app.command()
