@@ -174,9 +174,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Listen port (ANITRAKT_PORT).")] = None,
 ) -> None:
     """Run the web app and scheduler (applies migrations first)."""
-    import uvicorn
-
     from anitrakt.web.app import create_app
+    from anitrakt.web.server import run_server
 
     overrides: dict[str, Any] = {}
     if host is not None:
@@ -185,20 +184,23 @@ def serve(
         overrides["anitrakt_port"] = port
     settings = _settings(**overrides)
     if settings.anitrakt_host not in LOOPBACK_HOSTS and settings.anitrakt_api_token is None:
+        # The container image listens on 0.0.0.0, so this is the first thing a new
+        # container says: make it tell what to do.
         raise ConfigError(
-            f"refusing to serve on {settings.anitrakt_host} without ANITRAKT_API_TOKEN; "
-            "set a token or listen on 127.0.0.1"
+            f"refusing to serve on {settings.anitrakt_host} without ANITRAKT_API_TOKEN: "
+            "anyone who reaches this port could drive your AniList and Trakt accounts. "
+            "Set ANITRAKT_API_TOKEN to a long random value (e.g. the output of "
+            "'openssl rand -hex 32'), or listen on 127.0.0.1 (ANITRAKT_HOST)"
         )
     with _runtime(settings) as runtime:
         with runtime.sessions.begin() as session:
             pruned = prune_logs(session, settings.log_retention_days)
         address = f"{settings.anitrakt_host}:{settings.anitrakt_port}"
         runtime.events.info(f"anitrakt serving on {address} (pruned {pruned} old log rows)")
-    uvicorn.run(
+    run_server(
         create_app(settings, scheduler=True),
         host=settings.anitrakt_host,
         port=settings.anitrakt_port,
-        log_level="info",
     )
 
 

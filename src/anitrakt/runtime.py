@@ -3,11 +3,13 @@
 Built by the CLI and by `create_app()`; passed down, never reached through globals.
 It also holds the per-process state that must be shared rather than rebuilt: the
 mapping-source index (loaded once, see `anitrakt.mappings.index`) and how mapping
-sources are downloaded.
+sources are downloaded, and the stop flag a shutdown sets so running syncs end at a
+batch boundary.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -27,6 +29,9 @@ class Runtime:
     sessions: sessionmaker[Session]
     events: EventLog
     downloads: DownloadOptions = field(default_factory=DownloadOptions)
+    # Set on SIGTERM (`anitrakt.web.server`): every sync of this process stops before its
+    # next batch.
+    stop: threading.Event = field(default_factory=threading.Event)
     source_index: SharedSourceIndex = field(init=False)
 
     def __post_init__(self) -> None:

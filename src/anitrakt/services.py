@@ -77,6 +77,7 @@ def sync_deps(
             trakt=trakt,
             resolver=resolver_factory(runtime, trakt, tmdb),
             now=utc_now,
+            stop=runtime.stop,
         )
 
 
