@@ -6,6 +6,7 @@ here runs at import time.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ SQLITE_FILE_NAME = "anitrakt.db"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # Fields whose values must never be echoed back in errors, logs, pages or responses.
+# Notification URLs carry their service's credentials (a webhook token, a password),
+# and a healthchecks ping URL is enough to fake the check's pings.
 SECRET_FIELDS = (
     "anilist_access_token",
     "trakt_client_secret",
@@ -33,7 +36,18 @@ SECRET_FIELDS = (
     "trakt_refresh_token",
     "tmdb_api_key",
     "anitrakt_api_token",
+    "notify_urls",
+    "healthcheck_ping_url",
 )
+# What NOTIFY_ON may name (README, "Notifications").
+NOTIFY_EVENTS = ("failure", "auth", "review", "summary")
+DEFAULT_NOTIFY_ON = "failure,auth,review"
+_LIST_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def split_list(text: str) -> list[str]:
+    """The items of a comma- and/or space-separated setting."""
+    return [item for item in _LIST_SEPARATORS.split(text) if item]
 
 
 def normalise_database_url(raw: str) -> str:
@@ -99,6 +113,9 @@ class Settings(BaseSettings):
     anitrakt_host: str = "127.0.0.1"
     anitrakt_port: int = Field(default=8000, ge=1, le=65535)
     log_retention_days: int = Field(default=30, ge=1)
+    notify_urls: SecretStr | None = None
+    notify_on: str = DEFAULT_NOTIFY_ON
+    healthcheck_ping_url: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -109,6 +126,44 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         return _check_http_url(value)
+
+    @field_validator("notify_urls")
+    @classmethod
+    def _notify_urls(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        for number, url in enumerate(split_list(value.get_secret_value()), start=1):
+            if "://" not in url:
+                raise ValueError(f"entry {number} is not a URL (Apprise URLs look like scheme://…)")
+        return value
+
+    @field_validator("notify_on")
+    @classmethod
+    def _notify_on(cls, value: str) -> str:
+        names = [name.lower() for name in split_list(value)]
+        unknown = [name for name in names if name not in NOTIFY_EVENTS]
+        if unknown:
+            raise ValueError(
+                f"unknown event {unknown[0]!r}; choose from {', '.join(NOTIFY_EVENTS)}"
+            )
+        return ",".join(dict.fromkeys(names))
+
+    @field_validator("healthcheck_ping_url")
+    @classmethod
+    def _ping_url(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else SecretStr(_check_http_url(value.get_secret_value()))
+
+    @property
+    def notify_url_list(self) -> list[str]:
+        """NOTIFY_URLS, one Apprise URL per item."""
+        if self.notify_urls is None:
+            return []
+        return split_list(self.notify_urls.get_secret_value())
+
+    @property
+    def notify_events(self) -> frozenset[str]:
+        """The NOTIFY_ON names."""
+        return frozenset(split_list(self.notify_on))
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -129,6 +184,7 @@ class Settings(BaseSettings):
             secret = getattr(self, name)
             if isinstance(secret, SecretStr) and secret.get_secret_value():
                 values.append(secret.get_secret_value())
+        values.extend(url for url in self.notify_url_list if url not in values)
         password = make_url(self.sqlalchemy_url).password
         if password:
             values.append(str(password))

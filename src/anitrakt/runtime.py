@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.config import Settings
 from anitrakt.mappings.download import DownloadOptions
 from anitrakt.mappings.index import SharedSourceIndex
+from anitrakt.notify.notifier import Notifier
 from anitrakt.oplog import EventLog
 from anitrakt.store.db import create_db_engine, create_session_factory
 
@@ -33,9 +34,12 @@ class Runtime:
     # next batch.
     stop: threading.Event = field(default_factory=threading.Event)
     source_index: SharedSourceIndex = field(init=False)
+    # Alerts and pings (NOTIFY_URLS, HEALTHCHECK_PING_URL); inert when neither is set.
+    notifier: Notifier = field(init=False)
 
     def __post_init__(self) -> None:
         self.source_index = SharedSourceIndex(self.sessions)
+        self.notifier = Notifier.from_settings(self.settings, self.sessions, self.events)
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -44,5 +48,6 @@ class Runtime:
         return cls(settings, engine, sessions, EventLog(sessions, settings.secret_values()))
 
     def close(self) -> None:
+        self.notifier.close()  # a CLI run's alerts go out before the process exits
         self.events.flush()
         self.engine.dispose()

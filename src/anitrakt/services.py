@@ -78,6 +78,7 @@ def sync_deps(
             resolver=resolver_factory(runtime, trakt, tmdb),
             now=utc_now,
             stop=runtime.stop,
+            on_finished=runtime.notifier.sync_finished,
         )
 
 
@@ -89,6 +90,14 @@ def run_automated_sync(
     Without the refresh a fresh install would resolve nothing, and shows added to Fribb
     or Otaku after the last manual refresh would stay unmapped.
     """
-    refresh_stale_sources(runtime)
-    with sync_deps(runtime, transport=transport) as deps:
-        return run_full(deps, automated=True)
+    notifier = runtime.notifier  # healthcheck pings: /start, then success or /fail
+    notifier.automated_run_started()
+    try:
+        refresh_stale_sources(runtime)
+        with sync_deps(runtime, transport=transport) as deps:
+            report = run_full(deps, automated=True)
+    except Exception as exc:
+        notifier.automated_run_failed(exc)
+        raise
+    notifier.automated_run_finished(report)
+    return report

@@ -29,8 +29,7 @@ from anitrakt.sync.status import SyncFailure, clear_failure, record_failure
 
 # Which AniList account the cached id belongs to (a hash of the token or username).
 ANILIST_USER_KEY = "anilist:user"
-# Entries that failed resolution in recent runs: {anilistId: {title, reason, lastSeen}}.
-UNMAPPED_KEY = "sync:unmapped"
+UNMAPPED_KEY = keys.SYNC_UNMAPPED
 MAX_REMEMBERED_UNMAPPED = 1000
 
 
