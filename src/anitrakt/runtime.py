@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.config import Settings
 from anitrakt.mappings.download import DownloadOptions
 from anitrakt.mappings.index import SharedSourceIndex
+from anitrakt.metrics import Metrics
 from anitrakt.notify.notifier import Notifier
 from anitrakt.oplog import EventLog
 from anitrakt.store.db import create_db_engine, create_session_factory
@@ -36,10 +37,15 @@ class Runtime:
     source_index: SharedSourceIndex = field(init=False)
     # Alerts and pings (NOTIFY_URLS, HEALTHCHECK_PING_URL); inert when neither is set.
     notifier: Notifier = field(init=False)
+    # This process's Prometheus registry; the upstream clients report to it.
+    metrics: Metrics = field(init=False)
 
     def __post_init__(self) -> None:
         self.source_index = SharedSourceIndex(self.sessions)
         self.notifier = Notifier.from_settings(self.settings, self.sessions, self.events)
+        self.metrics = Metrics(self.sessions)
+        if self.downloads.observer is None:
+            self.downloads.observer = self.metrics
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:

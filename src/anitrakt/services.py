@@ -45,7 +45,18 @@ def trakt_client(
         clock=clock,
         transport=transport,
         on_tokens=_mask_tokens(runtime),
+        observer=runtime.metrics,
     )
+
+
+def _run_finished(runtime: Runtime) -> Callable[[SyncReport], None]:
+    """What a run's end tells this process: the metrics and the notifier."""
+
+    def tell(report: SyncReport) -> None:
+        runtime.metrics.run_finished(report)
+        runtime.notifier.sync_finished(report)
+
+    return tell
 
 
 def default_resolver(runtime: Runtime, trakt: TraktClient, tmdb: TMDBClient) -> Resolver:
@@ -64,11 +75,16 @@ def sync_deps(
     """Everything one sync run needs; the clients are closed afterwards."""
     settings = runtime.settings
     with ExitStack() as stack:
+        metrics = runtime.metrics
         anilist = stack.enter_context(
-            AniListClient.from_settings(settings, clock=clock, transport=transport)
+            AniListClient.from_settings(
+                settings, clock=clock, transport=transport, observer=metrics
+            )
         )
         trakt = stack.enter_context(trakt_client(runtime, clock=clock, transport=transport))
-        tmdb = TMDBClient.from_settings(settings, clock=clock, transport=transport)
+        tmdb = TMDBClient.from_settings(
+            settings, clock=clock, transport=transport, observer=metrics
+        )
         stack.callback(tmdb.close)
         yield SyncDeps(
             sessions=runtime.sessions,
@@ -78,7 +94,7 @@ def sync_deps(
             resolver=resolver_factory(runtime, trakt, tmdb),
             now=utc_now,
             stop=runtime.stop,
-            on_finished=runtime.notifier.sync_finished,
+            on_finished=_run_finished(runtime),
         )
 
 

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
-from anitrakt.clients.http import HttpClient, Upstream
+from anitrakt.clients.http import HttpClient, HttpObserver, Upstream
 from anitrakt.clients.timing import Clock, MinInterval, SlidingWindow, SystemClock
 from anitrakt.clients.trakt_auth import TokenStorage, TraktOAuth, TraktTokenAuth
 from anitrakt.config import Settings
@@ -189,6 +189,7 @@ class TraktClient:
         clock: Clock | None = None,
         transport: httpx.BaseTransport | None = None,
         on_tokens: Callable[[TokenSet], None] | None = None,
+        observer: HttpObserver | None = None,
     ) -> TraktClient:
         """Build the client; ConfigError names TRAKT_CLIENT_ID when it is missing.
 
@@ -206,11 +207,19 @@ class TraktClient:
             "Content-Type": "application/json",
         }
         api = HttpClient(
-            Upstream("Trakt", settings.trakt_api_url, clock=clock, transport=transport),
+            Upstream(
+                "Trakt", settings.trakt_api_url, clock=clock, transport=transport, observer=observer
+            ),
             headers=headers,
         )
         auth_http = HttpClient(
-            Upstream("Trakt auth", settings.trakt_auth_url, clock=clock, transport=transport),
+            Upstream(
+                "Trakt auth",
+                settings.trakt_auth_url,
+                clock=clock,
+                transport=transport,
+                observer=observer,
+            ),
             headers=headers,
         )
         oauth = TraktOAuth(

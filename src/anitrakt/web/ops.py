@@ -1,6 +1,7 @@
-"""Probes for orchestrators: `/livez` and `/readyz`, without the token, GET and HEAD.
+"""Operations routes: `/livez` and `/readyz` (no token, GET and HEAD) and `/metrics`.
 
-Thin: the verdict comes from `anitrakt.health`; these routes only pick the status.
+Thin: the verdict comes from `anitrakt.health` and the text from `anitrakt.metrics`;
+these routes only pick the status. `/metrics` wants the token when one is set.
 """
 
 from __future__ import annotations
@@ -8,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from anitrakt.health import check_readiness
+from anitrakt.metrics import CONTENT_TYPE
 from anitrakt.web.deps import RuntimeDep
+from anitrakt.web.schemas import ErrorBody
+from anitrakt.web.security import require_api_token
 
 router = APIRouter(tags=["health"])
 
@@ -55,3 +59,17 @@ def _get_and_head(path: str, handler: Callable[..., Any], **kwargs: Any) -> None
 
 _get_and_head("/livez", livez, response_model=LiveBody)
 _get_and_head("/readyz", readyz, response_model=ReadyBody, responses={503: {"model": ReadyBody}})
+
+
+@router.get(
+    "/metrics",
+    dependencies=[Depends(require_api_token)],
+    response_class=Response,
+    responses={
+        200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format"},
+        401: {"model": ErrorBody},
+    },
+)
+def metrics(runtime: RuntimeDep) -> Response:
+    """Prometheus metrics: runs, plays, upstream requests and waits, stored state."""
+    return Response(runtime.metrics.render(), media_type=CONTENT_TYPE, headers=NO_STORE)
