@@ -6,6 +6,7 @@ same core with exactly the same wiring.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -25,6 +26,8 @@ from anitrakt.sync.engine import SyncDeps, SyncReport
 from anitrakt.sync.modes import run_full
 
 ResolverFactory = Callable[[Runtime, TraktClient, TMDBClient], Resolver]
+
+logger = logging.getLogger("anitrakt.services")
 
 
 def _mask_tokens(runtime: Runtime) -> Callable[[TokenSet], None]:
@@ -53,8 +56,11 @@ def _run_finished(runtime: Runtime) -> Callable[[SyncReport], None]:
     """What a run's end tells this process: the metrics and the notifier."""
 
     def tell(report: SyncReport) -> None:
-        runtime.metrics.run_finished(report)
-        runtime.notifier.sync_finished(report)
+        try:
+            runtime.metrics.run_finished(report)
+            runtime.notifier.sync_finished(report)
+        except Exception as exc:  # the run is over and recorded; its report must get back
+            logger.warning("reporting a finished run failed: %s", type(exc).__name__)
 
     return tell
 

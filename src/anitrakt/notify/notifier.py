@@ -40,8 +40,9 @@ logger = logging.getLogger("anitrakt.notify")
 
 PROBLEM_KEY = "notify:problem"
 TOLD_UNMAPPED_KEY = "notify:unmapped"
-# How long closing waits for queued notifications (a CLI run about to exit).
-CLOSE_TIMEOUT_SECONDS = 15.0
+# How long closing waits for queued notifications (a CLI run about to exit, a server
+# shutting down): about one slow service at Apprise's default 4 s connect + 4 s read.
+CLOSE_TIMEOUT_SECONDS = 8.0
 # Third-party loggers that may print a notification or ping URL.
 _MASKED_LOGGERS = ("httpx", "apprise")
 
