@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +37,7 @@ from anitrakt.store.progress import get_progress, set_progress
 from anitrakt.store.system_config import set_config
 from anitrakt.store.titles import save_titles
 from anitrakt.usecases.sync.status import SyncFailure, record_failure
+from anitrakt.web import server as web_server
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt
 
@@ -47,7 +47,7 @@ Invoke = Callable[..., Result]
 LAST_RUN_KEYS = {"lastManualSync", "lastAutomatedSync", "lastCompletedSync", "lastWatchingSync"}
 STATUS_KEYS = {*LAST_RUN_KEYS, "lastFailure"}
 UNREACHABLE_DB = "postgresql://u:sekret-pass@127.0.0.1:1/x"
-# Only ever passed to `serve` with uvicorn.run replaced; nothing binds to it.
+# Only ever passed to `serve` with the uvicorn runner replaced; nothing binds to it.
 PUBLIC_HOST = "0.0.0.0"  # noqa: S104
 # Every variable Settings reads, so the developer's environment cannot leak in.
 SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
@@ -438,13 +438,13 @@ def test_bad_configuration_is_one_line_naming_the_variable(
 
 @pytest.fixture
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Replace uvicorn.run so `serve` never starts a server in-process."""
+    """Replace the uvicorn runner so `serve` never starts a server in-process."""
     calls: list[dict[str, Any]] = []
 
     def fake_run(_app: Any, **kwargs: Any) -> None:
         calls.append(kwargs)
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(web_server, "run_server", fake_run)
     return calls
 
 

@@ -273,9 +273,11 @@ def test_every_route_survives_generated_input(
             assert error.strip(), (req, response.text)
         if 400 <= status < 500:
             after = snapshot(engine)
-            if asked_upstream:
+            if asked_upstream or status == 404:
                 # The one allowed change: the operations log may record the refused upstream
-                # call (e.g. a mapping-source refresh tried on the way to a 404); it only grows.
+                # call (e.g. a mapping-source refresh tried on the way to a 404), or the
+                # resolution miss behind a 404 from /api/sync (each unmapped show is an
+                # event, see the README's logs); it only grows.
                 assert set(before["logs"]) <= set(after["logs"]), (req, status)
                 before["logs"] = after["logs"]
             assert after == before, (req, status, response.text)

@@ -33,6 +33,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")
 
 # Fields whose values must never be echoed back in errors, logs, pages or responses.
+# Notification URLs carry their service's credentials (a webhook token, a password),
+# and a healthchecks ping URL is enough to fake the check's pings.
 SECRET_FIELDS = (
     "anilist_access_token",
     "trakt_client_secret",
@@ -40,7 +42,18 @@ SECRET_FIELDS = (
     "trakt_refresh_token",
     "tmdb_api_key",
     "anitrakt_api_token",
+    "notify_urls",
+    "healthcheck_ping_url",
 )
+# What NOTIFY_ON may name (README, "Notifications").
+NOTIFY_EVENTS = ("failure", "auth", "review", "summary")
+DEFAULT_NOTIFY_ON = "failure,auth,review"
+_LIST_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def split_list(text: str) -> list[str]:
+    """The items of a comma- and/or space-separated setting."""
+    return [item for item in _LIST_SEPARATORS.split(text) if item]
 
 
 def normalise_database_url(raw: str) -> str:
@@ -139,6 +152,9 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-Proto/Host/For are believed; nobody's by default.
     anitrakt_trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = ()
     log_retention_days: int = Field(default=30, ge=1)
+    notify_urls: SecretStr | None = None
+    notify_on: str = DEFAULT_NOTIFY_ON
+    healthcheck_ping_url: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -174,6 +190,44 @@ class Settings(BaseSettings):
                 ) from None
         return tuple(networks)
 
+    @field_validator("notify_urls")
+    @classmethod
+    def _notify_urls(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        for number, url in enumerate(split_list(value.get_secret_value()), start=1):
+            if "://" not in url:
+                raise ValueError(f"entry {number} is not a URL (Apprise URLs look like scheme://…)")
+        return value
+
+    @field_validator("notify_on")
+    @classmethod
+    def _notify_on(cls, value: str) -> str:
+        names = [name.lower() for name in split_list(value)]
+        unknown = [name for name in names if name not in NOTIFY_EVENTS]
+        if unknown:
+            raise ValueError(
+                f"unknown event {unknown[0]!r}; choose from {', '.join(NOTIFY_EVENTS)}"
+            )
+        return ",".join(dict.fromkeys(names))
+
+    @field_validator("healthcheck_ping_url")
+    @classmethod
+    def _ping_url(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else SecretStr(_check_http_url(value.get_secret_value()))
+
+    @property
+    def notify_url_list(self) -> list[str]:
+        """NOTIFY_URLS, one Apprise URL per item."""
+        if self.notify_urls is None:
+            return []
+        return split_list(self.notify_urls.get_secret_value())
+
+    @property
+    def notify_events(self) -> frozenset[str]:
+        """The NOTIFY_ON names."""
+        return frozenset(split_list(self.notify_on))
+
     @property
     def sqlalchemy_url(self) -> str:
         """The store's URL: `DATABASE_URL`, or the SQLite file in the data directory."""
@@ -193,6 +247,7 @@ class Settings(BaseSettings):
             secret = getattr(self, name)
             if isinstance(secret, SecretStr) and secret.get_secret_value():
                 values.append(secret.get_secret_value())
+        values.extend(url for url in self.notify_url_list if url not in values)
         password = make_url(self.sqlalchemy_url).password
         if password:
             values.append(str(password))
@@ -242,9 +297,13 @@ def check_serving(settings: Settings) -> list[str]:
         host = f"{host} behind ANITRAKT_TRUSTED_PROXIES"
     public = not is_loopback(settings.anitrakt_host) or bool(settings.anitrakt_trusted_proxies)
     if public and token is None:
+        # The container image listens on 0.0.0.0, so this is the first thing a new
+        # container says: make it tell what to do.
         raise ConfigError(
-            f"refusing to serve on {host} without ANITRAKT_API_TOKEN; "
-            "set a token (`anitrakt token new` prints one) or listen on 127.0.0.1"
+            f"refusing to serve on {host} without ANITRAKT_API_TOKEN: anyone who reaches "
+            "this port could drive your AniList and Trakt accounts. Set ANITRAKT_API_TOKEN "
+            "to a long random value (`anitrakt token new` prints one), or listen on "
+            "127.0.0.1 (ANITRAKT_HOST)"
         )
     if token is not None and len(token) < MIN_API_TOKEN_LENGTH:
         weak = (

@@ -6,6 +6,7 @@
     │   └── NotFoundError          the thing asked for does not exist
     ├── ConflictError              the request is fine but clashes with current state
     ├── StoreUnavailable           the database failed mid-way (locked too long, connection lost)
+    ├── Interrupted                the process is stopping; a run ended at a batch boundary
     └── UpstreamError              AniList, Trakt, TMDB or a mapping source misbehaved
         ├── RateLimited            429 that retries could not outlast (carries retry_after)
         ├── AuthExpired            credentials rejected; the person must re-authorize
@@ -79,6 +80,10 @@ class ConflictError(AnitraktError):
 
 class StoreUnavailable(AnitraktError):
     """The database refused or lost us mid-operation; what was committed stays, retry later."""
+
+
+class Interrupted(AnitraktError):
+    """The process was asked to stop (SIGTERM); a sync ended after its last confirmed batch."""
 
 
 class UpstreamError(AnitraktError):

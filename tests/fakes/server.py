@@ -20,10 +20,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: object, *, startup_timeout: float = 10.0) -> Iterator[str]:
-    """Serve `app` until the block ends; yields its base URL (http://127.0.0.1:PORT)."""
+def serve_in_thread(
+    app: object, *, startup_timeout: float = 10.0, lifespan: str = "off"
+) -> Iterator[str]:
+    """Serve `app` until the block ends; yields its base URL (http://127.0.0.1:PORT).
+
+    `lifespan="on"` runs the app's start-up and shutdown (our own app needs them).
+    """
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")  # type: ignore[arg-type]
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan=lifespan,  # type: ignore[arg-type]
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -20,12 +20,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from anitrakt import __version__
 from anitrakt.clients.download import Progress
 from anitrakt.config import Settings, check_serving, load_settings
 from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.values import LogLevel
 from anitrakt.errors import AnitraktError, ConfigError
+from anitrakt.health import probe, readyz_url
 from anitrakt.store import migrate
 from anitrakt.store.db import describe_db_error, sqlite_exposure
 from anitrakt.store.logs import list_logs, prune_logs
@@ -131,6 +133,39 @@ def _local(value: Any) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"anitrakt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Keep Trakt watch history in step with an AniList anime list."""
+
+
+@app.command()
+@cli_errors
+def healthcheck(
+    url: Annotated[
+        str | None,
+        typer.Option(help="The /readyz to ask (default: ANITRAKT_HOST/ANITRAKT_PORT)."),
+    ] = None,
+) -> None:
+    """Ask the running server whether it is ready; exit 0 when it is, 1 otherwise."""
+    result = probe(url or readyz_url(_settings()))
+    typer.echo(result.line)
+    if not result.ready:
+        raise typer.Exit(1)
+
+
 @app.command()
 @cli_errors
 def serve(
@@ -138,10 +173,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Listen port (ANITRAKT_PORT).")] = None,
 ) -> None:
     """Run the web app and scheduler (applies migrations first)."""
-    import uvicorn
-
-    from anitrakt.web.accesslog import uvicorn_log_config
     from anitrakt.web.app import create_app
+    from anitrakt.web.server import run_server
 
     overrides: dict[str, Any] = {}
     if host is not None:
@@ -158,15 +191,10 @@ def serve(
             pruned = prune_logs(session, settings.log_retention_days)
         address = f"{settings.anitrakt_host}:{settings.anitrakt_port}"
         runtime.events.info(f"anitrakt serving on {address} (pruned {pruned} old log rows)")
-    uvicorn.run(
+    run_server(
         create_app(settings, scheduler=True),
         host=settings.anitrakt_host,
         port=settings.anitrakt_port,
-        log_level="info",
-        log_config=uvicorn_log_config(),
-        # The app's edge believes X-Forwarded-* only from ANITRAKT_TRUSTED_PROXIES;
-        # uvicorn's own handling would trust 127.0.0.1 behind its back.
-        proxy_headers=False,
     )
 
 

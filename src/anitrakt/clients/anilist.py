@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import httpx
 
-from anitrakt.clients.http import HttpClient, Upstream
+from anitrakt.clients.http import HttpClient, HttpObserver, Upstream
 from anitrakt.clients.timing import SlidingWindow
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
@@ -159,6 +159,7 @@ class AniListClient:
         *,
         clock: Clock | None = None,
         transport: httpx.BaseTransport | None = None,
+        observer: HttpObserver | None = None,
     ) -> AniListClient:
         """Build from ANILIST_API_URL, ANILIST_ACCESS_TOKEN and ANILIST_USERNAME."""
         upstream = Upstream(
@@ -166,6 +167,7 @@ class AniListClient:
             base_url=settings.anilist_api_url,
             clock=clock or SystemClock(),
             transport=transport,
+            observer=observer,
         )
         secret = settings.anilist_access_token
         token = secret.get_secret_value() if secret is not None else None

@@ -23,7 +23,7 @@ from urllib.request import url2pathname
 
 import httpx
 
-from anitrakt.clients.http import HttpClient, RetryPolicy, Upstream
+from anitrakt.clients.http import HttpClient, HttpObserver, RetryPolicy, Upstream
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.errors import MappingSourceError, UpstreamNotFound, UpstreamRejected
 
@@ -47,6 +47,7 @@ class DownloadOptions:
     retry: RetryPolicy = DOWNLOAD_RETRY
     clock: Clock = field(default_factory=SystemClock)
     transport: httpx.BaseTransport | None = None
+    observer: HttpObserver | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,7 @@ def _fetch_http(
         clock=options.clock,
         retry=options.retry,
         transport=_MeteredTransport(inner, label=label, limit=options.max_bytes, progress=progress),
+        observer=options.observer,
     )
     headers = {"Accept": "*/*", "Accept-Encoding": "identity"}
     if etag:

@@ -17,7 +17,7 @@ import logging
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -75,6 +75,16 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, moment.timestamp() - now)
 
 
+class HttpObserver(Protocol):
+    """Told about each attempt's answer and each wait between attempts (metrics)."""
+
+    def answered(self, upstream: str, status: int | None) -> None:
+        """One attempt ended: its HTTP status, or None when no answer came."""
+
+    def waited(self, upstream: str, seconds: float, *, rate_limited: bool) -> None:
+        """A wait before the next attempt; `rate_limited` when the upstream said 429."""
+
+
 @dataclass
 class Upstream:
     """A configured upstream: name (for messages), base URL, pacing and retry rules."""
@@ -86,6 +96,7 @@ class Upstream:
     timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
     transport: httpx.BaseTransport | None = None
     rng: random.Random = field(default_factory=random.Random)
+    observer: HttpObserver | None = None
 
 
 class HttpClient:
@@ -149,6 +160,7 @@ class HttpClient:
                     method, url, params=params, json=json, data=data, headers=headers, auth=auth
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                self._observe(None)
                 # Nothing reached the server: always safe to try again.
                 if last:
                     raise UpstreamUnavailable(
@@ -157,6 +169,7 @@ class HttpClient:
                 self._wait(policy.backoff(attempt, self.upstream.rng), f"{type(exc).__name__}")
                 continue
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                self._observe(None)
                 if not safe_to_resend:
                     raise UnclearWrite(
                         f"{name} did not answer a {method} clearly ({type(exc).__name__}); "
@@ -167,6 +180,7 @@ class HttpClient:
                 self._wait(policy.backoff(attempt, self.upstream.rng), type(exc).__name__)
                 continue
 
+            self._observe(response.status_code)
             if self._on_response is not None:
                 self._on_response(response)
             status = response.status_code
@@ -200,7 +214,15 @@ class HttpClient:
 
     def _wait(self, seconds: float, reason: str) -> None:
         logger.info("%s: %s, retrying in %.1fs", self.upstream.name, reason, seconds)
+        if self.upstream.observer is not None:
+            self.upstream.observer.waited(
+                self.upstream.name, seconds, rate_limited=reason == "HTTP 429"
+            )
         self.upstream.clock.sleep(seconds)
+
+    def _observe(self, status: int | None) -> None:
+        if self.upstream.observer is not None:
+            self.upstream.observer.answered(self.upstream.name, status)
 
     def error_for(self, response: httpx.Response) -> UpstreamError:
         """The typed error for a final non-2xx response (no secrets: status and path only)."""

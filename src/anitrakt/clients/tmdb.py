@@ -20,7 +20,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
-from anitrakt.clients.http import HttpClient, Upstream
+from anitrakt.clients.http import HttpClient, HttpObserver, Upstream
 from anitrakt.clients.timing import SlidingWindow
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
@@ -103,12 +103,14 @@ class TMDBClient:
         *,
         clock: Clock | None = None,
         transport: httpx.BaseTransport | None = None,
+        observer: HttpObserver | None = None,
     ) -> TMDBClient:
         upstream = Upstream(
             name="TMDB",
             base_url=settings.tmdb_api_url,
             clock=clock or SystemClock(),
             transport=transport,
+            observer=observer,
         )
         return cls(upstream, settings.tmdb_api_key)
 

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
-from anitrakt.clients.http import HttpClient, Upstream, edge_blocked, is_html
+from anitrakt.clients.http import HttpClient, HttpObserver, Upstream, edge_blocked, is_html
 from anitrakt.clients.timing import MinInterval, SlidingWindow
 from anitrakt.clients.trakt_auth import TokenStorage, TraktOAuth, TraktTokenAuth
 from anitrakt.clock import Clock, SystemClock
@@ -208,6 +208,7 @@ class TraktClient:
         clock: Clock | None = None,
         transport: httpx.BaseTransport | None = None,
         on_tokens: Callable[[TokenSet], None] | None = None,
+        observer: HttpObserver | None = None,
     ) -> TraktClient:
         """Build the client; ConfigError names TRAKT_CLIENT_ID when it is missing.
 
@@ -225,11 +226,19 @@ class TraktClient:
             "Content-Type": "application/json",
         }
         api = HttpClient(
-            Upstream("Trakt", settings.trakt_api_url, clock=clock, transport=transport),
+            Upstream(
+                "Trakt", settings.trakt_api_url, clock=clock, transport=transport, observer=observer
+            ),
             headers=headers,
         )
         auth_http = HttpClient(
-            Upstream("Trakt auth", settings.trakt_auth_url, clock=clock, transport=transport),
+            Upstream(
+                "Trakt auth",
+                settings.trakt_auth_url,
+                clock=clock,
+                transport=transport,
+                observer=observer,
+            ),
             headers=headers,
         )
         oauth = TraktOAuth(

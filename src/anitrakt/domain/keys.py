@@ -19,6 +19,8 @@ STATUS_SYNC_COMPLETED_LAST_RUN = "status:sync:completed:last-run"
 LAST_SYNC_TIMESTAMP = "lastSyncTimestamp"
 # anitrakt's own: the last sync that stopped on an error, until one succeeds.
 SYNC_LAST_FAILURE = "sync:last-failure"
+# Entries that failed resolution in recent runs: {anilistId: {title, reason, lastSeen}}.
+SYNC_UNMAPPED = "sync:unmapped"
 
 
 def breakpoint_map_key(trakt_id: int) -> str:

@@ -3,12 +3,16 @@
 `create_app()` and the CLI open one `Runtime` from the settings and pass it to every use
 case; nothing reaches it through globals. It holds the database, the event log, the
 per-process state that must be shared rather than rebuilt (the mapping-source index,
-loaded once) and how every upstream is reached: one optional transport (tests point it
-at the fakes) and one clock, used by every client it builds.
+loaded once), how every upstream is reached (one optional transport — tests point it
+at the fakes — and one clock, used by every client it builds), the metrics registry the
+clients report to, the notifier, and the stop flag a shutdown sets so running syncs end
+at a batch boundary.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -25,12 +29,16 @@ from anitrakt.clients.trakt import TraktClient
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.trakt import TokenSet
+from anitrakt.metrics import Metrics
+from anitrakt.notify.notifier import Notifier
 from anitrakt.store.db import create_db_engine, create_session_factory
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.resolver import ChainResolver
 from anitrakt.usecases.sources.index import SharedSourceIndex
-from anitrakt.usecases.sync.engine import SyncDeps
+from anitrakt.usecases.sync.engine import SyncDeps, SyncReport
+
+logger = logging.getLogger("anitrakt.container")
 
 
 @dataclass
@@ -43,12 +51,23 @@ class Runtime:
     # transport when set; None is the real network.
     transport: httpx.BaseTransport | None = None
     clock: Clock = field(default_factory=SystemClock)
+    # Set on SIGTERM (`anitrakt.web.server`): every sync of this process stops before its
+    # next batch.
+    stop: threading.Event = field(default_factory=threading.Event)
     downloads: DownloadOptions = field(init=False)
     source_index: SharedSourceIndex = field(init=False)
+    # Alerts and pings (NOTIFY_URLS, HEALTHCHECK_PING_URL); inert when neither is set.
+    notifier: Notifier = field(init=False)
+    # This process's Prometheus registry; the upstream clients report to it.
+    metrics: Metrics = field(init=False)
 
     def __post_init__(self) -> None:
-        self.downloads = DownloadOptions(clock=self.clock, transport=self.transport)
+        self.metrics = Metrics(self.sessions)
+        self.downloads = DownloadOptions(
+            clock=self.clock, transport=self.transport, observer=self.metrics
+        )
         self.source_index = SharedSourceIndex(self.sessions)
+        self.notifier = Notifier.from_settings(self.settings, self.sessions, self.events)
 
     @classmethod
     def open(
@@ -64,6 +83,7 @@ class Runtime:
         return cls(settings, engine, sessions, events, transport, clock or SystemClock())
 
     def close(self) -> None:
+        self.notifier.close()  # a CLI run's alerts go out before the process exits
         self.events.flush()
         self.engine.dispose()
 
@@ -74,8 +94,9 @@ class Runtime:
     # -- upstream clients -------------------------------------------------------------
 
     def anilist(self) -> AniListClient:
-        settings, clock, transport = self.settings, self.clock, self.transport
-        return AniListClient.from_settings(settings, clock=clock, transport=transport)
+        return AniListClient.from_settings(
+            self.settings, clock=self.clock, transport=self.transport, observer=self.metrics
+        )
 
     def trakt(self) -> TraktClient:
         """The Trakt client over the stored tokens; every token it learns is masked in logs."""
@@ -90,10 +111,13 @@ class Runtime:
             clock=self.clock,
             transport=self.transport,
             on_tokens=learn,
+            observer=self.metrics,
         )
 
     def tmdb(self) -> TMDBClient:
-        return TMDBClient.from_settings(self.settings, clock=self.clock, transport=self.transport)
+        return TMDBClient.from_settings(
+            self.settings, clock=self.clock, transport=self.transport, observer=self.metrics
+        )
 
     def resolver(self, trakt: TraktClient, tmdb: TMDBClient | None = None) -> ChainResolver:
         """The id resolution chain over this process's shared mapping-source index."""
@@ -113,4 +137,14 @@ class Runtime:
                 trakt=trakt,
                 resolver=self.resolver(trakt, tmdb),
                 now=self.now,
+                stop=self.stop,
+                on_finished=self._run_finished,
             )
+
+    def _run_finished(self, report: SyncReport) -> None:
+        """What a run's end tells this process: the metrics and the notifier."""
+        try:
+            self.metrics.run_finished(report)
+            self.notifier.sync_finished(report)
+        except Exception as exc:  # the run is over and recorded; its report must get back
+            logger.warning("reporting a finished run failed: %s", type(exc).__name__)

@@ -71,9 +71,17 @@ def run_automated_sync(runtime: Runtime) -> SyncReport:
     Without the refresh a fresh install would resolve nothing, and shows added to Fribb
     or Otaku after the last manual refresh would stay unmapped.
     """
-    refresh_stale_sources(runtime)
-    with runtime.sync_deps() as deps:
-        return run_full(deps, automated=True)
+    notifier = runtime.notifier  # healthcheck pings: /start, then success or /fail
+    notifier.automated_run_started()
+    try:
+        refresh_stale_sources(runtime)
+        with runtime.sync_deps() as deps:
+            report = run_full(deps, automated=True)
+    except Exception as exc:
+        notifier.automated_run_failed(exc)
+        raise
+    notifier.automated_run_finished(report)
+    return report
 
 
 class Tick(Enum):

@@ -14,7 +14,7 @@ from anitrakt import __version__
 from anitrakt.config import Settings
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.scheduler import Scheduler
-from anitrakt.web import api_sources, api_sync, docs, pages
+from anitrakt.web import api_sources, api_sync, docs, ops, pages
 from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router
 from anitrakt.web.edge import Edge
@@ -25,6 +25,9 @@ from anitrakt.web.security import forget_stale_sessions
 from anitrakt.web.throttle import FailureThrottle
 
 STATIC_DIR = Path(__file__).parent / "static"
+# How long shutdown waits for a scheduled sync to reach its next batch boundary (the stop
+# flag is set on SIGTERM); short enough that a container stops inside Docker's 10 s.
+SCHEDULER_STOP_SECONDS = 5.0
 
 
 def create_app(
@@ -46,13 +49,14 @@ def create_app(
         forget_stale_sessions(runtime)
         app.state.runtime = runtime
         timer = Scheduler(runtime) if scheduler and settings.sync_interval_hours > 0 else None
+        app.state.scheduler = timer  # /readyz asks whether it is alive
         if timer is not None:
             timer.start()
         try:
             yield
         finally:
             if timer is not None:
-                timer.stop()
+                timer.stop(SCHEDULER_STOP_SECONDS)
             runtime.close()
 
     app = FastAPI(
@@ -66,6 +70,7 @@ def create_app(
     )
     app.state.throttle = throttle or FailureThrottle()
     install_error_handlers(app)
+    app.include_router(ops.router)
     app.include_router(public_router)
     app.include_router(api_router)
     app.include_router(api_sources.router)

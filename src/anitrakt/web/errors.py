@@ -16,6 +16,7 @@ from anitrakt.errors import (
     ConfigError,
     ConflictError,
     InputError,
+    Interrupted,
     NotFoundError,
     RateLimited,
     StoreUnavailable,
@@ -38,6 +39,7 @@ _STATUS: list[tuple[type[AnitraktError], int]] = [
     (ConflictError, 409),
     (ConfigError, 400),
     (StoreUnavailable, 503),
+    (Interrupted, 503),
     (RateLimited, 503),
     (UpstreamError, 502),
 ]

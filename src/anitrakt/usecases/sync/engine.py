@@ -7,11 +7,14 @@ that happens here. Guarantees, in the order a run meets them:
   transaction, so a crash loses nothing and a re-run posts nothing twice;
 - after an unclear failure (a timeout once Trakt may have applied the write) the
   watched state is re-read and only what is missing is sent again;
+- a stop request (`SyncDeps.stop`, set on SIGTERM) ends the run before the next batch,
+  so a shutdown never cuts a batch in half;
 - a dry run computes the same plan and stops at the write edge.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,7 +48,7 @@ from anitrakt.domain.trakt import (
     TraktIds,
 )
 from anitrakt.domain.values import IdMapping, Resolution, TraktType, Unresolved
-from anitrakt.errors import AccountLimit, AnitraktError, UnclearWrite
+from anitrakt.errors import AccountLimit, AnitraktError, Interrupted, UnclearWrite
 from anitrakt.store.overrides import get_overrides_for_shows
 from anitrakt.store.progress import get_progress_many, set_progress
 from anitrakt.store.titles import save_titles
@@ -75,6 +78,11 @@ class SyncDeps:
     now: Callable[[], datetime]
     # Called after each posted batch with (plays confirmed so far, plays planned).
     progress: Callable[[int, int], None] | None = None
+    # Set when the process is stopping: the run ends before its next batch.
+    stop: threading.Event | None = None
+    # Told every run's report once it has ended and its bookkeeping is written
+    # (notifications, metrics); see `anitrakt.services.sync_deps`.
+    on_finished: Callable[[SyncReport], None] | None = None
 
 
 @dataclass
@@ -352,6 +360,9 @@ class Pipeline:
         # Entries with nothing to post may still move forward (e.g. all on Trakt already).
         self._record_progress(set(done), done, last_abs)
         for start in range(0, len(plays), BATCH_SIZE):
+            if self.deps.stop is not None and self.deps.stop.is_set():
+                self._interrupted(len(confirmed), len(plays))
+                break
             batch = plays[start : start + BATCH_SIZE]
             try:
                 self._post_batch(batch, record)
@@ -366,6 +377,13 @@ class Pipeline:
                 )
                 break
         return confirmed
+
+    def _interrupted(self, confirmed: int, planned: int) -> None:
+        self.report.failure = Interrupted(
+            f"stopped because anitrakt is shutting down; {confirmed} of {planned} plays "
+            "were recorded, the rest will be posted by the next run"
+        )
+        self.deps.events.warn(f"{self.report.mode} sync: {self.report.failure.message}")
 
     def _post_batch(
         self, batch: Sequence[PlannedPlay], record: Callable[[Sequence[PlannedPlay]], None]

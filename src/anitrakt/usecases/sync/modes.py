@@ -26,8 +26,7 @@ from anitrakt.usecases.sync.status import SyncFailure, clear_failure, record_fai
 
 # Which AniList account the cached id belongs to (a hash of the token or username).
 ANILIST_USER_KEY = "anilist:user"
-# Entries that failed resolution in recent runs: {anilistId: {title, reason, lastSeen}}.
-UNMAPPED_KEY = "sync:unmapped"
+UNMAPPED_KEY = keys.SYNC_UNMAPPED
 MAX_REMEMBERED_UNMAPPED = 1000
 
 
@@ -103,6 +102,8 @@ def _run(
                     clear_failure(session)
                     for key in status_keys:
                         set_config(session, key, finished.isoformat())
+    if deps.on_finished is not None:  # notifications and metrics, after the lease is gone
+        deps.on_finished(report)
     return report
 
 

@@ -1,0 +1,1 @@
+"""Notifications: Apprise alerts (NOTIFY_URLS, NOTIFY_ON) and healthcheck pings."""
