@@ -38,9 +38,9 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def run_server(app: FastAPI, *, host: str, port: int) -> None:
-    """Serve `app` until SIGTERM or SIGINT; the signal also stops running syncs."""
-    config = uvicorn.Config(
+def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
+    """How `serve` runs uvicorn: the masked access log, no proxy handling of its own."""
+    return uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -51,4 +51,8 @@ def run_server(app: FastAPI, *, host: str, port: int) -> None:
         proxy_headers=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
-    _Server(config, app).run()
+
+
+def run_server(app: FastAPI, *, host: str, port: int) -> None:
+    """Serve `app` until SIGTERM or SIGINT; the signal also stops running syncs."""
+    _Server(server_config(app, host=host, port=port), app).run()

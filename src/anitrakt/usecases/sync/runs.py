@@ -1,0 +1,34 @@
+"""The syncs a person starts (a route, a command): one call each, over the runtime.
+
+Each opens the run's clients from the runtime, runs one mode of the pipeline
+(`usecases.sync.modes`) and returns its report; `progress` (confirmed plays, planned
+plays) feeds a progress bar. What each mode reads and posts is in docs/sync.md §1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from anitrakt.domain.values import SyncMode
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.sync.engine import SyncReport
+from anitrakt.usecases.sync.modes import ShowSyncResult, run_full, run_list, sync_show
+
+Progress = Callable[[int, int], None]
+
+
+def run_sync(
+    runtime: Runtime, mode: SyncMode, *, dry_run: bool = False, progress: Progress | None = None
+) -> SyncReport:
+    """Run one manual sync of `mode` (full, completed or watching) and report it."""
+    with runtime.sync_deps() as deps:
+        deps.progress = progress
+        if mode is SyncMode.FULL:
+            return run_full(deps, dry_run=dry_run)
+        return run_list(deps, completed=mode is SyncMode.COMPLETED, dry_run=dry_run)
+
+
+def cache_show(runtime: Runtime, anilist_id: int) -> ShowSyncResult:
+    """Resolve one entry and cache its Trakt episode list; posts nothing."""
+    with runtime.sync_deps() as deps:
+        return sync_show(deps, anilist_id)
