@@ -29,7 +29,7 @@ from anitrakt.store.tokens import save_tokens
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.sources.refresh import refresh_source
-from anitrakt.usecases.sync.engine import SyncDeps
+from anitrakt.usecases.sync.report import SyncDeps
 from clocks import ManualClock
 from fakes.anilist import FakeAniList
 from fakes.files import fribb_json

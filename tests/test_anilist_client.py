@@ -19,9 +19,9 @@ from anitrakt.clients.anilist import (
     ACTIVITIES_PER_PAGE,
     ENTRIES_PER_CHUNK,
     REQUESTS_PER_MINUTE,
-    USER_QUERY,
     AniListClient,
 )
+from anitrakt.clients.anilist_queries import USER_QUERY
 from anitrakt.clients.http import RetryPolicy, Upstream
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import MAX_PROGRESS_RANGE, parse_progress

@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.config import Settings
 from anitrakt.domain import keys
 from anitrakt.domain.values import IdMapping, LogLevel, TraktType
-from anitrakt.store.logs import append_log
 from anitrakt.store.mappings import list_mappings, save_mapping
 from anitrakt.store.progress import set_progress
 from anitrakt.store.system_config import set_config
 from anitrakt.web.app import create_app
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt
+from seed import add_log
 
 Sessions = sessionmaker[Session]
 
@@ -159,7 +159,7 @@ LEVELS = [LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR]
 def many_logs(sessions: Sessions) -> list[tuple[int, str, str]]:
     """205 rows cycling through the levels; returned oldest first as (id, message, level)."""
     with sessions.begin() as s:
-        rows = [append_log(s, f"event {i}", LEVELS[i % 3]) for i in range(205)]
+        rows = [add_log(s, f"event {i}", LEVELS[i % 3]) for i in range(205)]
         return [(row.id, row.message, row.level) for row in rows]
 
 
@@ -266,7 +266,7 @@ def test_progress_page(
     assert body["count"] == 60
     assert [item["anilistId"] for item in body["items"]] == expected_ids
     for item in body["items"]:
-        assert set(item) == {"anilistId", "lastAbs", "updatedAt"}
+        assert set(item) == {"anilistId", "lastAbs", "updatedAt", "title"}
         assert item["lastAbs"] == item["anilistId"] * 2
         _instant(item["updatedAt"])
 
@@ -864,7 +864,7 @@ def test_no_response_contains_a_secret(settings: Settings, sessions: Sessions) -
     )
     with sessions.begin() as s:
         set_config(s, keys.STATUS_SYNC_LAST_RUN, "2024-05-01T12:00:00Z")
-        append_log(s, "sync finished", LogLevel.INFO)
+        add_log(s, "sync finished", LogLevel.INFO)
         set_progress(s, 21, 3)
         save_mapping(s, IdMapping(1, 30857, manual=False))
     calls: list[tuple[str, str, dict[str, Any]]] = [

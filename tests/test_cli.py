@@ -31,7 +31,6 @@ from anitrakt.config import Settings
 from anitrakt.domain import keys
 from anitrakt.domain.values import IdMapping, LogLevel
 from anitrakt.store import migrate
-from anitrakt.store.logs import append_log
 from anitrakt.store.mappings import get_mapping, list_mappings, save_mapping
 from anitrakt.store.progress import get_progress, set_progress
 from anitrakt.store.system_config import set_config
@@ -40,6 +39,7 @@ from anitrakt.usecases.sync.status import SyncFailure, record_failure
 from anitrakt.web import server as web_server
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt
+from seed import add_log
 
 Sessions = sessionmaker[Session]
 Invoke = Callable[..., Result]
@@ -158,7 +158,7 @@ def test_status_json(invoke: Invoke, sessions: Sessions) -> None:
 def test_logs_json_filtered_and_limited(invoke: Invoke, sessions: Sessions) -> None:
     with sessions.begin() as s:
         ids = {
-            message: append_log(s, message, level).id
+            message: add_log(s, message, level).id
             for message, level in [
                 ("first failure", LogLevel.ERROR),
                 ("routine", LogLevel.INFO),
@@ -180,7 +180,7 @@ def test_logs_json_filtered_and_limited(invoke: Invoke, sessions: Sessions) -> N
 
 def test_logs_table(invoke: Invoke, sessions: Sessions) -> None:
     with sessions.begin() as s:
-        append_log(s, "sync finished: 3 shows", LogLevel.INFO)
+        add_log(s, "sync finished: 3 shows", LogLevel.INFO)
 
     output = _ok(invoke("logs"))
 
@@ -229,7 +229,7 @@ def test_progress_of_one_entry(invoke: Invoke, entry: str) -> None:
 
 @pytest.mark.usefixtures("some_progress")
 def test_progress_reset_deletes_the_row(invoke: Invoke, sessions: Sessions) -> None:
-    output = _ok(invoke("progress", "21", "--reset"))
+    output = _ok(invoke("progress", "21", "--reset", "--yes"))
 
     assert "reset" in output
     with sessions() as s:
@@ -239,7 +239,7 @@ def test_progress_reset_deletes_the_row(invoke: Invoke, sessions: Sessions) -> N
 
 
 def test_progress_reset_of_unknown_entry_says_so(invoke: Invoke) -> None:
-    output = _ok(invoke("progress", "https://anilist.co/anime/21", "--reset"))
+    output = _ok(invoke("progress", "https://anilist.co/anime/21", "--reset", "--yes"))
 
     assert "no progress" in output
 

@@ -17,7 +17,8 @@ import httpx
 import pytest
 from graphql import parse, validate
 
-from anitrakt.clients.anilist import ACTIVITIES_QUERY, ALL_QUERIES, AniListClient
+from anitrakt.clients.anilist import AniListClient
+from anitrakt.clients.anilist_queries import ACTIVITIES_QUERY, ALL_QUERIES
 from anitrakt.clients.http import Upstream
 from clocks import ManualClock
 from fakes.anilist import SCHEMA_PATH, SHARED_DATA, FakeAniList, FaultKind, load_schema

@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 
 from anitrakt.cli import app as cli_app
 from anitrakt.config import Settings
-from anitrakt.health import check_readiness, readyz_url
 from anitrakt.store import migrate
 from anitrakt.store.db import create_db_engine, create_session_factory
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.health import check_readiness, readyz_url
 from anitrakt.web.app import create_app
 from fakes.server import free_port, serve_in_thread
 
@@ -44,7 +44,12 @@ def _fresh_settings(tmp_path: Path, revision: str | None) -> Settings:
         engine = create_db_engine(url)
         migrate.upgrade(engine, revision)
         engine.dispose()
-    return Settings(_env_file=None, database_url=url, anitrakt_data_dir=tmp_path)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=url,
+        anitrakt_data_dir=tmp_path,
+        anitrakt_allowed_hosts=["testserver"],  # the Host TestClient sends
+    )
 
 
 @pytest.mark.parametrize("path", ["/livez", "/readyz"])
@@ -92,7 +97,12 @@ def test_an_unreachable_database_is_not_ready_and_the_password_stays_hidden(
     tmp_path: Path,
 ) -> None:
     url = f"postgresql://anitrakt:{DB_PASSWORD}@127.0.0.1:{free_port()}/anitrakt"
-    settings = Settings(_env_file=None, database_url=url, anitrakt_data_dir=tmp_path)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=url,
+        anitrakt_data_dir=tmp_path,
+        anitrakt_allowed_hosts=["testserver"],
+    )
 
     with TestClient(create_app(settings)) as client:
         response = client.get("/readyz")

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain import keys
-from anitrakt.metrics import Metrics
 from anitrakt.store.db import create_db_engine, create_session_factory
 from anitrakt.store.system_config import set_config
 from anitrakt.store.tokens import SqlTokenStore
+from anitrakt.usecases.metrics import Metrics
 from anitrakt.web.app import create_app
 from fakes.server import free_port
 from fakes.transport import SyncASGITransport

@@ -12,20 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from anitrakt.services import run_automated_sync, sync_deps
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.errors import ConfigError, UpstreamUnavailable
-from anitrakt.notify.notifier import PROBLEM_KEY, TOLD_UNMAPPED_KEY
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import get_config
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
-from anitrakt.usecases.resolver import StoredMappingResolver
-from anitrakt.usecases.sync.engine import SyncReport
+from anitrakt.usecases.notifier import PROBLEM_KEY, TOLD_UNMAPPED_KEY
+from anitrakt.usecases.scheduler import run_automated_sync
 from anitrakt.usecases.sync.modes import run_full
+from anitrakt.usecases.sync.report import SyncReport
 from fakes.receiver import Received, Receiver
 from fakes.server import serve_in_thread
 from sync_world import AOT, LOST, SPLIT, World
@@ -48,17 +47,19 @@ class Harness:
             update={"notify_urls": SecretStr(f"{scheme}://{host}{NOTIFY_PATH}"), **update}
         )
         events = EventLog(self.world.sessions, settings.secret_values())
-        runtime = Runtime(settings, self.world.sessions.kw["bind"], self.world.sessions, events)
+        runtime = Runtime(
+            settings,
+            self.world.sessions.kw["bind"],
+            self.world.sessions,
+            events,
+            transport=self.world.transport(),
+            clock=self.world.clock,
+        )
         self.runtimes.append(runtime)
         return runtime
 
     def sync(self, runtime: Runtime, *, dry_run: bool = False) -> SyncReport:
-        with sync_deps(
-            runtime,
-            clock=self.world.clock,
-            transport=self.world.transport(),
-            resolver_factory=lambda rt, trakt, tmdb: StoredMappingResolver(rt.sessions),
-        ) as deps:
+        with runtime.sync_deps() as deps:
             report = run_full(deps, dry_run=dry_run)
         assert runtime.notifier.flush(30)
         return report
@@ -230,7 +231,7 @@ def _automated(harness: Harness, **update: Any) -> Callable[[], SyncReport]:
 
     def run() -> SyncReport:
         try:
-            return run_automated_sync(runtime, transport=harness.world.transport())
+            return run_automated_sync(runtime)
         finally:
             assert runtime.notifier.flush(30)
 
@@ -256,7 +257,6 @@ def test_an_automated_run_pings_start_then_success(harness: Harness) -> None:
 def test_a_failed_automated_run_pings_fail_with_the_reason(harness: Harness) -> None:
     world = harness.world
     world.watched(SPLIT, "1 - 3")
-    # Refused at once: run_automated_sync runs on the real clock, so no retried 5xx here.
     world.trakt.revoke_tokens(world.tokens.access_token)
 
     _automated(harness)()

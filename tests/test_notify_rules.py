@@ -1,23 +1,23 @@
-"""The pure rules of `anitrakt.notify.alerts`: which outcome is told, and what is remembered."""
+"""The pure rules of `anitrakt.domain.alerts`: which outcome is told, and what is remembered."""
 
 from __future__ import annotations
 
 import pytest
 
-from anitrakt.errors import (
-    AuthExpired,
-    GraphQLError,
-    RateLimited,
-    UpstreamRejected,
-    UpstreamUnavailable,
-)
-from anitrakt.notify.alerts import (
+from anitrakt.domain.alerts import (
     AlertState,
     Event,
     Problem,
     RunFacts,
     after_run,
     problem_of,
+)
+from anitrakt.errors import (
+    AuthExpired,
+    GraphQLError,
+    RateLimited,
+    UpstreamRejected,
+    UpstreamUnavailable,
 )
 
 ALL = frozenset(e.value for e in Event)

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.domain.secrets import MASK
 from anitrakt.domain.values import LogLevel
 from anitrakt.store import db as store_db
 from anitrakt.store import migrate
 from anitrakt.store.db import create_db_engine, create_session_factory
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import set_config
-from anitrakt.usecases.events import MASK, EventLog
+from anitrakt.usecases.events import EventLog
 
 TOKEN = "trakt-access-token-0123456789"
 PASSWORD = "db-password-42"

@@ -17,8 +17,8 @@ from anitrakt.store.system_config import set_config
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.scheduler import Scheduler, Tick, cron_tick
-from anitrakt.usecases.sync.engine import SyncReport
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning
+from anitrakt.usecases.sync.report import SyncReport
 from anitrakt.usecases.sync.status import SyncFailure, read_sync_status, record_failure
 
 

@@ -14,7 +14,7 @@ from anitrakt.store import logs as logs_repo
 from anitrakt.store import mappings as mappings_repo
 from anitrakt.store import progress as progress_repo
 from anitrakt.store import titles as titles_repo
-from anitrakt.store.logs import append_log, list_logs, prune_logs
+from anitrakt.store.logs import list_logs, prune_logs
 from anitrakt.store.mappings import (
     delete_mapping,
     get_mapping,
@@ -41,6 +41,7 @@ from anitrakt.store.progress import (
 )
 from anitrakt.store.titles import get_titles, save_titles
 from anitrakt.usecases.manual import ManualMappingInput, save_manual_mapping
+from seed import add_log
 from sql_log import recorded_statements
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -438,8 +439,8 @@ def test_list_overrides_by_show_in_show_and_episode_order(session: Session) -> N
 # --- logs -----------------------------------------------------------------------------
 
 
-def test_append_log_stores_message_level_and_aware_time(session: Session) -> None:
-    row = append_log(session, "sync started", LogLevel.WARN)
+def test_add_log_stores_message_level_and_aware_time(session: Session) -> None:
+    row = add_log(session, "sync started", LogLevel.WARN)
     assert row.id is not None
     [stored] = list_logs(session)
     assert (stored.message, stored.level) == ("sync started", "warn")
@@ -447,8 +448,8 @@ def test_append_log_stores_message_level_and_aware_time(session: Session) -> Non
     assert abs(datetime.now(UTC) - stored.created_at) < timedelta(minutes=1)
 
 
-def test_append_log_defaults_to_info(session: Session) -> None:
-    append_log(session, "hello")
+def test_add_log_defaults_to_info(session: Session) -> None:
+    add_log(session, "hello")
     [stored] = list_logs(session)
     assert stored.level == "info"
 
@@ -456,7 +457,7 @@ def test_append_log_defaults_to_info(session: Session) -> None:
 def test_list_logs_newest_first_with_limit_and_level(session: Session, clock: Clock) -> None:
     levels = [LogLevel.INFO, LogLevel.ERROR, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR]
     for number, level in enumerate(levels):
-        append_log(session, f"event {number}", level)
+        add_log(session, f"event {number}", level)
         clock.advance(seconds=1)
 
     assert [r.message for r in list_logs(session)] == [f"event {n}" for n in (4, 3, 2, 1, 0)]
@@ -470,7 +471,7 @@ def test_logs_written_in_the_same_instant_keep_insertion_order(
     session: Session, clock: Clock
 ) -> None:
     for number in range(3):
-        append_log(session, f"same time {number}")
+        add_log(session, f"same time {number}")
     assert [r.message for r in list_logs(session)] == [
         "same time 2",
         "same time 1",
@@ -492,6 +493,6 @@ def test_prune_logs_removes_only_rows_older_than_the_cutoff(session: Session) ->
 
 
 def test_prune_logs_with_nothing_old_removes_nothing(session: Session) -> None:
-    append_log(session, "just now")
+    add_log(session, "just now")
     assert prune_logs(session, 30) == 0
     assert len(list_logs(session)) == 1

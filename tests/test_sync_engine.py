@@ -27,7 +27,7 @@ from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.refresh import refresh_fribbs
 from anitrakt.usecases.sync.engine import BATCH_SIZE, MAX_UNCLEAR_RETRIES
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning, sync_lock
-from anitrakt.usecases.sync.modes import run_full, run_list, sync_show, unmapped_entries
+from anitrakt.usecases.sync.modes import recent_unmapped, run_full, run_list, sync_show
 from fakes.files import fribb_json
 from fakes.trakt import FakeEpisode
 from sync_world import World
@@ -101,7 +101,7 @@ def test_full_sync_posts_the_exact_history_and_rerunning_adds_nothing(world: Wor
     assert world.trakt.bare_show_posts == 0
     assert report.added == 230 + 9 + 24 + 1
     assert report.skipped_unmapped == 1
-    assert report.unmapped[0]["anilistId"] == UNMAPPABLE
+    assert report.unmapped[0].anilist_id == UNMAPPABLE
     # 264 plays in batches of BATCH_SIZE: no per-episode requests.
     assert world.posts() == -(-264 // BATCH_SIZE)
     with world.sessions() as session:
@@ -264,7 +264,7 @@ def test_activities_missed_for_a_passing_reason_are_seen_again(
 
     first = run_full(chain())
 
-    reason = str(first.unmapped[0]["reason"])
+    reason = first.unmapped[0].reason
     assert reason == SOURCES_NOT_LOADED if cause == "no-source-loaded" else "503" in reason
     assert sum(world.history().values()) == 3  # the rest went ahead
     with world.sessions() as session:  # but the timestamp stops before the miss
@@ -290,7 +290,7 @@ def test_unmapped_entries_are_remembered_until_resolved(world: World) -> None:
     library_activities(world)
     run_full(world.deps())
     with world.sessions() as session:
-        assert [e["anilistId"] for e in unmapped_entries(session)] == [UNMAPPABLE]
+        assert [e.anilist_id for e in recent_unmapped(world.runtime)] == [UNMAPPABLE]
 
     world.trakt.add_show(9001, "Nobody Knows", seasons={1: 3})
     world.map(UNMAPPABLE, 9001)
@@ -299,7 +299,7 @@ def test_unmapped_entries_are_remembered_until_resolved(world: World) -> None:
     run_full(world.deps())
 
     with world.sessions() as session:
-        assert unmapped_entries(session) == []
+        assert recent_unmapped(world.runtime) == []
     assert world.history()[(9001, 1, 3)] == 1
 
 

@@ -230,6 +230,7 @@ def test_request_log_lines_show_the_key_masked(
     client: TMDBClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="httpx")  # the CLI quiets it; the web app does not
 
     client.external_ids(1399, "tv")
 

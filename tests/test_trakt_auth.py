@@ -22,10 +22,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.clients.trakt import TraktClient
-from anitrakt.clients.trakt_auth import (
+from anitrakt.clients.trakt_auth import REFRESH_MARGIN_SECONDS
+from anitrakt.clients.trakt_oauth import (
     DEVICE_SLOW_DOWN_SECONDS,
     OOB_REDIRECT_URI,
-    REFRESH_MARGIN_SECONDS,
     DeviceAuthFailed,
     code_challenge,
     new_code_verifier,

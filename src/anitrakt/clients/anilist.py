@@ -20,11 +20,18 @@ from typing import Any, Literal
 
 import httpx
 
+from anitrakt.clients.anilist_queries import (
+    ACTIVITIES_QUERY,
+    MEDIA_LIST_QUERY,
+    USER_QUERY,
+    VIEWER_QUERY,
+)
 from anitrakt.clients.http import HttpClient, HttpObserver, Upstream
 from anitrakt.clients.timing import SlidingWindow
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import AniListUser, ListActivity, Media, MediaListEntry, parse_progress
+from anitrakt.domain.secrets import Masker
 from anitrakt.errors import (
     AniListRefused,
     AuthExpired,
@@ -67,74 +74,6 @@ GRAPHQL_ERROR_STATUSES = (400, 401, 403, 404)
 ListStatus = Literal["COMPLETED", "CURRENT"]
 LIST_STATUSES: frozenset[str] = frozenset({"COMPLETED", "CURRENT"})
 
-MEDIA_FRAGMENT = """
-fragment MediaFields on Media {
-  id
-  episodes
-  format
-  title { romaji english }
-}
-"""
-
-VIEWER_QUERY = """
-query Viewer {
-  Viewer { id name }
-}
-"""
-
-USER_QUERY = """
-query UserByName($name: String!) {
-  User(name: $name) { id name }
-}
-"""
-
-ACTIVITIES_QUERY = (
-    """
-query ListActivities($userId: Int!, $since: Int!, $page: Int!, $perPage: Int!) {
-  Page(page: $page, perPage: $perPage) {
-    pageInfo { hasNextPage }
-    activities(userId: $userId, type: ANIME_LIST, sort: ID_DESC, createdAt_greater: $since) {
-      ... on ListActivity {
-        id
-        status
-        progress
-        createdAt
-        media { ...MediaFields }
-      }
-    }
-  }
-}
-"""
-    + MEDIA_FRAGMENT
-)
-
-MEDIA_LIST_QUERY = (
-    """
-query AnimeList($userId: Int!, $status: MediaListStatus!, $chunk: Int!, $perChunk: Int!) {
-  MediaListCollection(
-    userId: $userId, type: ANIME, status: $status, chunk: $chunk, perChunk: $perChunk
-  ) {
-    hasNextChunk
-    lists {
-      entries {
-        status
-        progress
-        score
-        repeat
-        completedAt { year month day }
-        updatedAt
-        media { ...MediaFields }
-      }
-    }
-  }
-}
-"""
-    + MEDIA_FRAGMENT
-)
-
-# Every document this client sends, for the contract test against the real schema.
-ALL_QUERIES = (VIEWER_QUERY, USER_QUERY, ACTIVITIES_QUERY, MEDIA_LIST_QUERY)
-
 
 class AniListClient:
     """Reads one AniList account; one instance per sync run or web request."""
@@ -147,6 +86,7 @@ class AniListClient:
         self.window = SlidingWindow(REQUESTS_PER_MINUTE, RATE_WINDOW_SECONDS, upstream.clock)
         self.max_activity_pages = MAX_ACTIVITY_PAGES
         self.max_list_chunks = MAX_LIST_CHUNKS
+        self._masker = Masker([self._token] if self._token else [])
         headers = {"Referer": REFERER}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -350,7 +290,7 @@ class AniListClient:
 
     def _scrub(self, text: str) -> str:
         """Never echo the token, even if an upstream message quotes it."""
-        return text.replace(self._token, "***") if self._token else text
+        return self._masker.mask(text)
 
     def _observe_rate_limit(self, response: httpx.Response) -> None:
         """Follow X-RateLimit-Limit down, and sit out a spent minute (Remaining 0)."""

@@ -22,7 +22,19 @@ import httpx
 
 from anitrakt.clients.http import HttpClient, HttpObserver, Upstream, edge_blocked, is_html
 from anitrakt.clients.timing import MinInterval, SlidingWindow
-from anitrakt.clients.trakt_auth import TokenStorage, TraktOAuth, TraktTokenAuth
+from anitrakt.clients.trakt_auth import TokenStorage, TraktTokenAuth
+from anitrakt.clients.trakt_oauth import TraktOAuth
+from anitrakt.clients.trakt_wire import (
+    as_int,
+    dicts,
+    episode_of,
+    movie_of,
+    not_found_items,
+    search_results,
+    show_of,
+    user_of,
+    watched_show_of,
+)
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.instants import parse_instant
@@ -31,11 +43,8 @@ from anitrakt.domain.trakt import (
     HistoryItems,
     HistoryResult,
     LastActivities,
-    NotFoundItem,
     SearchResult,
     TokenSet,
-    TraktEpisode,
-    TraktIds,
     TraktMovie,
     TraktSeason,
     TraktShow,
@@ -84,93 +93,6 @@ APP_REJECTED_HINT = (
 
 IdType = Literal["tmdb", "imdb", "tvdb", "trakt"]
 ID_TYPES = ("tmdb", "imdb", "tvdb", "trakt")
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _ids(body: Any) -> TraktIds:
-    ids = body.get("ids") if isinstance(body, dict) else None
-    if not isinstance(ids, dict):
-        return TraktIds()
-    return TraktIds(
-        trakt=_int(ids.get("trakt")),
-        slug=_str(ids.get("slug")),
-        tvdb=_int(ids.get("tvdb")),
-        tmdb=_int(ids.get("tmdb")),
-        imdb=_str(ids.get("imdb")),
-    )
-
-
-def _show(body: Any) -> TraktShow:
-    body = body if isinstance(body, dict) else {}
-    return TraktShow(title=_str(body.get("title")), year=_int(body.get("year")), ids=_ids(body))
-
-
-def _movie(body: Any) -> TraktMovie:
-    body = body if isinstance(body, dict) else {}
-    return TraktMovie(title=_str(body.get("title")), year=_int(body.get("year")), ids=_ids(body))
-
-
-def _episode(body: dict[str, Any], season: int) -> TraktEpisode | None:
-    number = _int(body.get("number"))
-    if number is None:
-        return None
-    own_season = _int(body.get("season"))
-    return TraktEpisode(
-        season=season if own_season is None else own_season,
-        number=number,
-        number_abs=_int(body.get("number_abs")),
-        trakt_id=_ids(body).trakt,
-        title=_str(body.get("title")),
-    )
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _search_results(body: Any) -> list[SearchResult]:
-    results = []
-    for item in _dicts(body):
-        kind = item.get("type")
-        score = item.get("score")
-        score = float(score) if isinstance(score, int | float) else None
-        if kind == "show" and isinstance(item.get("show"), dict):
-            results.append(SearchResult(TraktType.SHOW, show=_show(item["show"]), score=score))
-        elif kind == "movie" and isinstance(item.get("movie"), dict):
-            results.append(SearchResult(TraktType.MOVIE, movie=_movie(item["movie"]), score=score))
-    return results
-
-
-def _not_found(body: Any) -> tuple[NotFoundItem, ...]:
-    """Every posted item Trakt reports missing, one entry per affected episode."""
-    if not isinstance(body, dict):
-        return ()
-    found: list[NotFoundItem] = []
-    kinds = (("movies", "movie"), ("shows", "show"), ("seasons", "season"), ("episodes", "episode"))
-    for key, kind in kinds:
-        for item in _dicts(body.get(key)):
-            seasons = _dicts(item.get("seasons"))
-            episodes = [
-                (_int(season.get("number")), _int(episode.get("number")))
-                for season in seasons
-                for episode in (_dicts(season.get("episodes")) or [{}])
-            ]
-            for season_number, number in episodes or [(None, None)]:
-                found.append(NotFoundItem(kind, _ids(item), season_number, number))
-    return tuple(found)
 
 
 class TraktClient:
@@ -350,11 +272,11 @@ class TraktClient:
         for page in range(1, MAX_PAGES + 1):
             query = {**params, "page": page, "limit": WATCHED_PAGE_LIMIT}
             response = self._call("GET", path, params=query)
-            batch = _dicts(self._api.json(response))
+            batch = dicts(self._api.json(response))
             items.extend(batch)
-            count = _int(response.headers.get("X-Pagination-Item-Count"))
+            count = as_int(response.headers.get("X-Pagination-Item-Count"))
             expected = count if count is not None else expected
-            page_count = _int(response.headers.get("X-Pagination-Page-Count"))
+            page_count = as_int(response.headers.get("X-Pagination-Page-Count"))
             last = page >= page_count if page_count is not None else len(batch) < WATCHED_PAGE_LIMIT
             if not last:
                 continue
@@ -424,20 +346,20 @@ class TraktClient:
             body = self._get(path, params={"type": TraktType(kind).value}, auth=False)
         except UpstreamNotFound:
             return []
-        return [r for r in _search_results(body) if r.kind is TraktType(kind)]
+        return [r for r in search_results(body) if r.kind is TraktType(kind)]
 
     def search_shows(self, title: str) -> list[SearchResult]:
         """Shows whose title matches `title`, best first."""
         body = self._get("/search/show", params={"query": title}, auth=False)
-        return _search_results(body)
+        return search_results(body)
 
     def show(self, show_id: int | str) -> TraktShow:
         """One show by Trakt id, slug or IMDb id."""
-        return _show(self._get(f"/shows/{quote(str(show_id), safe='')}", auth=False))
+        return show_of(self._get(f"/shows/{quote(str(show_id), safe='')}", auth=False))
 
     def movie(self, movie_id: int | str) -> TraktMovie:
         """One movie by Trakt id, slug or IMDb id."""
-        return _movie(self._get(f"/movies/{quote(str(movie_id), safe='')}", auth=False))
+        return movie_of(self._get(f"/movies/{quote(str(movie_id), safe='')}", auth=False))
 
     def seasons_with_episodes(self, show_id: int | str) -> list[TraktSeason]:
         """Every season with its episodes in Trakt's order, with `number_abs` (SPEC §5)."""
@@ -447,11 +369,11 @@ class TraktClient:
             auth=False,
         )
         seasons = []
-        for season in _dicts(body):
-            number = _int(season.get("number"))
+        for season in dicts(body):
+            number = as_int(season.get("number"))
             if number is None:
                 continue
-            parsed = (_episode(ep, number) for ep in _dicts(season.get("episodes")))
+            parsed = (episode_of(ep, number) for ep in dicts(season.get("episodes")))
             episodes = tuple(ep for ep in parsed if ep is not None)
             seasons.append(TraktSeason(number, episodes))
         return seasons
@@ -468,9 +390,9 @@ class TraktClient:
         added = body.get("added") if isinstance(body, dict) else None
         added = added if isinstance(added, dict) else {}
         return HistoryResult(
-            added_episodes=_int(added.get("episodes")) or 0,
-            added_movies=_int(added.get("movies")) or 0,
-            not_found=_not_found(body.get("not_found") if isinstance(body, dict) else None),
+            added_episodes=as_int(added.get("episodes")) or 0,
+            added_movies=as_int(added.get("movies")) or 0,
+            not_found=not_found_items(body.get("not_found") if isinstance(body, dict) else None),
         )
 
     def watched_shows(self) -> list[WatchedShow]:
@@ -478,24 +400,14 @@ class TraktClient:
         # Without extended=progress Trakt leaves out the per-episode `seasons` (since
         # July 2026: trakt/trakt-api#835; themoviedb.helper #1834).
         items = self._get_all_pages("/sync/watched/shows", {"extended": "progress"})
-        shows = []
-        for item in items:
-            plays: dict[tuple[int, int], int] = {}
-            for season in _dicts(item.get("seasons")):
-                season_number = _int(season.get("number"))
-                for episode in _dicts(season.get("episodes")):
-                    number = _int(episode.get("number"))
-                    if season_number is not None and number is not None:
-                        plays[(season_number, number)] = _int(episode.get("plays")) or 1
-            shows.append(WatchedShow(_show(item.get("show")), plays))
-        return shows
+        return [watched_show_of(item) for item in items]
 
     def watched_movies(self) -> list[WatchedMovie]:
         """Every watched movie with its play count (all pages)."""
         return [
             WatchedMovie(
-                movie=_movie(item.get("movie")),
-                plays=_int(item.get("plays")) or 0,
+                movie=movie_of(item.get("movie")),
+                plays=as_int(item.get("plays")) or 0,
                 last_watched_at=parse_instant(item.get("last_watched_at")),
             )
             for item in self._get_all_pages("/sync/watched/movies", {})
@@ -518,20 +430,4 @@ class TraktClient:
 
     def user_settings(self) -> TraktUser:
         """The connected account: username, VIP status and limits."""
-        body = self._get("/users/settings", auth=True)
-        user = body.get("user") if isinstance(body, dict) else None
-        user = user if isinstance(user, dict) else {}
-        limits_body = body.get("limits") if isinstance(body, dict) else None
-        limits = {
-            name: {k: v for k, v in values.items() if _int(v) is not None}
-            for name, values in (limits_body or {}).items()
-            if isinstance(values, dict)
-        }
-        return TraktUser(
-            username=_str(user.get("username")) or "",
-            slug=_ids(user).slug,
-            name=_str(user.get("name")),
-            vip=user.get("vip") is True,
-            private=user.get("private") is True,
-            limits=limits,
-        )
+        return user_of(self._get("/users/settings", auth=True))

@@ -205,7 +205,9 @@ def episode_by_date(
     day = airing.scheduled_on(anilist_episode)
     if day is None or (expected is not None and same_day(day, expected)):
         if expected is None:
-            return Miss(f"episode {anilist_episode} is past the last episode Trakt lists")
+            return Miss(
+                f"episode {anilist_episode} is past the last episode Trakt lists", past_end=True
+            )
         return expected
     for pool in (episodes.regular, episodes.specials):
         matching = [e for e in pool if same_day(day, e)]
@@ -214,7 +216,9 @@ def episode_by_date(
         if matching:
             break
     if expected is None:
-        return Miss(f"episode {anilist_episode} is past the last episode Trakt lists")
+        return Miss(
+            f"episode {anilist_episode} is past the last episode Trakt lists", past_end=True
+        )
     if aired_on(expected) is None:
         return expected
     return Miss(
@@ -231,3 +235,7 @@ def _label(episode: EpisodeRef) -> str:
 def _aired_text(episode: EpisodeRef) -> str:
     day = aired_on(episode)
     return f"{_label(episode)} aired {day}" if day else f"{_label(episode)} has no air date"
+
+
+def _past_end(anilist_episode: int) -> Miss:
+    return Miss(f"episode {anilist_episode} is past the last episode Trakt lists", past_end=True)

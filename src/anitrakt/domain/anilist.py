@@ -13,6 +13,8 @@ from datetime import date
 
 from anitrakt.errors import InputError
 
+# AniList's `format` of a film; every other format (TV, ONA, OVA, SPECIAL…) is a show.
+MOVIE_FORMAT = "MOVIE"
 # No anime has come close to this many episodes (long runners are in the low thousands);
 # the cap keeps a corrupt or hostile range such as "10 - 100000" from expanding into
 # unbounded work.
@@ -32,6 +34,11 @@ class Media:
     title_english: str | None = None
     episodes: int | None = None
     format: str | None = None
+
+    @property
+    def is_movie(self) -> bool:
+        """Whether AniList files it as a film (one play on Trakt, not episodes)."""
+        return self.format == MOVIE_FORMAT
 
     @property
     def title(self) -> str:

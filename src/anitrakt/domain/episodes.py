@@ -146,12 +146,16 @@ class Placed:
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """Not on Trakt (yet): nothing is posted, the episode stays pending."""
+    """Not on Trakt (yet): nothing is posted, the episode stays pending.
+
+    `past_end`: after the last episode Trakt lists (a refetch of the list may find it).
+    """
 
     anilist_episode: int
     abs: int | None
     reason: str
     notes: tuple[str, ...] = ()
+    past_end: bool = False
 
 
 Translation = Placed | Pending
@@ -163,10 +167,13 @@ class Miss:
 
     `pending` when Trakt may just not list it yet (nothing is posted, it waits); False
     when the sources contradict each other, which placement holds for review.
+    `past_end`: it falls after the last episode Trakt lists, so a fresher episode list
+    may have it (the sync refetches once).
     """
 
     reason: str
     pending: bool = True
+    past_end: bool = False
 
 
 def hinted_abs(anilist_episode: int, hint: SeasonHint | None, episodes: EpisodeList) -> int | None:
@@ -198,7 +205,7 @@ def episode_at_abs(episodes: EpisodeList, abs_number: int) -> EpisodeRef | Miss:
         if k <= len(season_episodes):
             return season_episodes[k - 1]
         if index + 1 >= len(points):
-            return Miss(f"episode {abs_number} is past the last episode Trakt lists")
+            return Miss(f"episode {abs_number} is past the last episode Trakt lists", past_end=True)
         k -= len(season_episodes)
         index += 1
 
@@ -208,7 +215,7 @@ def special_at(episodes: EpisodeList, position: int) -> EpisodeRef | Miss:
     if not episodes.specials:
         return Miss("Trakt lists no specials (season 0) for this show")
     if not 1 <= position <= len(episodes.specials):
-        return Miss(f"special {position} is past the last special Trakt lists")
+        return Miss(f"special {position} is past the last special Trakt lists", past_end=True)
     return episodes.specials[position - 1]
 
 
@@ -246,7 +253,7 @@ def as_trakt_lists(
             return episode, f"{label} is S{season}E{episode.number} by Trakt's absolute number"
     last_season = season == 0 or season == episodes.breakpoints[-1].season
     if number > max(numbers) and last_season:
-        return Miss(f"{label} is past the last episode Trakt lists")
+        return Miss(f"{label} is past the last episode Trakt lists", past_end=True)
     return Miss(f"Trakt's season {season} has no episode {number} ({label})", pending=False)
 
 
@@ -278,7 +285,7 @@ def translate(
         )
     found = episode_at_abs(episodes, abs_number)
     if isinstance(found, Miss):
-        return Pending(anilist_episode, abs_number, found.reason, tuple(notes))
+        return Pending(anilist_episode, abs_number, found.reason, tuple(notes), found.past_end)
     return Placed(
         anilist_episode, abs_number, found.season, found.number, found.trakt_id, notes=tuple(notes)
     )
@@ -287,7 +294,7 @@ def translate(
 def _special(anilist_episode: int, hint: SeasonHint, episodes: EpisodeList) -> Translation:
     found = special_at(episodes, anilist_episode + hint.offset)
     if isinstance(found, Miss):
-        return Pending(anilist_episode, None, found.reason)
+        return Pending(anilist_episode, None, found.reason, past_end=found.past_end)
     return Placed(anilist_episode, None, found.season, found.number, found.trakt_id)
 
 

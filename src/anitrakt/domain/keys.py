@@ -21,6 +21,8 @@ LAST_SYNC_TIMESTAMP = "lastSyncTimestamp"
 SYNC_LAST_FAILURE = "sync:last-failure"
 # Entries that failed resolution in recent runs: {anilistId: {title, reason, lastSeen}}.
 SYNC_UNMAPPED = "sync:unmapped"
+# Which AniList account the cached id belongs to (a hash of the token or username).
+ANILIST_USER = "anilist:user"
 
 
 def breakpoint_map_key(trakt_id: int) -> str:

@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, time
 from anitrakt.domain.anilist import ListActivity, MediaListEntry
 from anitrakt.domain.episodes import EpisodeList, OverrideTarget, Placed, SeasonHint, translate
 
-MOVIE_FORMAT = "MOVIE"
 WATCHED = "watched episode"
 COMPLETED = "completed"
 REWATCHED = "rewatched episode"
@@ -95,7 +94,8 @@ class Skipped:
     """An episode not posted, and why (`already` synced, or `pending` on Trakt).
 
     `waits_for` is the play of this run that covers it (a repeat of an episode already
-    planned): it counts as done only once that play is confirmed.
+    planned): it counts as done only once that play is confirmed. `past_end`: pending
+    because it falls after the last episode Trakt lists.
     """
 
     anilist_id: int
@@ -103,6 +103,7 @@ class Skipped:
     event_index: int
     reason: str
     waits_for: PlannedPlay | None = None
+    past_end: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,7 @@ def events_from_activities(
     for activity in sorted(activities, key=lambda a: (a.created_at, a.id)):
         media = activity.media
         watched_at = datetime.fromtimestamp(activity.created_at, UTC)
-        is_movie = media.format == MOVIE_FORMAT
+        is_movie = media.is_movie
         episodes: tuple[int, ...] = ()
         if activity.status == WATCHED:
             episodes = activity.episodes
@@ -187,7 +188,7 @@ def events_from_entries(
         media = entry.media
         count = entry.progress
         if completed and count <= 0:
-            count = media.episodes or (1 if media.format == MOVIE_FORMAT else 0)
+            count = media.episodes or (1 if media.is_movie else 0)
         watched_at = (
             completed_watched_at(entry, now)
             if completed
@@ -199,7 +200,7 @@ def events_from_entries(
                 title=media.title,
                 episodes=tuple(range(1, count + 1)),
                 watched_at=watched_at,
-                is_movie=media.format == MOVIE_FORMAT,
+                is_movie=media.is_movie,
                 origin="completed list" if completed else "watching list",
             )
         )
@@ -269,9 +270,10 @@ class _Planner:
         *,
         pending: bool = False,
         waits_for: PlannedPlay | None = None,
+        past_end: bool = False,
     ) -> None:
         into = self.pending if pending else self.already
-        into.append(Skipped(event.anilist_id, episode, index, reason, waits_for))
+        into.append(Skipped(event.anilist_id, episode, index, reason, waits_for, past_end))
 
     def movie(self, event: WatchEvent, episode: int, index: int, target: MovieTarget) -> None:
         if target.trakt_id in self.watched.movies:
@@ -286,7 +288,7 @@ class _Planner:
             if message not in self.notes:
                 self.notes.append(message)
         if not isinstance(result, Placed):
-            self.skip(event, episode, index, result.reason, pending=True)
+            self.skip(event, episode, index, result.reason, pending=True, past_end=result.past_end)
         elif (target.trakt_id, result.season, result.number) in self.watched.episodes:
             self.skip(event, episode, index, "already watched on Trakt")
         else:

@@ -26,8 +26,6 @@ SOURCES_NOT_LOADED = (
 )
 NO_IDS = "no ids"
 NO_TRAKT_MATCH = "no Trakt match"
-# AniList's `format` of a film; every other format (TV, ONA, OVA, SPECIAL…) is a show.
-ANILIST_MOVIE_FORMAT = "MOVIE"
 
 SearchIdType = Literal["tmdb", "imdb", "tvdb"]
 # The TMDB id namespace each Trakt type lives in.
@@ -120,7 +118,7 @@ def trakt_kind(media: Media, ids: KnownIds, hit: SourceHit | None) -> TraktType:
     Only when AniList's format is unknown (e.g. a single-show sync by id) do the
     sources' own media types decide.
     """
-    if media.format == ANILIST_MOVIE_FORMAT or ids.tmdb_kind is TmdbKind.MOVIE:
+    if media.is_movie or ids.tmdb_kind is TmdbKind.MOVIE:
         return TraktType.MOVIE
     if media.format is None and hit is not None:
         entries = (hit.fribb, hit.otaku)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -20,6 +21,19 @@ class MappingType(StrEnum):
 class TraktType(StrEnum):
     SHOW = "show"
     MOVIE = "movie"
+
+
+class SyncMode(StrEnum):
+    """The kinds of sync a person (or the scheduler) runs; docs/sync.md §1."""
+
+    FULL = "full"
+    COMPLETED = "completed"
+    WATCHING = "watching"
+
+    @property
+    def label(self) -> str:
+        """How logs and messages name a run of this mode: "full sync"."""
+        return f"{self.value} sync"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +69,13 @@ class Unresolved:
 
 
 Resolution = IdMapping | Unresolved
+
+
+@dataclass(frozen=True, slots=True)
+class UnmappedEntry:
+    """An AniList entry a run could not match to Trakt, why, and when it was last seen."""
+
+    anilist_id: int
+    title: str
+    reason: str
+    last_seen: datetime | None = None

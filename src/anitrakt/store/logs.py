@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -12,12 +13,12 @@ from anitrakt.domain.values import LogLevel
 from anitrakt.store.models import LogRow
 
 
-def append_log(session: Session, message: str, level: LogLevel = LogLevel.INFO) -> LogRow:
-    """Add one event row (the caller commits)."""
-    row = LogRow(message=message, level=LogLevel(level).value, created_at=utc_now())
-    session.add(row)
-    session.flush()
-    return row
+def add_logs(session: Session, events: Iterable[tuple[str, LogLevel, datetime]]) -> None:
+    """Add event rows `(message, level, at)` (the caller commits)."""
+    session.add_all(
+        LogRow(message=message, level=LogLevel(level).value, created_at=at)
+        for message, level, at in events
+    )
 
 
 def list_logs(session: Session, *, limit: int = 200, level: LogLevel | None = None) -> list[LogRow]:

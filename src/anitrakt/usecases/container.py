@@ -29,14 +29,14 @@ from anitrakt.clients.trakt import TraktClient
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.trakt import TokenSet
-from anitrakt.metrics import Metrics
-from anitrakt.notify.notifier import Notifier
 from anitrakt.store.db import create_db_engine, create_session_factory
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.metrics import Metrics
+from anitrakt.usecases.notifier import Notifier
 from anitrakt.usecases.resolver import ChainResolver
 from anitrakt.usecases.sources.index import SharedSourceIndex
-from anitrakt.usecases.sync.engine import SyncDeps, SyncReport
+from anitrakt.usecases.sync.report import SyncDeps, SyncReport
 
 logger = logging.getLogger("anitrakt.container")
 

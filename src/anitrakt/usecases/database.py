@@ -12,6 +12,7 @@ from anitrakt.errors import StoreUnavailable
 from anitrakt.store import migrate
 from anitrakt.store.db import UNAVAILABLE_ERRORS, describe_db_error, sqlite_exposure
 from anitrakt.store.logs import prune_logs
+from anitrakt.store.migrations import HEAD
 from anitrakt.usecases.container import Runtime
 
 DATABASE_ERRORS = UNAVAILABLE_ERRORS
@@ -25,6 +26,12 @@ def database_unavailable(exc: BaseException) -> StoreUnavailable:
 def describe(exc: BaseException) -> str:
     """The driver's own first line for any database error (never the SQL or its values)."""
     return describe_db_error(exc)
+
+
+def ensure_current(runtime: Runtime) -> None:
+    """Apply pending migrations; a schema already at the newest costs one query."""
+    if migrate.quick_revision(runtime.engine) != HEAD:
+        migrate.upgrade(runtime.engine)
 
 
 def upgrade(runtime: Runtime, revision: str = "head") -> str:

@@ -19,12 +19,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.clock import utc_now
+from anitrakt.domain.secrets import Masker
 from anitrakt.domain.values import LogLevel
-from anitrakt.store.models import LogRow
+from anitrakt.store.logs import add_logs
 
-MASK = "***"
-# Shorter values would mask ordinary words and numbers by accident.
-MIN_SECRET_LENGTH = 6
 # Events kept while the table cannot be written; the oldest go first past this.
 MAX_PENDING = 1000
 
@@ -42,22 +40,17 @@ class EventLog:
 
     def __init__(self, sessions: sessionmaker[Session], secrets: Iterable[str] = ()) -> None:
         self._sessions = sessions
-        self._pending: deque[tuple[str, str, datetime]] = deque(maxlen=MAX_PENDING)
+        self._pending: deque[tuple[str, LogLevel, datetime]] = deque(maxlen=MAX_PENDING)
         self._lock = threading.Lock()
-        self._secrets: set[str] = set()
-        for secret in secrets:
-            self.add_secret(secret)
+        self._masker = Masker(list(secrets))
 
     def add_secret(self, value: str | None) -> None:
         """Mask `value` from now on (e.g. a token learned at run time)."""
-        if value and len(value) >= MIN_SECRET_LENGTH:
-            self._secrets.add(value)
+        self._masker.add(value)
 
     def mask(self, message: str) -> str:
         """`message` with every known secret replaced by ***."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            message = message.replace(secret, MASK)
-        return message
+        return self._masker.mask(message)
 
     def record(self, level: LogLevel, message: str, *, session: Session | None = None) -> None:
         """Write the event to `logs` and stderr; never raises.
@@ -68,10 +61,10 @@ class EventLog:
         text = self.mask(str(message))
         logger.log(_PY_LEVELS[level], text)
         if session is not None:
-            session.add(LogRow(message=text, level=level.value, created_at=utc_now()))
+            add_logs(session, [(text, level, utc_now())])
             return
         with self._lock:
-            self._pending.append((text, level.value, utc_now()))
+            self._pending.append((text, level, utc_now()))
         self.flush()
 
     def flush(self) -> bool:
@@ -82,10 +75,7 @@ class EventLog:
             batch = list(self._pending)
             try:
                 with self._sessions.begin() as session:
-                    session.add_all(
-                        LogRow(message=text, level=level, created_at=at)
-                        for text, level, at in batch
-                    )
+                    add_logs(session, batch)
             except Exception as exc:  # a log write must never take the caller down
                 logger.warning(
                     "could not record %d event(s) in the logs table yet: %s",

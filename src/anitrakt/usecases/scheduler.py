@@ -25,9 +25,9 @@ from anitrakt.errors import AnitraktError
 from anitrakt.store.system_config import get_config
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.refresh import refresh_stale_sources
-from anitrakt.usecases.sync.engine import SyncReport
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning
 from anitrakt.usecases.sync.modes import run_full
+from anitrakt.usecases.sync.report import SyncReport
 from anitrakt.usecases.sync.status import SyncFailure, read_sync_status, record_failure
 
 logger = logging.getLogger("anitrakt.usecases.scheduler")

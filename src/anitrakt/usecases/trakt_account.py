@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from anitrakt.clients.trakt import TraktClient
-from anitrakt.clients.trakt_auth import code_challenge, new_code_verifier
+from anitrakt.clients.trakt_oauth import code_challenge, new_code_verifier
 from anitrakt.domain.trakt import DeviceCode, PendingAuthorization, TokenSet
 from anitrakt.errors import InputError, UpstreamError
 from anitrakt.store.tokens import (
@@ -58,6 +58,14 @@ def _tokens_in_use(runtime: Runtime) -> tuple[TokenSet | None, str | None]:
     if access is not None and access.get_secret_value():
         return TokenSet(access.get_secret_value()), "environment"
     return None, None
+
+
+def stored_connection(runtime: Runtime) -> TraktConnection:
+    """Whether tokens are there to sync with (stored or TRAKT_ACCESS_TOKEN), asking nobody."""
+    tokens, source = _tokens_in_use(runtime)
+    if tokens is None:
+        return TraktConnection(False)
+    return TraktConnection(True, source, expires_at=tokens.expires_at)
 
 
 def _link(runtime: Runtime, client: TraktClient) -> str:

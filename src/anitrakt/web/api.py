@@ -1,4 +1,7 @@
-"""JSON routes of SPEC §7 that need no upstream. Each parses, calls one core function, renders."""
+"""JSON routes that need no upstream: status, logs, progress, mappings.
+
+Each parses its input, calls one use case and renders it (docs/architecture.md).
+"""
 
 from __future__ import annotations
 
@@ -8,18 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from anitrakt import __version__
 from anitrakt.domain.values import LogLevel
-from anitrakt.store.logs import list_logs
-from anitrakt.store.progress import count_progress, get_progress, list_progress
-from anitrakt.store.titles import get_titles
-from anitrakt.usecases.manual import (
-    ManualMappingInput,
-    parse_positive_id,
-    save_manual_mapping,
-    trakt_lookup,
-)
-from anitrakt.usecases.sync.status import read_sync_status
-from anitrakt.web.deps import RuntimeDep, SessionDep
-from anitrakt.web.schemas import (
+from anitrakt.schemas.common import (
     ErrorBody,
     Health,
     LogBody,
@@ -27,11 +19,17 @@ from anitrakt.web.schemas import (
     ManualMapResult,
     MappingBody,
     MappingLists,
-    ProgressItem,
     ProgressOne,
     ProgressPage,
     StatusBody,
+    UnmapResult,
 )
+from anitrakt.usecases.logs import recent_logs
+from anitrakt.usecases.manual import ManualMappingInput, parse_anilist_id, parse_positive_id
+from anitrakt.usecases.mappings import map_manually, mapping_lists, unmap
+from anitrakt.usecases.progress import progress_of, recent_progress
+from anitrakt.usecases.sync.status import sync_status
+from anitrakt.web.deps import RuntimeDep
 from anitrakt.web.security import require_api_token
 
 router = APIRouter(
@@ -59,27 +57,27 @@ def health() -> Health:
 
 
 @router.get("/status", response_model=StatusBody)
-def status(session: SessionDep) -> StatusBody:
+def status(runtime: RuntimeDep) -> StatusBody:
     """When each kind of sync last ran (ISO-8601 with offset, or null)."""
-    return StatusBody.of(read_sync_status(session))
+    return StatusBody.of(sync_status(runtime))
 
 
 @router.get("/logs", response_model=list[LogBody])
 def logs(
-    session: SessionDep,
+    runtime: RuntimeDep,
     response: Response,
     limit: Annotated[int, Query(description="rows to return, 1–1000")] = LOGS_DEFAULT_LIMIT,
     level: Annotated[LogLevel | None, Query(description="only this level")] = None,
 ) -> list[LogBody]:
     """The newest log rows, newest first."""
     response.headers["Cache-Control"] = "no-store"
-    rows = list_logs(session, limit=_clamp(limit, 1, LOGS_MAX_LIMIT), level=level)
-    return [LogBody.of(row) for row in rows]
+    entries = recent_logs(runtime, limit=_clamp(limit, 1, LOGS_MAX_LIMIT), level=level)
+    return [LogBody.of(entry) for entry in entries]
 
 
 @router.get("/progress", response_model=ProgressPage | ProgressOne)
 def progress(
-    session: SessionDep,
+    runtime: RuntimeDep,
     limit: Annotated[int, Query(description="rows to return, clamped to 1–500")] = (
         PROGRESS_DEFAULT_LIMIT
     ),
@@ -88,19 +86,19 @@ def progress(
     """Posting progress: one entry with `anilistId`, else the most recent rows."""
     if anilist_id is not None:
         entry = parse_positive_id(anilist_id, "anilistId")
-        return ProgressOne(anilistId=entry, lastAbs=get_progress(session, entry))
-    rows = list_progress(session, limit=_clamp(limit, 1, PROGRESS_MAX_LIMIT))
-    return ProgressPage(count=count_progress(session), items=[ProgressItem.of(r) for r in rows])
+        return ProgressOne(anilistId=entry, lastAbs=progress_of(runtime, entry))
+    page = recent_progress(runtime, limit=_clamp(limit, 1, PROGRESS_MAX_LIMIT))
+    return ProgressPage.of(page)
 
 
 @router.get("/mappings", response_model=MappingLists)
-def mappings(session: SessionDep) -> MappingLists:
+def mappings(runtime: RuntimeDep) -> MappingLists:
     """Every stored mapping, manual and automatic, with the AniList title a sync saw."""
-    return MappingLists.load(session)
+    return MappingLists.of(mapping_lists(runtime))
 
 
 @router.post("/manual-map", response_model=ManualMapResult)
-def manual_map(runtime: RuntimeDep, session: SessionDep, body: ManualMapRequest) -> ManualMapResult:
+def manual_map(runtime: RuntimeDep, body: ManualMapRequest) -> ManualMapResult:
     """Add or replace a manual mapping; manual rows always win over automatic ones.
 
     `traktId` may be a Trakt URL or slug, looked up on Trakt (needs TRAKT_CLIENT_ID).
@@ -115,7 +113,14 @@ def manual_map(runtime: RuntimeDep, session: SessionDep, body: ManualMapRequest)
         offset=body.offset,
         movie=body.movie,
     )
-    with trakt_lookup(runtime.trakt) as lookup:
-        row = save_manual_mapping(session, given, lookup)
-    title = get_titles(session, [row.anilist_id]).get(row.anilist_id)
-    return ManualMapResult(success=True, added=MappingBody.of(row, title))
+    return ManualMapResult(success=True, added=MappingBody.of(map_manually(runtime, given)))
+
+
+@router.delete("/manual-map", response_model=UnmapResult)
+def delete_manual_map(
+    runtime: RuntimeDep, anilist_id: Annotated[str, Query(alias="anilistId")]
+) -> UnmapResult:
+    """Delete a manual mapping; the next sync resolves the entry automatically again."""
+    entry = parse_anilist_id(anilist_id)
+    unmap(runtime, entry)
+    return UnmapResult(success=True, anilistId=entry)

@@ -1,7 +1,7 @@
 """Mapping-source routes: refresh Fribb / Otaku, or with `?check=1` only report on them.
 
-GET refreshes too (SPEC §7 lists both methods; dashboards and cron jobs use GET); both
-sit behind the API token like every mutating route.
+GET refreshes too (dashboards and cron jobs use GET, README "HTTP API"); both sit behind
+the API token like every mutating route.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from anitrakt.domain.mapping_source import SourceName
-from anitrakt.usecases.sources.refresh import refresh_source, source_status
-from anitrakt.web.deps import RuntimeDep, SessionDep
+from anitrakt.schemas.common import ErrorBody
+from anitrakt.schemas.sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
+from anitrakt.usecases.sources.refresh import refresh_source, source_report
+from anitrakt.web.deps import RuntimeDep
 from anitrakt.web.routing import get_and_post
-from anitrakt.web.schemas import ErrorBody
-from anitrakt.web.schemas_sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
 from anitrakt.web.security import require_api_token
 
 router = APIRouter(
@@ -35,25 +35,25 @@ CheckQuery = Annotated[
 
 
 def _answer(
-    runtime: RuntimeDep, session: SessionDep, source: SourceName, check: bool
+    runtime: RuntimeDep, source: SourceName, check: bool
 ) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
     if check:
-        return check_body(source_status(session, source))
+        return check_body(source_report(runtime, source))
     return RefreshBody.of(refresh_source(runtime, source))
 
 
 def refresh_fribbs(
-    runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
+    runtime: RuntimeDep, check: CheckQuery = False
 ) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
     """Refresh Fribb's anime list from FRIBBS_URL (or, with `check`, report on it)."""
-    return _answer(runtime, session, SourceName.FRIBB, check)
+    return _answer(runtime, SourceName.FRIBB, check)
 
 
 def refresh_otaku(
-    runtime: RuntimeDep, session: SessionDep, check: CheckQuery = False
+    runtime: RuntimeDep, check: CheckQuery = False
 ) -> RefreshBody | FribbCheckBody | OtakuCheckBody:
     """Refresh Otaku's mapping database from OTAKU_URL (or, with `check`, report on it)."""
-    return _answer(runtime, session, SourceName.OTAKU, check)
+    return _answer(runtime, SourceName.OTAKU, check)
 
 
 get_and_post(router, "/refresh-fribbs", refresh_fribbs, response_model=RefreshBody | FribbCheckBody)

@@ -1,7 +1,7 @@
-"""Sync, Trakt authorization, overrides and unmapped routes (SPEC §7 and extensions).
+"""Sync, Trakt authorization, overrides and unmapped routes.
 
-Thin: parse, call one use case from `anitrakt.usecases`, render.
-Runs happen inside the request (SPEC's GET routes stay for compatibility; the UI posts).
+Thin: parse, call one use case from `anitrakt.usecases`, render. Runs happen inside the
+request (the GET forms stay for scripts and cron jobs; the UI posts).
 """
 
 from __future__ import annotations
@@ -9,32 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from anitrakt.domain.instants import iso_instant
-from anitrakt.usecases.container import Runtime
-from anitrakt.usecases.manual import parse_anilist_id
-from anitrakt.usecases.scheduler import Tick, cron_tick
-from anitrakt.usecases.sync.engine import SyncReport
-from anitrakt.usecases.sync.modes import run_full, run_list, sync_show, unmapped_entries
-from anitrakt.usecases.sync.overrides import (
-    Override,
-    overrides,
-    parse_override,
-    remove_override,
-    save_override,
-)
-from anitrakt.usecases.trakt_account import (
-    TraktConnection,
-    connect_with_code,
-    connection_status,
-    poll_device_authorization,
-    start_device_authorization,
-)
-from anitrakt.web.deps import RuntimeDep, SessionDep
-from anitrakt.web.routing import changes_state, get_and_post
-from anitrakt.web.schemas import ErrorBody
-from anitrakt.web.schemas_sync import (
+from anitrakt.domain.values import SyncMode
+from anitrakt.schemas.common import ErrorBody
+from anitrakt.schemas.sync import (
     CodeBody,
     CronBody,
     DevicePoll,
@@ -47,9 +27,29 @@ from anitrakt.web.schemas_sync import (
     SyncRunBody,
     TraktAuthStatus,
     TraktSearchHit,
-    UnmappedItem,
     UnmappedList,
 )
+from anitrakt.usecases.manual import parse_anilist_id
+from anitrakt.usecases.mappings import find_shows_on_trakt
+from anitrakt.usecases.scheduler import Tick, cron_tick
+from anitrakt.usecases.sync.modes import recent_unmapped
+from anitrakt.usecases.sync.overrides import (
+    overrides,
+    parse_override,
+    remove_override,
+    save_override,
+)
+from anitrakt.usecases.sync.report import SyncReport
+from anitrakt.usecases.sync.runs import cache_show, run_sync
+from anitrakt.usecases.trakt_account import (
+    TraktConnection,
+    connect_with_code,
+    connection_status,
+    poll_device_authorization,
+    start_device_authorization,
+)
+from anitrakt.web.deps import RuntimeDep
+from anitrakt.web.routing import changes_state, get_and_post
 from anitrakt.web.security import require_api_token
 
 router = APIRouter(
@@ -64,8 +64,6 @@ router = APIRouter(
     },
 )
 
-Flag = Annotated[bool, Query(description="1/true to enable")]
-
 
 def _finish(report: SyncReport) -> SyncRunBody:
     """The run's body, or the error that stopped it (its own status) carrying the body."""
@@ -75,24 +73,12 @@ def _finish(report: SyncReport) -> SyncRunBody:
     return body
 
 
-def _full(runtime: Runtime, *, dry_run: bool) -> SyncReport:
-    with runtime.sync_deps() as deps:
-        return run_full(deps, dry_run=dry_run)
-
-
-def _list(runtime: Runtime, *, completed: bool, dry_run: bool) -> SyncReport:
-    with runtime.sync_deps() as deps:
-        return run_list(deps, completed=completed, dry_run=dry_run)
-
-
 @router.get("/sync", response_model=ShowSyncBody, openapi_extra=changes_state())
 def single_show(
     runtime: RuntimeDep, anilist_id: Annotated[str, Query(alias="anilistId")]
 ) -> ShowSyncBody:
     """Resolve one entry and cache its Trakt episode list; posts nothing."""
-    entry = parse_anilist_id(anilist_id)
-    with runtime.sync_deps() as deps:
-        result = sync_show(deps, entry)
+    result = cache_show(runtime, parse_anilist_id(anilist_id))
     return ShowSyncBody(
         success=True, count=result.count, anilistId=result.anilist_id, traktId=result.trakt_id
     )
@@ -102,7 +88,7 @@ def full_sync(
     runtime: RuntimeDep, dry_run: Annotated[bool, Query(alias="dryRun")] = False
 ) -> SyncRunBody:
     """Manual incremental sync of AniList activities since the last one."""
-    return _finish(_full(runtime, dry_run=dry_run))
+    return _finish(run_sync(runtime, SyncMode.FULL, dry_run=dry_run))
 
 
 get_and_post(router, "/full-sync", full_sync, response_model=SyncRunBody)
@@ -133,22 +119,22 @@ def cron(runtime: RuntimeDep) -> CronBody:
     return CronBody(message=result.message, ran=True, lastRun=None, nextRun=None, result=result)
 
 
-def _list_route(completed: bool) -> Callable[..., SyncRunBody | PreviewBody]:
+def _list_route(mode: SyncMode) -> Callable[..., SyncRunBody | PreviewBody]:
     def handler(
         runtime: RuntimeDep,
         preview: Annotated[bool, Query()] = False,
         dry_run: Annotated[bool, Query(alias="dryRun")] = False,
     ) -> SyncRunBody | PreviewBody:
         if preview:
-            return PreviewBody.of(_list(runtime, completed=completed, dry_run=True))
-        return _finish(_list(runtime, completed=completed, dry_run=dry_run))
+            return PreviewBody.of(run_sync(runtime, mode, dry_run=True))
+        return _finish(run_sync(runtime, mode, dry_run=dry_run))
 
     return handler
 
 
-completed_sync = _list_route(completed=True)
+completed_sync = _list_route(SyncMode.COMPLETED)
 completed_sync.__name__ = "completed_sync"
-watching_sync = _list_route(completed=False)
+watching_sync = _list_route(SyncMode.WATCHING)
 watching_sync.__name__ = "watching_sync"
 get_and_post(
     router,
@@ -218,59 +204,46 @@ def trakt_device_poll(runtime: RuntimeDep) -> DevicePoll:
 # -- overrides and unmapped ----------------------------------------------------------
 
 
-def _bodies(items: list[Override]) -> list[OverrideBody]:
-    return [
-        OverrideBody(traktId=o.trakt_id, abs=o.abs, season=o.season, episode=o.episode)
-        for o in items
-    ]
-
-
 @router.get("/overrides", response_model=OverrideList)
 def list_overrides_route(
-    session: SessionDep, trakt_id: Annotated[str | None, Query(alias="traktId")] = None
+    runtime: RuntimeDep, trakt_id: Annotated[str | None, Query(alias="traktId")] = None
 ) -> OverrideList:
-    items = _bodies(overrides(session, trakt_id))
-    return OverrideList(count=len(items), items=items)
+    return OverrideList.of(overrides(runtime, trakt_id))
 
 
 @router.post("/overrides", response_model=OverrideBody)
-def add_override(session: SessionDep, body: OverrideRequest) -> OverrideBody:
+def add_override(runtime: RuntimeDep, body: OverrideRequest) -> OverrideBody:
     """Send show-absolute episode `abs` of `traktId` to S`season`E`episode`."""
     override = parse_override(body.traktId, body.abs, body.season, body.episode)
-    return _bodies([save_override(session, override)])[0]
+    return OverrideBody.of(save_override(runtime, override))
 
 
 @router.delete("/overrides", response_model=OverrideList)
 def delete_override_route(
-    session: SessionDep,
+    runtime: RuntimeDep,
     trakt_id: Annotated[str, Query(alias="traktId")],
     abs: Annotated[str, Query()],
 ) -> OverrideList:
-    remove_override(session, trakt_id, abs)
-    items = _bodies(overrides(session, trakt_id))
-    return OverrideList(count=len(items), items=items)
+    remove_override(runtime, trakt_id, abs)
+    return OverrideList.of(overrides(runtime, trakt_id))
 
 
 @router.get("/unmapped", response_model=UnmappedList)
-def unmapped(session: SessionDep) -> UnmappedList:
+def unmapped(runtime: RuntimeDep) -> UnmappedList:
     """Entries that failed resolution in recent runs, with the reason."""
-    items = [UnmappedItem(**item) for item in unmapped_entries(session)]
-    return UnmappedList(count=len(items), items=items)
+    return UnmappedList.of(recent_unmapped(runtime))
 
 
 @router.get("/trakt-search", response_model=list[TraktSearchHit])
 def trakt_search(
     runtime: RuntimeDep,
-    request: Request,
     query: Annotated[str, Query(min_length=1, max_length=200, description="show title")],
 ) -> list[TraktSearchHit]:
     """Shows on Trakt matching a title: the "Find on Trakt" action of the Unmapped list."""
-    with runtime.trakt() as client:
-        results = client.search_shows(query.strip())
     return [
         TraktSearchHit(
             traktId=r.show.ids.trakt, title=r.show.title, year=r.show.year, slug=r.show.ids.slug
         )
-        for r in results
+        for r in find_shows_on_trakt(runtime, query)
         if r.show is not None and r.show.ids.trakt is not None
     ]

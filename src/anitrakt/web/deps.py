@@ -1,12 +1,14 @@
-"""Request-scoped access to the runtime the app was created with."""
+"""Request-scoped access to the runtime the app was created with.
+
+Routes take the runtime and call a use case, which owns its transaction and commits
+before returning: an answer saying "saved" is only sent once it is.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from anitrakt.usecases.container import Runtime
 
@@ -16,14 +18,4 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
-    """One transaction per request, committed when the handler returns normally."""
-    with runtime.sessions.begin() as session:
-        yield session
-
-
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-# scope="function": commit before the answer goes out. FastAPI's default ends a yield
-# dependency after the response is sent, so a client told "saved" could read the old
-# state back, and a commit that failed would already have been answered with a 200.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -22,7 +22,7 @@ from anitrakt.errors import (
     StoreUnavailable,
     UpstreamError,
 )
-from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
+from anitrakt.usecases.database import DATABASE_ERRORS, database_unavailable
 from anitrakt.web.security import Forbidden, LoginRequired, TooManyAttempts, Unauthorized
 
 logger = logging.getLogger("anitrakt.web")
@@ -110,7 +110,7 @@ async def _anitrakt_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _store_error(request: Request, exc: Exception) -> JSONResponse:
     """A locked or unreachable database: a 503 that says so, not an anonymous 500."""
-    failure = store_unavailable(exc)  # the driver's line only: SQL values may hold secrets
+    failure = database_unavailable(exc)  # the driver's line only: SQL values may hold secrets
     logger.warning("%s %s: %s", request.method, request.url.path, failure.message)
     return await _anitrakt_error(request, failure)
 
@@ -144,7 +144,7 @@ async def edge_error(request: Request, exc: Exception) -> JSONResponse | None:
     """The same answer for an error raised in the edge middleware, outside the routes."""
     if isinstance(exc, AnitraktError):
         return await _anitrakt_error(request, exc)
-    if isinstance(exc, UNAVAILABLE_ERRORS):
+    if isinstance(exc, DATABASE_ERRORS):
         return await _store_error(request, exc)
     return None
 
@@ -152,7 +152,7 @@ async def edge_error(request: Request, exc: Exception) -> JSONResponse | None:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the one mapping from exceptions to JSON error responses."""
     app.add_exception_handler(AnitraktError, _anitrakt_error)
-    for kind in UNAVAILABLE_ERRORS:
+    for kind in DATABASE_ERRORS:
         app.add_exception_handler(kind, _store_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,6 +1,6 @@
 """Operations routes: `/livez` and `/readyz` (no token, GET and HEAD) and `/metrics`.
 
-Thin: the verdict comes from `anitrakt.health` and the text from `anitrakt.metrics`;
+Thin: the verdict comes from `usecases.health`, the text from `usecases.metrics`;
 these routes only pick the status. `/metrics` wants the token when one is set.
 """
 
@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from anitrakt.health import check_readiness
-from anitrakt.metrics import CONTENT_TYPE
+from anitrakt.schemas.common import ErrorBody
+from anitrakt.usecases.health import check_readiness
+from anitrakt.usecases.metrics import CONTENT_TYPE
 from anitrakt.web.deps import RuntimeDep
-from anitrakt.web.schemas import ErrorBody
 from anitrakt.web.security import require_api_token
 
 router = APIRouter(tags=["health"])

@@ -15,13 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anitrakt.domain.instants import iso_instant
-from anitrakt.domain.mapping_source import SourceName
-from anitrakt.store.progress import list_progress
-from anitrakt.store.tokens import load_tokens
-from anitrakt.usecases.scheduler import cron_state
-from anitrakt.usecases.sources.refresh import source_status
-from anitrakt.usecases.sync.status import read_sync_status
-from anitrakt.web.deps import RuntimeDep, SessionDep
+from anitrakt.usecases.dashboard import dashboard as dashboard_view
+from anitrakt.web.deps import RuntimeDep
 from anitrakt.web.security import (
     CSRF_COOKIE,
     Caller,
@@ -41,7 +36,6 @@ from anitrakt.web.security import (
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 PageCaller = Annotated[Caller, Depends(require_page_session)]
-RECENT_PROGRESS = 10
 # The dashboard banner's headline for a failure the person must act on; the failure's
 # own message (shown under it) says what to do.
 FAILURE_HEADLINES = {
@@ -119,7 +113,6 @@ def login_page(request: Request, next: str | None = None) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
-    session: SessionDep,
     token: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
@@ -159,42 +152,40 @@ def login(
         note_failure(request)
         return again(401, "Wrong token.")
     response = RedirectResponse(_safe_next(next), status_code=303)
-    start_session(request, response, session)
+    start_session(request, response)
     return response
 
 
 @router.post("/logout")
 def logout(
     request: Request,
-    session: SessionDep,
     caller: PageCaller,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """End the session: its server-side row goes, so a copy of the cookie stops working."""
     check_csrf(request, caller, csrf_token)
     response = RedirectResponse("/login", status_code=303)
-    end_session(request, response, session)
+    end_session(request, response)
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(
-    request: Request, runtime: RuntimeDep, session: SessionDep, caller: PageCaller
-) -> Response:
+def dashboard(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
     """Mapping sources, sync status, next run, Trakt account and recent progress."""
-    tokens = load_tokens(session)
-    cron = cron_state(session, runtime.settings.sync_interval_hours, runtime.now())
+    view = dashboard_view(runtime)
+    trakt = view.trakt
     return render(
         request,
         caller,
         "dashboard.html",
-        sources=[source_status(session, source) for source in SourceName],
-        status=read_sync_status(session),
-        cron=cron,
-        scheduler_enabled=runtime.settings.sync_interval_hours > 0,
-        trakt_connected=tokens is not None,
-        trakt_expires=iso_instant(tokens.expires_at) if tokens and tokens.expires_at else None,
-        progress=list_progress(session, limit=RECENT_PROGRESS),
+        sources=view.sources,
+        status=view.status,
+        cron=view.cron,
+        scheduler_enabled=view.scheduler_enabled,
+        trakt_connected=trakt.connected,
+        trakt_source=trakt.source,
+        trakt_expires=iso_instant(trakt.expires_at) if trakt.expires_at else None,
+        progress=view.progress,
         failure_headlines=FAILURE_HEADLINES,
         iso=iso_instant,
     )

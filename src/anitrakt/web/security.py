@@ -41,18 +41,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from anitrakt.clock import utc_now
 from anitrakt.errors import AnitraktError
-from anitrakt.store.web_sessions import (
-    add_web_session,
-    delete_web_session,
-    prune_web_sessions,
-    web_session_alive,
-)
 from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.web_sessions import (
+    end_login,
+    forget_other_logins,
+    login_alive,
+    start_login,
+)
 from anitrakt.web.throttle import FailureThrottle
 
 logger = logging.getLogger("anitrakt.web")
@@ -161,8 +158,7 @@ def _session_id(request: Request, token: str) -> str | None:
     value = request.cookies.get(SESSION_COOKIE, "")
     if not _SESSION_ID.fullmatch(value):
         return None
-    with _runtime(request).sessions() as session:
-        alive = web_session_alive(session, _id_hash(value), _fingerprint(token), utc_now())
+    alive = login_alive(_runtime(request), _id_hash(value), _fingerprint(token))
     return value if alive else None
 
 
@@ -286,16 +282,13 @@ def remember_csrf(request: Request, response: Response, caller: Caller, token: s
         )
 
 
-def start_session(request: Request, response: Response, session: Session) -> None:
+def start_session(request: Request, response: Response) -> None:
     """Log the browser in: a new `web_sessions` row and its HttpOnly, Strict cookie."""
     token = _configured_token(request)
     assert token is not None, "sessions exist only when ANITRAKT_API_TOKEN is set"
     session_id = secrets.token_urlsafe(32)
-    now = utc_now()
-    prune_web_sessions(session, _fingerprint(token), now)
-    add_web_session(
-        session, _id_hash(session_id), _fingerprint(token), now + timedelta(seconds=SESSION_MAX_AGE)
-    )
+    lifetime = timedelta(seconds=SESSION_MAX_AGE)
+    start_login(_runtime(request), _id_hash(session_id), _fingerprint(token), lifetime)
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
@@ -312,18 +305,14 @@ def forget_stale_sessions(runtime: Runtime) -> None:
     of them without a token), so going back to an old token revives none."""
     secret = runtime.settings.anitrakt_api_token
     fingerprint = "" if secret is None else _fingerprint(secret.get_secret_value())
-    try:
-        with runtime.sessions.begin() as session:
-            prune_web_sessions(session, fingerprint, utc_now())
-    except SQLAlchemyError as exc:  # an unmigrated or busy database must not stop start-up
-        logger.warning("could not prune old browser sessions: %s", type(exc).__name__)
+    forget_other_logins(runtime, fingerprint)
 
 
-def end_session(request: Request, response: Response, session: Session) -> None:
+def end_session(request: Request, response: Response) -> None:
     """Log the browser out: delete its session row (a copied cookie dies too) and cookie."""
     value = request.cookies.get(SESSION_COOKIE, "")
     if _SESSION_ID.fullmatch(value):
-        delete_web_session(session, _id_hash(value))
+        end_login(_runtime(request), _id_hash(value))
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=_https(request)
     )

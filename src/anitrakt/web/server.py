@@ -9,6 +9,7 @@ shutdown up (or being killed mid-batch when the container runtime loses patience
 
 from __future__ import annotations
 
+import socket
 from types import FrameType
 
 import uvicorn
@@ -32,6 +33,15 @@ class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
         super().__init__(config)
         self._app = app
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Say "serving" only once the port is bound: a second `serve` on a busy port
+        must not write that line into the shared log before failing."""
+        await super().startup(sockets)
+        runtime = getattr(self._app.state, "runtime", None)
+        if self.started and runtime is not None:
+            where = f"{self.config.host}:{self.config.port}"
+            runtime.events.info(f"anitrakt serving on {where}")
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         request_stop(self._app)

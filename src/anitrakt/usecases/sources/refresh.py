@@ -162,6 +162,12 @@ def source_status(session: Session, source: SourceName) -> SourceStatus:
     )
 
 
+def source_report(runtime: Runtime, source: SourceName) -> SourceStatus:
+    """`source_status` in a session of its own: the `?check=1` answer and `--check`."""
+    with runtime.sessions() as session:
+        return source_status(session, source)
+
+
 def refresh_fribbs(
     runtime: Runtime, progress: Progress | None = None, *, force: bool = False
 ) -> RefreshOutcome:

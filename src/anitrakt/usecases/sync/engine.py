@@ -14,46 +14,40 @@ that happens here. Guarantees, in the order a run meets them:
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from anitrakt.clients.anilist import AniListClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.domain.anilist import Media
-from anitrakt.domain.episodes import EpisodeList, SeasonHint
 from anitrakt.domain.planning import (
-    MovieTarget,
     Plan,
     PlannedPlay,
     ShowTarget,
     Skipped,
     Target,
-    Unmapped,
     WatchedState,
     WatchEvent,
     advance_progress,
     plan_sync,
 )
-from anitrakt.domain.trakt import (
-    EpisodePlay,
-    HistoryItems,
-    MoviePlay,
-    NotFoundItem,
-    ShowPlays,
-    TraktIds,
+from anitrakt.domain.targets import (
+    build_targets,
+    history_items,
+    is_movie,
+    not_found_matches,
+    on_trakt,
 )
-from anitrakt.domain.values import IdMapping, Resolution, TraktType, Unresolved
+from anitrakt.domain.values import (
+    IdMapping,
+    SyncMode,
+    UnmappedEntry,
+    Unresolved,
+)
 from anitrakt.errors import AccountLimit, AnitraktError, Interrupted, UnclearWrite
 from anitrakt.store.overrides import get_overrides_for_shows
 from anitrakt.store.progress import get_progress_many, set_progress
 from anitrakt.store.titles import save_titles
-from anitrakt.usecases.events import EventLog
-from anitrakt.usecases.resolver import Resolver
+from anitrakt.usecases.sync.report import RunOutcome, SyncDeps, SyncReport
 from anitrakt.usecases.sync.shows import load_episode_lists
 
 # Plays per POST /sync/history. Trakt processes a history post synchronously and
@@ -63,109 +57,6 @@ from anitrakt.usecases.sync.shows import load_episode_lists
 BATCH_SIZE = 100
 # Re-reads of the watched state after unclear failures of one batch before giving up.
 MAX_UNCLEAR_RETRIES = 2
-PAST_END = "past the last"
-
-
-@dataclass
-class SyncDeps:
-    """Everything a run needs, built by the CLI or the web app and passed in."""
-
-    sessions: sessionmaker[Session]
-    events: EventLog
-    anilist: AniListClient
-    trakt: TraktClient
-    resolver: Resolver
-    now: Callable[[], datetime]
-    # Called after each posted batch with (plays confirmed so far, plays planned).
-    progress: Callable[[int, int], None] | None = None
-    # Set when the process is stopping: the run ends before its next batch.
-    stop: threading.Event | None = None
-    # Told every run's report once it has ended and its bookkeeping is written
-    # (notifications, metrics); see `anitrakt.services.sync_deps`.
-    on_finished: Callable[[SyncReport], None] | None = None
-
-
-@dataclass
-class SyncReport:
-    """What a run did (or, dry, would do); the API and CLI render it."""
-
-    mode: str
-    dry_run: bool
-    found: int = 0
-    synced: int = 0
-    already_synced: int = 0
-    already_synced_shows: int = 0
-    skipped_unmapped: int = 0
-    added: int = 0
-    batches: int = 0
-    pending: int = 0
-    not_found: list[str] = field(default_factory=list)
-    unmapped: list[dict[str, object]] = field(default_factory=list)
-    plays: list[PlannedPlay] = field(default_factory=list)
-    media: dict[int, Media] = field(default_factory=dict)
-    # Why the run stopped early, when it did; its kind tells the API which status to use.
-    failure: AnitraktError | None = None
-
-    @property
-    def error(self) -> str | None:
-        return self.failure.message if self.failure is not None else None
-
-    @property
-    def message(self) -> str:
-        if self.error:
-            return f"{self.mode} sync stopped: {self.error}"
-        verb = "would post" if self.dry_run else "posted"
-        return (
-            f"{self.mode} sync: {verb} {self.added} plays for {self.synced} entries; "
-            f"{self.already_synced} already synced, {self.skipped_unmapped} unmapped, "
-            f"{len(self.not_found)} not found on Trakt, {self.pending} pending"
-        )
-
-
-@dataclass
-class RunOutcome:
-    """The report plus which events were not fully handled (for lastSyncTimestamp)."""
-
-    report: SyncReport
-    unhandled: set[int]
-
-
-def build_targets(
-    media: Mapping[int, Media],
-    resolutions: Mapping[int, Resolution],
-    lists: Mapping[int, EpisodeList],
-    overrides: Mapping[int, Mapping[int, tuple[int, int]]],
-) -> dict[int, Target]:
-    """Each entry's Trakt target: a show with its episode list, a movie, or Unmapped."""
-    targets: dict[int, Target] = {}
-    for anilist_id, resolution in resolutions.items():
-        if not isinstance(resolution, IdMapping) or resolution.trakt_id is None:
-            reason = getattr(resolution, "reason", "no Trakt id")
-            targets[anilist_id] = Unmapped(str(reason))
-            continue
-        if _is_movie(resolution, media.get(anilist_id)):
-            targets[anilist_id] = MovieTarget(resolution.trakt_id)
-            continue
-        episodes = lists.get(resolution.trakt_id)
-        if episodes is None:
-            targets[anilist_id] = Unmapped("Trakt episode list unavailable")
-            continue
-        hint = None
-        if resolution.trakt_season is not None:
-            hint = SeasonHint(resolution.trakt_season, resolution.episode_offset or 0)
-        targets[anilist_id] = ShowTarget(
-            resolution.trakt_id,
-            hint,
-            episodes,
-            overrides.get(resolution.trakt_id, {}),
-        )
-    return targets
-
-
-def _is_movie(resolution: IdMapping, media: Media | None) -> bool:
-    if resolution.trakt_type is not None:
-        return resolution.trakt_type is TraktType.MOVIE
-    return media is not None and media.format == "MOVIE"
 
 
 def read_watched_state(trakt: TraktClient) -> WatchedState:
@@ -184,39 +75,10 @@ def read_watched_state(trakt: TraktClient) -> WatchedState:
     return WatchedState(frozenset(episodes), frozenset(movies), total)
 
 
-def history_items(plays: Iterable[PlannedPlay]) -> HistoryItems:
-    """Group plays show → episodes, and movies; always explicit episodes."""
-    shows: dict[int, list[EpisodePlay]] = defaultdict(list)
-    movies: list[MoviePlay] = []
-    for play in plays:
-        if play.season is None or play.number is None:
-            movies.append(MoviePlay(TraktIds(trakt=play.trakt_id), play.watched_at))
-        else:
-            shows[play.trakt_id].append(EpisodePlay(play.season, play.number, play.watched_at))
-    return HistoryItems(
-        shows=tuple(ShowPlays(TraktIds(trakt=i), tuple(e)) for i, e in shows.items()),
-        movies=tuple(movies),
-    )
-
-
-def _matches(item: NotFoundItem, play: PlannedPlay) -> bool:
-    if item.ids.trakt != play.trakt_id:
-        return False
-    if item.kind == "movie":
-        return play.is_movie
-    if play.is_movie:
-        return False
-    if item.kind == "show":
-        return True
-    if item.kind == "season":
-        return item.season == play.season
-    return item.season == play.season and item.number == play.number
-
-
 class Pipeline:
     """One run of the shared pipeline over a list of watch events."""
 
-    def __init__(self, deps: SyncDeps, mode: str, *, dry_run: bool) -> None:
+    def __init__(self, deps: SyncDeps, mode: SyncMode, *, dry_run: bool) -> None:
         self.deps = deps
         self.report = SyncReport(mode=mode, dry_run=dry_run)
         self.dry_run = dry_run
@@ -239,7 +101,7 @@ class Pipeline:
         show_ids = {
             r.trakt_id
             for a, r in resolutions.items()
-            if isinstance(r, IdMapping) and r.trakt_id is not None and not _is_movie(r, wanted[a])
+            if isinstance(r, IdMapping) and r.trakt_id is not None and not is_movie(r, wanted[a])
         }
         watched = read_watched_state(deps.trakt)
         with deps.sessions() as session:
@@ -293,7 +155,7 @@ class Pipeline:
         stale = set()
         for skipped in plan.pending:
             target = targets.get(skipped.anilist_id)
-            if isinstance(target, ShowTarget) and PAST_END in skipped.reason:
+            if isinstance(target, ShowTarget) and skipped.past_end:
                 stale.add(target.trakt_id)
         for target in targets.values():
             if (
@@ -318,7 +180,7 @@ class Pipeline:
             log.info(note)
         for anilist_id, reason in plan.unmapped.items():
             title = media[anilist_id].title if anilist_id in media else f"AniList #{anilist_id}"
-            report.unmapped.append({"anilistId": anilist_id, "title": title, "reason": reason})
+            report.unmapped.append(UnmappedEntry(anilist_id, title, reason))
             if anilist_id in self.resolved_ids:
                 # The resolver logs its own misses; this one was resolved but has no
                 # usable Trakt target (e.g. its episode list could not be read).
@@ -371,7 +233,7 @@ class Pipeline:
             except AnitraktError as exc:
                 self.report.failure = exc
                 self.deps.events.error(
-                    f"{self.report.mode} sync: posting batch {self.report.batches + 1} failed: "
+                    f"{self.report.mode.label}: posting batch {self.report.batches + 1} failed: "
                     f"{exc.message}; {len(confirmed)} plays were recorded, the rest will be "
                     "posted by the next run"
                 )
@@ -383,7 +245,7 @@ class Pipeline:
             f"stopped because anitrakt is shutting down; {confirmed} of {planned} plays "
             "were recorded, the rest will be posted by the next run"
         )
-        self.deps.events.warn(f"{self.report.mode} sync: {self.report.failure.message}")
+        self.deps.events.warn(f"{self.report.mode.label}: {self.report.failure.message}")
 
     def _post_batch(
         self, batch: Sequence[PlannedPlay], record: Callable[[Sequence[PlannedPlay]], None]
@@ -396,9 +258,9 @@ class Pipeline:
                 if attempt == MAX_UNCLEAR_RETRIES:
                     raise
                 watched = read_watched_state(self.deps.trakt)
-                applied = [p for p in remaining if _on_trakt(p, watched)]
+                applied = [p for p in remaining if on_trakt(p, watched)]
                 record(applied)
-                remaining = [p for p in remaining if not _on_trakt(p, watched)]
+                remaining = [p for p in remaining if not on_trakt(p, watched)]
                 self.deps.events.warn(
                     f"Trakt did not answer a history post clearly; {len(applied)} of the "
                     f"plays are on Trakt, resending {len(remaining)}"
@@ -408,7 +270,9 @@ class Pipeline:
                     return
                 continue
             self.report.batches += 1
-            missing = [p for p in remaining if any(_matches(i, p) for i in result.not_found)]
+            missing = [
+                p for p in remaining if any(not_found_matches(i, p) for i in result.not_found)
+            ]
             for play in missing:
                 text = (
                     f"{play.title} {play.label()} "
@@ -457,9 +321,3 @@ class Pipeline:
         }
         unhandled |= {i for i, event in enumerate(plan.events) if event.anilist_id in retry}
         return unhandled
-
-
-def _on_trakt(play: PlannedPlay, watched: WatchedState) -> bool:
-    if play.is_movie:
-        return play.trakt_id in watched.movies
-    return (play.trakt_id, play.season, play.number) in watched.episodes

@@ -1,33 +1,29 @@
-"""The sync modes of SPEC §6 over the one pipeline, plus the cron gate.
+"""The sync modes (docs/sync.md §1) over the one pipeline.
 
-Every writing run holds the database sync lease (one at a time, HTTP 409 otherwise);
-dry runs read only and need no lease.
+Every writing run holds the database sync lease (one at a time, HTTP 409 otherwise,
+docs/sync.md §4); dry runs read only and need no lease.
 """
 
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from anitrakt.domain import keys
 from anitrakt.domain.anilist import AniListUser, Media
 from anitrakt.domain.planning import events_from_activities, events_from_entries, handled_until
-from anitrakt.domain.values import IdMapping
+from anitrakt.domain.values import IdMapping, SyncMode, UnmappedEntry
 from anitrakt.errors import AnitraktError, NotFoundError, StoreUnavailable
 from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
 from anitrakt.store.system_config import get_config, set_config
-from anitrakt.usecases.sync.engine import Pipeline, SyncDeps, SyncReport
+from anitrakt.store.unmapped import load_unmapped, save_unmapped
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.sync.engine import Pipeline
 from anitrakt.usecases.sync.lock import sync_lock
+from anitrakt.usecases.sync.report import SyncDeps, SyncReport
 from anitrakt.usecases.sync.shows import episode_list_of, store_episode_list
 from anitrakt.usecases.sync.status import SyncFailure, clear_failure, record_failure
-
-# Which AniList account the cached id belongs to (a hash of the token or username).
-ANILIST_USER_KEY = "anilist:user"
-UNMAPPED_KEY = keys.SYNC_UNMAPPED
-MAX_REMEMBERED_UNMAPPED = 1000
 
 
 def _user(deps: SyncDeps) -> AniListUser:
@@ -35,7 +31,7 @@ def _user(deps: SyncDeps) -> AniListUser:
     client = deps.anilist
     fingerprint = client.account_fingerprint
     with deps.sessions() as session:
-        cached = get_config(session, ANILIST_USER_KEY)
+        cached = get_config(session, keys.ANILIST_USER)
     if isinstance(cached, dict) and cached.get("for") == fingerprint:
         try:
             return AniListUser(int(cached["id"]), str(cached["name"]))
@@ -44,7 +40,7 @@ def _user(deps: SyncDeps) -> AniListUser:
     user = client.resolve_user()
     with deps.sessions.begin() as session:
         set_config(
-            session, ANILIST_USER_KEY, {"id": user.id, "name": user.name, "for": fingerprint}
+            session, keys.ANILIST_USER, {"id": user.id, "name": user.name, "for": fingerprint}
         )
     return user
 
@@ -59,7 +55,7 @@ def _since(value: Any) -> int:
 
 def _run(
     deps: SyncDeps,
-    mode: str,
+    mode: SyncMode,
     *,
     dry_run: bool,
     body: Any,
@@ -73,7 +69,7 @@ def _run(
     confirmed so far already recorded.
     """
     pipeline = Pipeline(deps, mode, dry_run=dry_run)
-    label = f"{mode} sync" + (" (dry run)" if dry_run else "")
+    label = mode.label + (" (dry run)" if dry_run else "")
     with nullcontext() if dry_run else sync_lock(deps.sessions):
         deps.events.info(f"{label} started")
         try:
@@ -109,35 +105,25 @@ def _run(
 
 def _remember_unmapped(deps: SyncDeps, pipeline: Pipeline) -> None:
     """Keep `sync:unmapped` current: add this run's misses, drop entries now resolved."""
+    seen = deps.now()
     with deps.sessions.begin() as session:
-        known = get_config(session, UNMAPPED_KEY)
-        entries: dict[str, Any] = dict(known) if isinstance(known, dict) else {}
+        entries = load_unmapped(session)
         for anilist_id in pipeline.resolved_ids:
-            entries.pop(str(anilist_id), None)
-        stamp = deps.now().isoformat()
-        for item in pipeline.report.unmapped:
-            entries[str(item["anilistId"])] = {
-                "title": item["title"],
-                "reason": item["reason"],
-                "lastSeen": stamp,
-            }
-        if len(entries) > MAX_REMEMBERED_UNMAPPED:
-            newest = sorted(entries.items(), key=lambda kv: str(kv[1].get("lastSeen")))
-            entries = dict(newest[-MAX_REMEMBERED_UNMAPPED:])
-        set_config(session, UNMAPPED_KEY, entries)
+            entries.pop(anilist_id, None)
+        for miss in pipeline.report.unmapped:
+            entries[miss.anilist_id] = replace(miss, last_seen=seen)
+        save_unmapped(session, entries.values())
 
 
-def unmapped_entries(session: Session) -> list[dict[str, Any]]:
+def recent_unmapped(runtime: Runtime) -> list[UnmappedEntry]:
     """Entries that failed resolution in recent runs, newest first."""
-    known = get_config(session, UNMAPPED_KEY)
-    if not isinstance(known, dict):
-        return []
-    items = [
-        {"anilistId": int(key), **value}
-        for key, value in known.items()
-        if key.isdigit() and isinstance(value, dict)
-    ]
-    return sorted(items, key=lambda item: str(item.get("lastSeen")), reverse=True)
+    with runtime.sessions() as session:
+        entries = load_unmapped(session).values()
+    return sorted(entries, key=_last_seen, reverse=True)
+
+
+def _last_seen(entry: UnmappedEntry) -> str:
+    return entry.last_seen.isoformat() if entry.last_seen else ""
 
 
 def run_full(deps: SyncDeps, *, dry_run: bool = False, automated: bool = False) -> SyncReport:
@@ -161,12 +147,14 @@ def run_full(deps: SyncDeps, *, dry_run: bool = False, automated: bool = False) 
                 set_config(session, keys.LAST_SYNC_TIMESTAMP, until)
 
     status = keys.STATUS_SYNC_LAST_RUN_AUTO if automated else keys.STATUS_SYNC_LAST_RUN
-    return _run(deps, "full", dry_run=dry_run, body=body, status_keys=[status], automated=automated)
+    return _run(
+        deps, SyncMode.FULL, dry_run=dry_run, body=body, status_keys=[status], automated=automated
+    )
 
 
 def run_list(deps: SyncDeps, *, completed: bool, dry_run: bool = False) -> SyncReport:
     """Completed or watching sync over the AniList list entries of that status."""
-    mode = "completed" if completed else "watching"
+    mode = SyncMode.COMPLETED if completed else SyncMode.WATCHING
 
     def body(pipeline: Pipeline) -> None:
         user = _user(deps)

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from anitrakt.errors import InputError, NotFoundError
 from anitrakt.store.overrides import delete_override, list_overrides, upsert_override
+from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.manual import parse_positive_id
 
 MAX_ABS = 100_000
@@ -45,19 +44,34 @@ def parse_override(trakt_id: Any, abs: Any, season: Any, episode: Any) -> Overri
     )
 
 
-def save_override(session: Session, override: Override) -> Override:
-    upsert_override(session, override.trakt_id, override.abs, override.season, override.episode)
+def save_override(runtime: Runtime, override: Override) -> Override:
+    """Store the override (replacing the one for the same episode); logged."""
+    with runtime.sessions.begin() as session:
+        upsert_override(session, override.trakt_id, override.abs, override.season, override.episode)
+        runtime.events.info(
+            f"episode override: Trakt show {override.trakt_id} absolute episode "
+            f"{override.abs} → S{override.season}E{override.episode}",
+            session=session,
+        )
     return override
 
 
-def remove_override(session: Session, trakt_id: Any, abs: Any) -> None:
+def remove_override(runtime: Runtime, trakt_id: Any, abs: Any) -> None:
     """Delete one override; NotFoundError when there is none."""
     show = parse_positive_id(trakt_id, "traktId")
     number = _bounded(abs, "abs", 1, MAX_ABS)
-    if not delete_override(session, show, number):
-        raise NotFoundError(f"no override for Trakt show {show} episode {number}", field="abs")
+    with runtime.sessions.begin() as session:
+        if not delete_override(session, show, number):
+            raise NotFoundError(f"no override for Trakt show {show} episode {number}", field="abs")
+        runtime.events.info(
+            f"episode override removed: Trakt show {show} absolute episode {number}",
+            session=session,
+        )
 
 
-def overrides(session: Session, trakt_id: Any = None) -> list[Override]:
+def overrides(runtime: Runtime, trakt_id: Any = None) -> list[Override]:
+    """Overrides ordered by show and episode, optionally of one show."""
     show = None if trakt_id in (None, "") else parse_positive_id(trakt_id, "traktId")
-    return [Override(r.trakt_id, r.abs, r.season, r.episode) for r in list_overrides(session, show)]
+    with runtime.sessions() as session:
+        rows = list_overrides(session, show)
+        return [Override(r.trakt_id, r.abs, r.season, r.episode) for r in rows]

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from anitrakt.domain.values import SyncMode
 from anitrakt.usecases.container import Runtime
-from anitrakt.usecases.sync.engine import SyncReport
 from anitrakt.usecases.sync.modes import ShowSyncResult, run_full, run_list, sync_show
+from anitrakt.usecases.sync.report import SyncReport
 
 Progress = Callable[[int, int], None]
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from anitrakt.domain import keys
 from anitrakt.domain.instants import parse_instant
 from anitrakt.store.system_config import delete_config, get_config_many, set_config
+from anitrakt.usecases.container import Runtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +89,9 @@ def record_failure(session: Session, failure: SyncFailure) -> None:
 
 def clear_failure(session: Session) -> None:
     delete_config(session, keys.SYNC_LAST_FAILURE)
+
+
+def sync_status(runtime: Runtime) -> SyncStatus:
+    """The four last-run instants and the last failure (`/api/status`, `anitrakt status`)."""
+    with runtime.sessions() as session:
+        return read_sync_status(session)

@@ -24,17 +24,17 @@ import httpx
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from anitrakt.clients.notify import AppriseSender, MaskFilter, Outbox, PingSender
 from anitrakt.config import Settings
 from anitrakt.domain import keys
+from anitrakt.domain.alerts import Alert, AlertState, Problem, RunFacts, after_run, problem_of
 from anitrakt.errors import AnitraktError, Interrupted
-from anitrakt.notify.alerts import Alert, AlertState, Problem, RunFacts, after_run, problem_of
-from anitrakt.notify.senders import AppriseSender, MaskFilter, Outbox, PingSender
 from anitrakt.store.system_config import delete_config, get_config_many, set_config
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning
 
 if TYPE_CHECKING:  # the engine imports the resolver, which imports the Runtime holding us
-    from anitrakt.usecases.sync.engine import SyncReport
+    from anitrakt.usecases.sync.report import SyncReport
 
 logger = logging.getLogger("anitrakt.notify")
 

@@ -1,17 +1,17 @@
-"""Wire shapes of the JSON API (SPEC §7); camelCase as the SPEC spells them."""
+"""The shapes most routes and commands share: errors, status, logs, progress, mappings."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
-from sqlalchemy.orm import Session
 
 from anitrakt.domain.instants import iso_instant
-from anitrakt.domain.values import MappingType
-from anitrakt.store.mappings import list_mappings
-from anitrakt.store.models import LogRow, Mapping, SyncProgress
-from anitrakt.store.titles import get_titles
+from anitrakt.usecases.logs import LogEntry
+from anitrakt.usecases.mappings import MappingEntry
+from anitrakt.usecases.mappings import MappingLists as MappingListsValue
+from anitrakt.usecases.progress import ProgressEntry
+from anitrakt.usecases.progress import ProgressPage as ProgressPageValue
 from anitrakt.usecases.sync.status import SyncStatus
 
 # Strict, so JSON `true` is not quietly read as id 1; numeric text and URLs are parsed
@@ -51,10 +51,7 @@ class StatusBody(BaseModel):
             lastFailure=None
             if failure is None
             else FailureBody(
-                at=failure.at.isoformat(),
-                mode=failure.mode,
-                error=failure.error,
-                code=failure.code,
+                at=failure.at.isoformat(), mode=failure.mode, error=failure.error, code=failure.code
             ),
         )
 
@@ -66,12 +63,12 @@ class LogBody(BaseModel):
     created_at: str
 
     @classmethod
-    def of(cls, row: LogRow) -> LogBody:
+    def of(cls, entry: LogEntry) -> LogBody:
         return cls(
-            id=row.id,
-            message=row.message,
-            level=row.level,
-            created_at=iso_instant(row.created_at) or "",
+            id=entry.id,
+            message=entry.message,
+            level=entry.level.value,
+            created_at=iso_instant(entry.created_at) or "",
         )
 
 
@@ -79,17 +76,26 @@ class ProgressItem(BaseModel):
     anilistId: int
     lastAbs: int
     updatedAt: str | None
+    # What AniList calls the entry, when a sync has seen it (null otherwise).
+    title: str | None = None
 
     @classmethod
-    def of(cls, row: SyncProgress) -> ProgressItem:
+    def of(cls, entry: ProgressEntry) -> ProgressItem:
         return cls(
-            anilistId=row.anilist_id, lastAbs=row.last_abs, updatedAt=iso_instant(row.updated_at)
+            anilistId=entry.anilist_id,
+            lastAbs=entry.last_abs,
+            updatedAt=iso_instant(entry.updated_at),
+            title=entry.title,
         )
 
 
 class ProgressPage(BaseModel):
     count: int
     items: list[ProgressItem]
+
+    @classmethod
+    def of(cls, page: ProgressPageValue) -> ProgressPage:
+        return cls(count=page.count, items=[ProgressItem.of(e) for e in page.items])
 
 
 class ProgressOne(BaseModel):
@@ -112,19 +118,20 @@ class MappingBody(BaseModel):
     updatedAt: str | None
 
     @classmethod
-    def of(cls, row: Mapping, title: str | None = None) -> MappingBody:
+    def of(cls, entry: MappingEntry) -> MappingBody:
+        mapping = entry.mapping
         return cls(
-            anilistId=row.anilist_id,
-            title=title,
-            traktId=row.trakt_id,
-            tmdbId=row.tmdb_id,
-            imdbId=row.imdb_id,
-            tvdbId=row.tvdb_id,
-            type=row.type,
-            traktType=row.trakt_type,
-            season=row.trakt_season,
-            offset=row.episode_offset,
-            updatedAt=iso_instant(row.updated_at),
+            anilistId=mapping.anilist_id,
+            title=entry.title,
+            traktId=mapping.trakt_id,
+            tmdbId=mapping.tmdb_id,
+            imdbId=mapping.imdb_id,
+            tvdbId=mapping.tvdb_id,
+            type=mapping.type.value,
+            traktType=mapping.trakt_type.value if mapping.trakt_type else None,
+            season=mapping.trakt_season,
+            offset=mapping.episode_offset,
+            updatedAt=iso_instant(entry.updated_at),
         )
 
 
@@ -133,14 +140,10 @@ class MappingLists(BaseModel):
     auto: list[MappingBody]
 
     @classmethod
-    def load(cls, session: Session, search: str | None = None) -> MappingLists:
-        """Both kinds, newest first, with titles; `search` is an id or part of a title."""
-        manual = list_mappings(session, kind=MappingType.MANUAL, search=search)
-        auto = list_mappings(session, kind=MappingType.AUTO, search=search)
-        titles = get_titles(session, [row.anilist_id for row in manual + auto])
+    def of(cls, lists: MappingListsValue) -> MappingLists:
         return cls(
-            manual=[MappingBody.of(r, titles.get(r.anilist_id)) for r in manual],
-            auto=[MappingBody.of(r, titles.get(r.anilist_id)) for r in auto],
+            manual=[MappingBody.of(e) for e in lists.manual],
+            auto=[MappingBody.of(e) for e in lists.auto],
         )
 
 
@@ -162,6 +165,11 @@ class ManualMapRequest(BaseModel):
 class ManualMapResult(BaseModel):
     success: bool
     added: MappingBody
+
+
+class UnmapResult(BaseModel):
+    success: bool
+    anilistId: int
 
 
 class Health(BaseModel):

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from anitrakt.notify.alerts import Alert
+from anitrakt.domain.alerts import Alert
 
 logger = logging.getLogger("anitrakt.notify")
 

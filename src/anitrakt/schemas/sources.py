@@ -1,4 +1,4 @@
-"""Wire shapes of the mapping-source routes (SPEC §7 `refresh-fribbs`, `refresh-otaku`)."""
+"""The shapes of a mapping-source refresh and of its `?check=1` report."""
 
 from __future__ import annotations
 

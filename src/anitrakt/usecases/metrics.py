@@ -28,7 +28,7 @@ from anitrakt.errors import Interrupted
 from anitrakt.store.system_config import get_config_many
 
 if TYPE_CHECKING:  # the engine imports the resolver, which imports the Runtime holding us
-    from anitrakt.usecases.sync.engine import SyncReport
+    from anitrakt.usecases.sync.report import SyncReport
 
 # Prometheus' text format, version 0.0.4.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -1,17 +1,34 @@
-"""Wire shapes of the sync, auth, override and unmapped routes (SPEC §7 + extensions)."""
+"""The shapes of sync runs, previews, Trakt authorization, overrides and unmapped entries."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.planning import PlannedPlay
+from anitrakt.domain.values import UnmappedEntry
 from anitrakt.errors import UpstreamRefused
-from anitrakt.usecases.sync.engine import SyncReport
-from anitrakt.web.schemas import IdText
+from anitrakt.schemas.common import IdText
+from anitrakt.usecases.sync.overrides import Override
+from anitrakt.usecases.sync.report import SyncReport
+
+
+class UnmappedItem(BaseModel):
+    anilistId: int
+    title: str | None = None
+    reason: str | None = None
+    lastSeen: str | None = None
+
+    @classmethod
+    def of(cls, entry: UnmappedEntry) -> UnmappedItem:
+        return cls(
+            anilistId=entry.anilist_id,
+            title=entry.title,
+            reason=entry.reason,
+            lastSeen=iso_instant(entry.last_seen),
+        )
 
 
 class PlayBody(BaseModel):
@@ -58,7 +75,7 @@ class SyncRunBody(BaseModel):
     batches: int
     pending: int
     notFound: list[str]
-    unmapped: list[dict[str, Any]]
+    unmapped: list[UnmappedItem]
     plays: list[PlayBody] = Field(default_factory=list)
     error: str | None = None
     # A stable name for a refusal the person must act on (e.g. "trakt_app_rejected").
@@ -68,7 +85,7 @@ class SyncRunBody(BaseModel):
     def of(cls, report: SyncReport) -> SyncRunBody:
         return cls(
             message=report.message,
-            mode=report.mode,
+            mode=report.mode.value,
             dryRun=report.dry_run,
             found=report.found,
             synced=report.synced,
@@ -80,7 +97,7 @@ class SyncRunBody(BaseModel):
             batches=report.batches,
             pending=report.pending,
             notFound=report.not_found,
-            unmapped=report.unmapped,
+            unmapped=[UnmappedItem.of(entry) for entry in report.unmapped],
             plays=[PlayBody.of(p) for p in report.plays] if report.dry_run else [],
             error=report.error,
             errorCode=report.failure.code if isinstance(report.failure, UpstreamRefused) else None,
@@ -187,6 +204,15 @@ class OverrideBody(BaseModel):
     season: int
     episode: int
 
+    @classmethod
+    def of(cls, override: Override) -> OverrideBody:
+        return cls(
+            traktId=override.trakt_id,
+            abs=override.abs,
+            season=override.season,
+            episode=override.episode,
+        )
+
 
 class OverrideRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -200,17 +226,18 @@ class OverrideList(BaseModel):
     count: int
     items: list[OverrideBody]
 
-
-class UnmappedItem(BaseModel):
-    anilistId: int
-    title: str | None = None
-    reason: str | None = None
-    lastSeen: str | None = None
+    @classmethod
+    def of(cls, overrides: list[Override]) -> OverrideList:
+        return cls(count=len(overrides), items=[OverrideBody.of(o) for o in overrides])
 
 
 class UnmappedList(BaseModel):
     count: int
     items: list[UnmappedItem]
+
+    @classmethod
+    def of(cls, entries: list[UnmappedEntry]) -> UnmappedList:
+        return cls(count=len(entries), items=[UnmappedItem.of(e) for e in entries])
 
 
 class TraktSearchHit(BaseModel):

@@ -1,0 +1,75 @@
+"""Every GraphQL document the AniList client sends.
+
+The fake AniList executes them against the real schema (tests/fakes/anilist), so a field
+AniList does not have fails the suite, not a user's sync.
+"""
+
+from __future__ import annotations
+
+MEDIA_FRAGMENT = """
+fragment MediaFields on Media {
+  id
+  episodes
+  format
+  title { romaji english }
+}
+"""
+
+VIEWER_QUERY = """
+query Viewer {
+  Viewer { id name }
+}
+"""
+
+USER_QUERY = """
+query UserByName($name: String!) {
+  User(name: $name) { id name }
+}
+"""
+
+ACTIVITIES_QUERY = (
+    """
+query ListActivities($userId: Int!, $since: Int!, $page: Int!, $perPage: Int!) {
+  Page(page: $page, perPage: $perPage) {
+    pageInfo { hasNextPage }
+    activities(userId: $userId, type: ANIME_LIST, sort: ID_DESC, createdAt_greater: $since) {
+      ... on ListActivity {
+        id
+        status
+        progress
+        createdAt
+        media { ...MediaFields }
+      }
+    }
+  }
+}
+"""
+    + MEDIA_FRAGMENT
+)
+
+MEDIA_LIST_QUERY = (
+    """
+query AnimeList($userId: Int!, $status: MediaListStatus!, $chunk: Int!, $perChunk: Int!) {
+  MediaListCollection(
+    userId: $userId, type: ANIME, status: $status, chunk: $chunk, perChunk: $perChunk
+  ) {
+    hasNextChunk
+    lists {
+      entries {
+        status
+        progress
+        score
+        repeat
+        completedAt { year month day }
+        updatedAt
+        media { ...MediaFields }
+      }
+    }
+  }
+}
+"""
+    + MEDIA_FRAGMENT
+)
+
+# Every document this client sends, for the contract test against the real schema.
+ALL_QUERIES = (VIEWER_QUERY, USER_QUERY, ACTIVITIES_QUERY, MEDIA_LIST_QUERY)

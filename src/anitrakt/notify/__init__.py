@@ -1,1 +1,0 @@
-"""Notifications: Apprise alerts (NOTIFY_URLS, NOTIFY_ON) and healthcheck pings."""

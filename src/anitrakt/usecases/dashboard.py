@@ -1,0 +1,42 @@
+"""What the dashboard shows, read in one call (and without asking any upstream)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from anitrakt.domain.mapping_source import SourceName
+from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.progress import ProgressEntry, recent_progress
+from anitrakt.usecases.scheduler import CronDecision, cron_state
+from anitrakt.usecases.sources.refresh import SourceStatus, source_status
+from anitrakt.usecases.sync.status import SyncStatus, read_sync_status
+from anitrakt.usecases.trakt_account import TraktConnection, stored_connection
+
+RECENT_PROGRESS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    sources: list[SourceStatus]
+    status: SyncStatus
+    cron: CronDecision
+    scheduler_enabled: bool
+    trakt: TraktConnection
+    progress: list[ProgressEntry]
+
+
+def dashboard(runtime: Runtime) -> Dashboard:
+    """Mapping sources, sync status and the next run, the Trakt connection, recent progress."""
+    settings = runtime.settings
+    with runtime.sessions() as session:
+        sources = [source_status(session, source) for source in SourceName]
+        status = read_sync_status(session)
+        cron = cron_state(session, settings.sync_interval_hours, runtime.now())
+    return Dashboard(
+        sources=sources,
+        status=status,
+        cron=cron,
+        scheduler_enabled=settings.sync_interval_hours > 0,
+        trakt=stored_connection(runtime),
+        progress=recent_progress(runtime, limit=RECENT_PROGRESS).items,
+    )

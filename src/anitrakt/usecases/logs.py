@@ -1,0 +1,25 @@
+"""The operational log (`logs`) as the /logs page, the API and `anitrakt logs` read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from anitrakt.domain.values import LogLevel
+from anitrakt.store.logs import list_logs
+from anitrakt.usecases.container import Runtime
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    id: int
+    message: str
+    level: LogLevel
+    created_at: datetime
+
+
+def recent_logs(runtime: Runtime, *, limit: int, level: LogLevel | None = None) -> list[LogEntry]:
+    """The newest `limit` rows, newest first, optionally of one level."""
+    with runtime.sessions() as session:
+        rows = list_logs(session, limit=limit, level=level)
+        return [LogEntry(r.id, r.message, LogLevel(r.level), r.created_at) for r in rows]

@@ -1,0 +1,62 @@
+"""How far each AniList entry has been posted (`sync_progress`), as people look at it.
+
+Resetting an entry's progress is the seed's documented way to re-send it from episode 1
+(docs/state-model.md); it is logged, like every change a person makes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
+from anitrakt.store.titles import get_titles
+from anitrakt.usecases.container import Runtime
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEntry:
+    """Episodes 1…`last_abs` of the entry are on Trakt; `title` as a sync last saw it."""
+
+    anilist_id: int
+    last_abs: int
+    updated_at: datetime | None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPage:
+    count: int
+    items: list[ProgressEntry]
+
+
+def recent_progress(runtime: Runtime, *, limit: int) -> ProgressPage:
+    """The most recently updated entries (newest first), with their titles."""
+    with runtime.sessions() as session:
+        rows = list_progress(session, limit=limit)
+        titles = get_titles(session, [row.anilist_id for row in rows])
+        total = count_progress(session)
+    items = [
+        ProgressEntry(row.anilist_id, row.last_abs, row.updated_at, titles.get(row.anilist_id))
+        for row in rows
+    ]
+    return ProgressPage(total, items)
+
+
+def progress_of(runtime: Runtime, anilist_id: int) -> int:
+    """`last_abs` of one entry (0 when nothing was posted)."""
+    with runtime.sessions() as session:
+        return get_progress(session, anilist_id)
+
+
+def reset_progress(runtime: Runtime, anilist_id: int) -> bool:
+    """Forget an entry's progress so the next sync re-sends it; False when it had none."""
+    with runtime.sessions.begin() as session:
+        existed = delete_progress(session, anilist_id)
+        if existed:
+            runtime.events.info(
+                f"progress of AniList {anilist_id} reset: the next sync re-sends it from "
+                "episode 1 (episodes Trakt already has are skipped)",
+                session=session,
+            )
+    return existed

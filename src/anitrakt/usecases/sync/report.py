@@ -1,0 +1,83 @@
+"""What a run is given (`SyncDeps`) and what it tells back (`SyncReport`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from anitrakt.clients.anilist import AniListClient
+from anitrakt.clients.trakt import TraktClient
+from anitrakt.domain.anilist import Media
+from anitrakt.domain.planning import PlannedPlay
+from anitrakt.domain.values import SyncMode, UnmappedEntry
+from anitrakt.errors import AnitraktError
+from anitrakt.usecases.events import EventLog
+from anitrakt.usecases.resolver import Resolver
+
+
+@dataclass
+class SyncDeps:
+    """Everything a run needs, built by the CLI or the web app and passed in."""
+
+    sessions: sessionmaker[Session]
+    events: EventLog
+    anilist: AniListClient
+    trakt: TraktClient
+    resolver: Resolver
+    now: Callable[[], datetime]
+    # Called after each posted batch with (plays confirmed so far, plays planned).
+    progress: Callable[[int, int], None] | None = None
+    # Set when the process is stopping: the run ends before its next batch.
+    stop: threading.Event | None = None
+    # Told every run's report once it has ended and its bookkeeping is written
+    # (notifications, metrics); see `Runtime.sync_deps`.
+    on_finished: Callable[[SyncReport], None] | None = None
+
+
+@dataclass
+class SyncReport:
+    """What a run did (or, dry, would do); the API and CLI render it."""
+
+    mode: SyncMode
+    dry_run: bool
+    found: int = 0
+    synced: int = 0
+    already_synced: int = 0
+    already_synced_shows: int = 0
+    skipped_unmapped: int = 0
+    added: int = 0
+    batches: int = 0
+    pending: int = 0
+    not_found: list[str] = field(default_factory=list)
+    unmapped: list[UnmappedEntry] = field(default_factory=list)
+    plays: list[PlannedPlay] = field(default_factory=list)
+    media: dict[int, Media] = field(default_factory=dict)
+    # Why the run stopped early, when it did; its kind tells the API which status to use.
+    failure: AnitraktError | None = None
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.message if self.failure is not None else None
+
+    @property
+    def message(self) -> str:
+        if self.error:
+            return f"{self.mode.label} stopped: {self.error}"
+        verb = "would post" if self.dry_run else "posted"
+        return (
+            f"{self.mode.label}: {verb} {self.added} plays for {self.synced} entries; "
+            f"{self.already_synced} already synced, {self.skipped_unmapped} unmapped, "
+            f"{len(self.not_found)} not found on Trakt, {self.pending} pending"
+        )
+
+
+@dataclass
+class RunOutcome:
+    """The report plus which events were not fully handled (for lastSyncTimestamp)."""
+
+    report: SyncReport
+    unhandled: set[int]
