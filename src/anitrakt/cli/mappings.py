@@ -108,7 +108,7 @@ def unmap(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking.")] = False,
 ) -> None:
     """Delete a manual mapping; the next sync resolves the entry automatically again."""
-    from anitrakt.usecases.manual import parse_anilist_id
+    from anitrakt.domain.ids import parse_anilist_id
     from anitrakt.usecases.mappings import unmap as unmap_entry
 
     entry = parse_anilist_id(anilist_id, "ANILIST_ID")

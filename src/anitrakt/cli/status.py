@@ -98,8 +98,8 @@ def progress(
     as_json: JsonOption = False,
 ) -> None:
     """Show (or reset) how far each AniList entry has been posted to Trakt."""
+    from anitrakt.domain.ids import parse_anilist_id
     from anitrakt.errors import InputError
-    from anitrakt.usecases.manual import parse_anilist_id
     from anitrakt.usecases.progress import progress_of, reset_progress
 
     if anilist_id is None:

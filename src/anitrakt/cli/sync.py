@@ -100,7 +100,7 @@ def sync_one_show(
     as_json: JsonOption = False,
 ) -> None:
     """Resolve one entry and cache its Trakt episode list (posts nothing)."""
-    from anitrakt.usecases.manual import parse_anilist_id
+    from anitrakt.domain.ids import parse_anilist_id
     from anitrakt.usecases.sync.runs import cache_show
 
     entry = parse_anilist_id(anilist_id, "ANILIST_ID")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from anitrakt.domain.ids import lenient_int
 from anitrakt.domain.trakt import (
     NotFoundItem,
     SearchResult,
@@ -22,13 +23,9 @@ from anitrakt.domain.values import TraktType
 
 
 def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+    """An int Trakt sent as a number or as digits (never a bool, a fraction or '²')."""
+    number = lenient_int(value)
+    return None if isinstance(value, float) else number
 
 
 def as_str(value: Any) -> str | None:

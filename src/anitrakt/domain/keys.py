@@ -33,3 +33,16 @@ def breakpoint_map_key(trakt_id: int) -> str:
 def show_episodes_key(trakt_id: int) -> str:
     """Cache key of a show's flattened Trakt episode list."""
     return f"trakt:show:{trakt_id}:episodes"
+
+
+# Trakt connection (store/tokens.py): when the access token expires (unix seconds), the
+# code-flow link handed out last with its PKCE verifier, and the device code being polled.
+TRAKT_TOKEN_EXPIRES_AT = "trakt:token:expires-at"
+TRAKT_PENDING_AUTHORIZATION = "trakt:oauth:pending"
+TRAKT_PENDING_DEVICE = "trakt:oauth:device"
+# Leases (store/locks.py) live under this prefix: `lock:sync`.
+LOCK_PREFIX = "lock:"
+# Notifications (usecases/notifier.py): the failure last told about, and the ids
+# already told as unmapped.
+NOTIFY_PROBLEM = "notify:problem"
+NOTIFY_UNMAPPED = "notify:unmapped"

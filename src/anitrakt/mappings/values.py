@@ -9,33 +9,12 @@ PostgreSQL insert.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-# Ids are stored as BIGINT.
-MAX_ID = 2**63 - 1
-# Seasons past this are certainly wrong (One Piece has ~22); offsets likewise.
-MAX_SEASON = 1000
-MAX_OFFSET = 100_000
+from anitrakt.domain.ids import IMDB_ID, MAX_ID, MAX_OFFSET, MAX_SEASON, lenient_int
+
 # Longest media type we keep ("TV", "MOVIE", "TV_SHORT", "SPECIAL", …).
 MAX_MEDIA_TYPE_LENGTH = 32
-_MAX_ID_DIGITS = len(str(MAX_ID))
-_IMDB_ID = re.compile(r"tt\d{1,12}")
-
-
-def _integer(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip()
-        digits = text.removeprefix("-")
-        if digits.isascii() and digits.isdigit() and len(digits) <= _MAX_ID_DIGITS:
-            return int(text)
-    return None
 
 
 def positive_id(value: Any) -> int | None:
@@ -52,19 +31,19 @@ def positive_id(value: Any) -> int | None:
         return next((n for n in ids if n is not None), None)
     if isinstance(value, str) and "," in value:
         return positive_id(value.split(","))
-    number = _integer(value)
+    number = lenient_int(value)
     return number if number is not None and 0 < number <= MAX_ID else None
 
 
 def season_number(value: Any) -> int | None:
     """A season number 0 (specials) … MAX_SEASON."""
-    number = _integer(value)
+    number = lenient_int(value)
     return number if number is not None and 0 <= number <= MAX_SEASON else None
 
 
 def episode_offset(value: Any) -> int | None:
     """An episode offset within ±MAX_OFFSET (Fribb has a few negative ones)."""
-    number = _integer(value)
+    number = lenient_int(value)
     return number if number is not None and -MAX_OFFSET <= number <= MAX_OFFSET else None
 
 
@@ -76,7 +55,7 @@ def imdb_id(value: Any) -> str | None:
         return None
     for part in value.split(","):
         text = part.strip()
-        if _IMDB_ID.fullmatch(text):
+        if IMDB_ID.fullmatch(text):
             return text
     return None
 

@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from anitrakt.domain import keys
 from anitrakt.store._upsert import insert_for
 from anitrakt.store.models import SystemConfig
 
-LOCK_PREFIX = "lock:"
+LOCK_PREFIX = keys.LOCK_PREFIX
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from anitrakt.clock import utc_now
+from anitrakt.domain.ids import search_number
 from anitrakt.domain.values import IdMapping, MappingType, TraktType
 from anitrakt.store._upsert import insert_for
 from anitrakt.store.models import AniListTitle, Mapping
@@ -165,8 +166,8 @@ def list_mappings(
         query = query.where(Mapping.is_manual.is_(sa.true() if manual else sa.false()))
     if search:
         term = search.strip()
-        if term.isdigit():
-            number = int(term)
+        number = search_number(term)
+        if number is not None:
             query = query.where(
                 sa.or_(
                     Mapping.anilist_id == number,

@@ -37,6 +37,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.clock import utc_now
+from anitrakt.domain import keys
 from anitrakt.domain.keys import TRAKT_REFRESH_TOKEN, TRAKT_TOKEN
 from anitrakt.domain.trakt import DeviceCode, PendingAuthorization, TokenSet
 from anitrakt.errors import ConflictError
@@ -45,10 +46,10 @@ from anitrakt.store.db import SQLITE_BUSY_TIMEOUT_MS
 from anitrakt.store.models import SystemConfig
 from anitrakt.store.system_config import decode_value, delete_config, get_config, set_config
 
-TRAKT_TOKEN_EXPIRES_AT = "trakt:token:expires-at"  # noqa: S105 - a key name
+TRAKT_TOKEN_EXPIRES_AT = keys.TRAKT_TOKEN_EXPIRES_AT
 TOKEN_KEYS = (TRAKT_TOKEN, TRAKT_REFRESH_TOKEN, TRAKT_TOKEN_EXPIRES_AT)
-PENDING_AUTHORIZATION = "trakt:oauth:pending"
-PENDING_DEVICE = "trakt:oauth:device"
+PENDING_AUTHORIZATION = keys.TRAKT_PENDING_AUTHORIZATION
+PENDING_DEVICE = keys.TRAKT_PENDING_DEVICE
 # A refresh is one HTTP round trip (plus bounded retries); a waiter gives up after this
 # long instead of hanging a sync forever behind a stuck process.
 REFRESH_LOCK_TIMEOUT_SECONDS = 60.0

@@ -19,14 +19,21 @@ from urllib.parse import unquote
 
 from sqlalchemy.orm import Session
 
+from anitrakt.domain.ids import (
+    MAX_ID,
+    MAX_OFFSET,
+    MAX_SEASON,
+    parse_anilist_id,
+    parse_imdb_id,
+    parse_positive_id,
+    whole_number,
+)
 from anitrakt.domain.trakt import TraktMovie, TraktShow
 from anitrakt.domain.values import IdMapping, TraktType
 from anitrakt.errors import ConfigError, InputError, UpstreamNotFound
 from anitrakt.store.mappings import get_mapping, save_mapping
 from anitrakt.store.models import Mapping
 
-_ANILIST_URL = re.compile(r"^(?:https?://)?(?:www\.)?anilist\.co/anime/(\d+)(?:[/?#].*)?$", re.I)
-_IMDB_ID = re.compile(r"^tt\d+$")
 _TRAKT_URL = re.compile(
     r"^(?:https?://)?(?:www\.|app\.)?trakt\.tv/(?P<kind>shows|movies)/(?P<slug>[^/?#\s]+)"
     r"(?:[/?#].*)?$",
@@ -38,53 +45,6 @@ _URL_KINDS = {"shows": TraktType.SHOW, "movies": TraktType.MOVIE}
 TRAKT_ID_FORMS = (
     "a positive integer, a Trakt URL such as https://trakt.tv/shows/one-piece, or a slug"
 )
-# Ids are stored as BIGINT; anything larger is a typo, not an id.
-MAX_ID = 2**63 - 1
-# A season or offset past this is certainly a mistake (One Piece has ~22 seasons).
-MAX_SEASON = 1000
-MAX_OFFSET = 100_000
-
-
-def _integer(value: Any, field: str, *, minimum: int, maximum: int, what: str) -> int:
-    if isinstance(value, bool):
-        raise InputError(f"{field} must be {what}", field=field)
-    whole_float = isinstance(value, float) and value.is_integer()
-    digits = isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value)
-    if isinstance(value, int) or whole_float or digits:
-        number = int(value)
-    else:
-        raise InputError(f"{field} must be {what}", field=field)
-    if not minimum <= number <= maximum:
-        raise InputError(f"{field} must be {what}", field=field)
-    return number
-
-
-def parse_positive_id(value: Any, field: str) -> int:
-    """A positive integer id from a number or numeric text."""
-    return _integer(value, field, minimum=1, maximum=MAX_ID, what="a positive integer")
-
-
-def parse_anilist_id(value: Any, field: str = "anilistId") -> int:
-    """An AniList id from a number, numeric text or an AniList anime URL."""
-    if isinstance(value, str):
-        match = _ANILIST_URL.match(value.strip())
-        if match:
-            return parse_positive_id(match.group(1), field)
-        if value.strip() and not value.strip().isdigit():
-            raise InputError(
-                f"{field} must be a positive integer or an AniList URL such as "
-                "https://anilist.co/anime/21/one-piece/",
-                field=field,
-            )
-    return parse_positive_id(value, field)
-
-
-def parse_imdb_id(value: Any, field: str = "imdbId") -> str:
-    """An IMDb id of the form tt1234567."""
-    text = value.strip() if isinstance(value, str) else ""
-    if not _IMDB_ID.match(text):
-        raise InputError(f"{field} must look like tt0123456", field=field)
-    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +89,7 @@ def parse_trakt_id(value: Any, field: str = "traktId") -> int | TraktRef:
             raise InputError(f"{field} must be {TRAKT_ID_FORMS}", field=field)
         kind = _URL_KINDS[match["kind"].lower()] if match else None
         return TraktRef(slug.lower(), kind)
-    return _integer(value, field, minimum=1, maximum=MAX_ID, what=TRAKT_ID_FORMS)
+    return whole_number(value, field, minimum=1, maximum=MAX_ID, what=TRAKT_ID_FORMS)
 
 
 def find_on_trakt(catalog: TraktCatalog, ref: TraktRef) -> TraktItem | None:
@@ -174,11 +134,13 @@ def trakt_lookup(open_catalog: Callable[[], TraktCatalog]) -> Iterator[TraktLook
 
 
 def _season(value: Any) -> int:
-    return _integer(value, "season", minimum=0, maximum=MAX_SEASON, what="a season number 0–1000")
+    what = f"a season number 0–{MAX_SEASON}"
+    return whole_number(value, "season", minimum=0, maximum=MAX_SEASON, what=what)
 
 
 def _offset(value: Any) -> int:
-    return _integer(value, "offset", minimum=0, maximum=MAX_OFFSET, what="an offset 0–100000")
+    what = f"an offset 0–{MAX_OFFSET}"
+    return whole_number(value, "offset", minimum=0, maximum=MAX_OFFSET, what=what)
 
 
 def _optional(raw: dict[str, Any], field: str) -> Any:

@@ -38,8 +38,8 @@ if TYPE_CHECKING:  # the engine imports the resolver, which imports the Runtime 
 
 logger = logging.getLogger("anitrakt.notify")
 
-PROBLEM_KEY = "notify:problem"
-TOLD_UNMAPPED_KEY = "notify:unmapped"
+PROBLEM_KEY = keys.NOTIFY_PROBLEM
+TOLD_UNMAPPED_KEY = keys.NOTIFY_UNMAPPED
 # How long closing waits for queued notifications (a CLI run about to exit, a server
 # shutting down): about one slow service at Apprise's default 4 s connect + 4 s read.
 CLOSE_TIMEOUT_SECONDS = 8.0

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from anitrakt import __version__
+from anitrakt.domain.ids import parse_anilist_id, parse_positive_id
 from anitrakt.domain.values import LogLevel
 from anitrakt.schemas.common import (
     ErrorBody,
@@ -25,7 +26,7 @@ from anitrakt.schemas.common import (
     UnmapResult,
 )
 from anitrakt.usecases.logs import recent_logs
-from anitrakt.usecases.manual import ManualMappingInput, parse_anilist_id, parse_positive_id
+from anitrakt.usecases.manual import ManualMappingInput
 from anitrakt.usecases.mappings import map_manually, mapping_lists, unmap
 from anitrakt.usecases.progress import progress_of, recent_progress
 from anitrakt.usecases.sync.status import sync_status

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from anitrakt.domain.ids import parse_anilist_id
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.values import SyncMode
 from anitrakt.schemas.common import ErrorBody
@@ -29,7 +30,6 @@ from anitrakt.schemas.sync import (
     TraktSearchHit,
     UnmappedList,
 )
-from anitrakt.usecases.manual import parse_anilist_id
 from anitrakt.usecases.mappings import find_shows_on_trakt
 from anitrakt.usecases.scheduler import Tick, cron_tick
 from anitrakt.usecases.sync.modes import recent_unmapped

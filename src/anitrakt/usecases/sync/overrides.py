@@ -9,13 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from anitrakt.errors import InputError, NotFoundError
+from anitrakt.domain.ids import MAX_EPISODE, MAX_SEASON, parse_positive_id, whole_number
+from anitrakt.errors import NotFoundError
 from anitrakt.store.overrides import delete_override, list_overrides, upsert_override
 from anitrakt.usecases.container import Runtime
-from anitrakt.usecases.manual import parse_positive_id
-
-MAX_ABS = 100_000
-MAX_SEASON = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,20 +24,18 @@ class Override:
 
 
 def _bounded(value: Any, field: str, low: int, high: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InputError(f"{field} must be a whole number from {low} to {high}", field=field)
-    return value
+    return whole_number(
+        value, field, minimum=low, maximum=high, what=f"a whole number from {low} to {high}"
+    )
 
 
 def parse_override(trakt_id: Any, abs: Any, season: Any, episode: Any) -> Override:
     """The override these fields describe, or an InputError naming the first bad field."""
     return Override(
         trakt_id=parse_positive_id(trakt_id, "traktId"),
-        abs=_bounded(abs, "abs", 1, MAX_ABS),
+        abs=_bounded(abs, "abs", 1, MAX_EPISODE),
         season=_bounded(season, "season", 0, MAX_SEASON),
-        episode=_bounded(episode, "episode", 1, MAX_ABS),
+        episode=_bounded(episode, "episode", 1, MAX_EPISODE),
     )
 
 
@@ -59,7 +54,7 @@ def save_override(runtime: Runtime, override: Override) -> Override:
 def remove_override(runtime: Runtime, trakt_id: Any, abs: Any) -> None:
     """Delete one override; NotFoundError when there is none."""
     show = parse_positive_id(trakt_id, "traktId")
-    number = _bounded(abs, "abs", 1, MAX_ABS)
+    number = _bounded(abs, "abs", 1, MAX_EPISODE)
     with runtime.sessions.begin() as session:
         if not delete_override(session, show, number):
             raise NotFoundError(f"no override for Trakt show {show} episode {number}", field="abs")
