@@ -1,4 +1,4 @@
-"""Settings from the environment and `.env` (SPEC §2).
+"""Settings from the environment and `.env` (README "Configuration").
 
 Built once by `load_settings()` in the CLI or `create_app()` and passed down; nothing
 here runs at import time.
@@ -115,7 +115,7 @@ def _check_http_url(value: str) -> str:
 
 
 class Settings(BaseSettings):
-    """Every variable of SPEC §2; environment names are the field names in upper case."""
+    """Every variable of README "Configuration"; environment names are field names, upper."""
 
     model_config = SettingsConfigDict(
         env_file=".env",

@@ -1,4 +1,4 @@
-"""TMDB external ids: step 4 of id resolution (SPEC §4), optional.
+"""TMDB external ids: step 4 of id resolution (docs/resolution.md), optional.
 
 Without `TMDB_API_KEY` the client is still built but `enabled` is False and every lookup
 returns None without a request, so the resolver can call it unconditionally.

@@ -3,7 +3,7 @@
 Two `HttpClient`s: one for the API host (`TRAKT_API_URL`) and one for the auth host
 (`TRAKT_AUTH_URL`, every OAuth request; see `trakt_auth`). Each API request carries
 the headers Trakt requires (apiary intro, "Required Headers") and is paced to stay under
-Trakt's limits instead of running into them (SPEC §6). A 420 (account limit) is reported
+Trakt's limits instead of running into them (docs/sync.md). A 420 (account limit) is reported
 as `AccountLimit` with Trakt's limit and VIP headers and never retried.
 
 History posts are not idempotent (Trakt does not dedupe plays), so they are sent with
@@ -69,7 +69,7 @@ API_VERSION = "2"
 # AUTHED_API_POST_LIMIT: POST, PUT and DELETE, 1 call per second (apiary intro, "Rate
 # Limiting"). Every write waits until a second has passed since the previous one.
 WRITE_INTERVAL_SECONDS = 1.0
-# Authenticated GETs: 500 calls per 5 minutes (SPEC §6; the 2023 docs excerpt still says
+# Authenticated GETs: 500 calls per 5 minutes (docs/sync.md; the 2023 docs excerpt still says
 # 1000). Applied to every GET, authenticated or not, to stay well clear of either limit.
 GET_LIMIT = 500
 GET_PERIOD_SECONDS = 300.0
@@ -338,7 +338,7 @@ class TraktClient:
     def search_by_id(
         self, id_type: IdType, value: int | str, kind: TraktType
     ) -> list[SearchResult]:
-        """Shows or movies Trakt links to an external id (SPEC §4 step 5)."""
+        """Shows or movies Trakt links to an external id (docs/resolution.md step 5)."""
         if id_type not in ID_TYPES:
             raise ValueError(f"unknown id type {id_type!r}")
         path = f"/search/{id_type}/{quote(str(value), safe='')}"
@@ -362,7 +362,7 @@ class TraktClient:
         return movie_of(self._get(f"/movies/{quote(str(movie_id), safe='')}", auth=False))
 
     def seasons_with_episodes(self, show_id: int | str) -> list[TraktSeason]:
-        """Every season with its episodes in Trakt's order, with `number_abs` (SPEC §5)."""
+        """Every season with its episodes in Trakt's order, `number_abs` included."""
         body = self._get(
             f"/shows/{quote(str(show_id), safe='')}/seasons",
             params={"extended": "full,episodes"},

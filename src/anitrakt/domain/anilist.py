@@ -2,7 +2,7 @@
 
 The AniList client turns wire JSON into these types; everything past `clients/` works
 with them only. `parse_progress` is the one rule for reading a list activity's progress
-text, e.g. `"4 - 6"` (SPEC §6: every episode in a range counts).
+text, e.g. `"4 - 6"` (docs/sync.md: every episode in a range counts).
 """
 
 from __future__ import annotations

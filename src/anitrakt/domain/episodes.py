@@ -1,4 +1,4 @@
-"""AniList episode number → Trakt season/episode (SPEC §5). Pure: values in, values out.
+"""AniList episode number → Trakt season/episode (docs/placement.md). Pure: values in, values out.
 
 Vocabulary
 - *episode list*: a show's regular seasons (number ≥ 1) in Trakt's order, each season's

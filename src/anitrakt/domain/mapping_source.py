@@ -88,7 +88,7 @@ class SourceHit:
         return self.fribb is not None or self.otaku is not None
 
     def season_hint(self) -> SeasonHint | None:
-        """Fribb's season and offset; Otaku's season only when Fribb has none (SPEC §5)."""
+        """Fribb's season and offset; Otaku's only when Fribb has none (docs/placement.md)."""
         if self.fribb is not None and self.fribb.season is not None:
             offset = self.fribb.episode_offset or 0
             return SeasonHint(self.fribb.season, offset, SourceName.FRIBB)

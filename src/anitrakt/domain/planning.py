@@ -1,4 +1,4 @@
-"""Sync planning (SPEC §6): AniList facts → the exact plays to post. Pure, no I/O.
+"""Sync planning (docs/sync.md): AniList facts → the exact plays to post. Pure, no I/O.
 
 The pipeline is read → resolve → translate → drop what is done → post → record. This
 module is the middle: it turns AniList activities or list entries into `WatchEvent`s,

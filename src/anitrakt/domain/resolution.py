@@ -1,4 +1,6 @@
-"""The pure rules of AniList → Trakt id resolution (SPEC §4); the I/O is in `mappings.resolver`.
+"""The pure rules of AniList → Trakt id resolution (docs/resolution.md).
+
+The I/O is in `usecases.resolver`.
 
 For an AniList entry that has no stored mapping, everything the mapping sources (and a
 stored row without a Trakt id) know is gathered into one `Candidate`: its external ids
@@ -58,7 +60,7 @@ class KnownIds:
         )
 
     def searches(self, kind: TraktType) -> list[tuple[SearchIdType, int | str]]:
-        """The Trakt id searches to try, in SPEC order: tmdb, then imdb, then tvdb.
+        """The Trakt id searches to try, in docs/resolution.md order: tmdb, then imdb, then tvdb.
 
         TMDB numbers TV shows and movies separately, so a TMDB id is only searched as
         the kind it belongs to (a TV id searched as a movie would find an unrelated film).

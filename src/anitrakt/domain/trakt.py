@@ -3,7 +3,7 @@
 The Trakt client turns wire JSON into these types and `HistoryItems` back into the one
 wire shape anitrakt ever posts. That shape is deliberately narrow: a show always carries
 explicit seasons *and* episodes, because Trakt marks every aired episode watched when it
-receives a bare show or season (SPEC §5, last bullet; Trakt API contract, POST
+receives a bare show or season (docs/placement.md, last bullet; Trakt API contract, POST
 /sync/history: "If only a show is passed, all episodes for the show will be added").
 """
 

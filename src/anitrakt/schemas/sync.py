@@ -60,7 +60,7 @@ class PlayBody(BaseModel):
 
 
 class SyncRunBody(BaseModel):
-    """SPEC §7's full-sync and list-sync answers in one shape (extra fields are fine)."""
+    """README "HTTP API"'s full-sync and list-sync answers in one shape (extra fields are fine)."""
 
     message: str
     mode: str

@@ -1,4 +1,4 @@
-"""The seed's seven tables (`../shared/seed/000_*.txt`), plus the SPEC §3 extensions.
+"""The seed's seven tables (`../shared/seed/000_*.txt`), plus the docs/state-model.md extensions.
 
 Names, columns and keys follow the seed exactly. Extension columns are nullable and
 documented next to their definition. `episode_map` and `show_map` are legacy: created,
@@ -43,7 +43,7 @@ class Mapping(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utc_now, onupdate=utc_now, server_default=utcnow()
     )
-    # Extensions (SPEC §3): Trakt object kind ('show' or 'movie'), the season the AniList
+    # Extensions (docs/state-model.md): Trakt object kind (show or movie), the season the AniList
     # entry starts in on Trakt (0 = specials), and episodes to skip inside that season.
     trakt_type: Mapped[str | None] = mapped_column(sa.Text)
     trakt_season: Mapped[int | None] = mapped_column(sa.Integer)

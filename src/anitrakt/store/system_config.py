@@ -1,4 +1,4 @@
-"""`system_config` key/value access with the SPEC §3 value rule.
+"""`system_config` key/value access with the docs/state-model.md value rule.
 
 Strings are stored as they are; everything else as JSON. Reads try JSON first and fall
 back to the raw text, so a value typed by hand in SQL (`set value = '0'`) reads as 0.

@@ -17,7 +17,7 @@ The three are always written together in the caller's one transaction: Trakt ref
 tokens are single-use (Trakt API contract, POST /oauth/token), so an access token saved
 without its matching refresh token would strand the account.
 
-`refresh_guard` is the cross-process half of "never let two refreshes overlap" (SPEC §6):
+`refresh_guard` is the cross-process half of "never let two refreshes overlap" (docs/sync.md):
 it holds a database lock while a caller compares the stored refresh token with the one it
 was about to spend and, only if they still match, refreshes and saves. PostgreSQL locks
 the `trakt:refresh_token` row (`SELECT … FOR UPDATE`); SQLite takes the database write

@@ -1,4 +1,4 @@
-"""AniList id → Trakt id (SPEC §4): the resolution chain the sync calls.
+"""AniList id → Trakt id (docs/resolution.md): the resolution chain the sync calls.
 
 `Resolver.resolve_many` answers every id of a batch with an `IdMapping` or
 `Unresolved(reason)`. `ChainResolver` tries, in order, stopping at the first hit:
@@ -166,7 +166,7 @@ class _Call:
 
 
 class ChainResolver:
-    """The full SPEC §4 chain over the store, the shared source index, Trakt and TMDB."""
+    """The full docs/resolution.md chain over the store, the shared source index, Trakt and TMDB."""
 
     def __init__(
         self,

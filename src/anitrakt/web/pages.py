@@ -1,4 +1,4 @@
-"""The HTML pages of SPEC §8 plus login/logout.
+"""The HTML pages of README "The dashboard" plus login/logout.
 
 Handlers only read what the first paint needs through the same core functions the API
 routes use; everything interactive is a `fetch()` to the `/api/` routes from

@@ -27,7 +27,7 @@ def changes_state_paths(document: dict[str, Any]) -> frozenset[str]:
 
 
 def get_and_post(router: APIRouter, path: str, handler: Callable[..., Any], **kwargs: Any) -> None:
-    """Serve `handler` on GET (SPEC §7 compatibility) and POST (what the UI uses).
+    """Serve `handler` on GET (README "HTTP API" compatibility) and POST (what the UI uses).
 
     Registered as two operations so the OpenAPI document gets distinct operation ids.
     Every such route runs something, so both are marked as changing state.

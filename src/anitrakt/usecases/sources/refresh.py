@@ -1,6 +1,6 @@
 """Refresh the mapping sources (download → validate → replace the cache) and report on them.
 
-Where the cache lives (SPEC §3 leaves the choice open):
+Where the cache lives (docs/state-model.md leaves the choice open):
 
 * the normalised index is the table `mapping_source_entries` (migration 0002), one row
   per (source, AniList id) — tens of thousands of rows that a lookup reads by key and

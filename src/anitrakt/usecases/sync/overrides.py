@@ -1,6 +1,6 @@
 """Episode overrides as a person edits them: validate, save, list, remove.
 
-An override sends one show-absolute episode (`abs`, see SPEC §5) of a Trakt show to an
+An override sends one show-absolute episode (`abs`, see docs/placement.md) of a Trakt show to an
 exact season/episode; the sync uses it before any breakpoint arithmetic.
 """
 

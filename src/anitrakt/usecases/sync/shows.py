@@ -1,4 +1,4 @@
-"""Trakt episode lists, cached under the seed's keys (SPEC §5).
+"""Trakt episode lists, cached under the seed's keys (docs/placement.md).
 
 `trakt:show:<traktId>:episodes` holds the flattened list and `map:<traktId>` its
 breakpoints. A cache older than `EPISODE_CACHE_MAX_AGE` is refetched, and so is one an

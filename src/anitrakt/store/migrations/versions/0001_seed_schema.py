@@ -1,4 +1,4 @@
-"""The seed's state model: seven tables plus the SPEC §3 mapping extensions.
+"""The seed's state model: seven tables plus the docs/state-model.md mapping extensions.
 
 Revision ID: 0001_seed_schema
 Revises:
