@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.clock import utc_now
-from anitrakt.store.locks import Holder, current_holder, release, renew, try_acquire
+from anitrakt.store.locks import Holder, release, renew, try_acquire
+from anitrakt.store.models import SystemConfig
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning, sync_lock
 
 Sessions = sessionmaker[Session]
@@ -38,7 +39,7 @@ def test_second_holder_waits_until_the_first_releases(sessions: Sessions) -> Non
         release(session, "sync", first)
     assert acquire(sessions, second)
     with sessions() as session:
-        assert current_holder(session, "sync")[0] == second
+        assert Holder.decode(session.get(SystemConfig, "lock:sync").value) == second
 
 
 def test_a_holder_that_stopped_heartbeating_loses_the_lease(sessions: Sessions) -> None:

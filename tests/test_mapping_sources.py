@@ -35,8 +35,7 @@ from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.index import SharedSourceIndex
 from anitrakt.usecases.sources.refresh import (
     SOURCE_MAX_AGE,
-    refresh_fribbs,
-    refresh_otaku,
+    refresh_source,
     refresh_stale_sources,
     source_status,
 )
@@ -210,7 +209,7 @@ def _instant(text: Any) -> datetime:
 def test_refresh_over_http_fills_the_index_the_keys_and_the_log(
     runtime: Runtime, files: FileServer
 ) -> None:
-    outcome = refresh_fribbs(runtime)
+    outcome = refresh_source(runtime, SourceName.FRIBB)
 
     assert outcome.changed
     assert outcome.meta.count == 3
@@ -245,7 +244,7 @@ def test_refresh_reads_local_files(runtime: Runtime, tmp_path: Path, form: str) 
         update={"fribbs_url": str(path) if form == "path" else path.as_uri()}
     )
 
-    outcome = refresh_fribbs(runtime)
+    outcome = refresh_source(runtime, SourceName.FRIBB)
 
     assert (outcome.meta.count, outcome.meta.shape) == (2, "flat")
     found = lookup(runtime, 104578, 21519)
@@ -254,7 +253,7 @@ def test_refresh_reads_local_files(runtime: Runtime, tmp_path: Path, form: str) 
 
 
 def test_refresh_otaku_keeps_trakt_ids_and_the_last_activity(runtime: Runtime) -> None:
-    outcome = refresh_otaku(runtime)
+    outcome = refresh_source(runtime, SourceName.OTAKU)
 
     assert (outcome.changed, outcome.meta.count, outcome.meta.shape) == (True, 2, "sqlite")
     found = lookup(runtime, 16498, 21519)
@@ -268,8 +267,8 @@ def test_refresh_otaku_keeps_trakt_ids_and_the_last_activity(runtime: Runtime) -
 
 
 def test_both_sources_answer_one_lookup(runtime: Runtime) -> None:
-    refresh_fribbs(runtime)
-    refresh_otaku(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
+    refresh_source(runtime, SourceName.OTAKU)
 
     fribb, otaku = lookup(runtime, 21519)[21519]
 
@@ -280,12 +279,12 @@ def test_otaku_without_optional_columns_still_refreshes(
     runtime: Runtime, files: FileServer
 ) -> None:
     files.put(OTAKU_PATH, otaku_db(OTAKU_ROWS, columns=["anilist_id"], last_updated=None))
-    refresh_otaku(runtime)  # an earlier file had an activity date…
+    refresh_source(runtime, SourceName.OTAKU)  # an earlier file had an activity date…
     files.put(
         OTAKU_PATH, otaku_db(OTAKU_ROWS, columns=["anilist_id", "trakt_id"], last_updated=None)
     )
 
-    outcome = refresh_otaku(runtime)
+    outcome = refresh_source(runtime, SourceName.OTAKU)
 
     assert "lacks optional columns" in outcome.message
     assert "thetvdb_season" in outcome.meta.missing_columns
@@ -298,7 +297,7 @@ def test_download_progress_is_reported(runtime: Runtime, files: FileServer) -> N
     files.put(FRIBB_PATH, body, chunked=True)
     seen: list[tuple[int, int | None]] = []
 
-    refresh_fribbs(runtime, lambda received, total: seen.append((received, total)))
+    refresh_source(runtime, SourceName.FRIBB, lambda got, total: seen.append((got, total)))
 
     assert len(seen) > 1
     assert [r for r, _ in seen] == sorted(r for r, _ in seen)
@@ -309,10 +308,10 @@ def test_download_progress_is_reported(runtime: Runtime, files: FileServer) -> N
 
 
 def test_an_unchanged_download_only_moves_last_sync(runtime: Runtime, files: FileServer) -> None:
-    first = refresh_fribbs(runtime)
+    first = refresh_source(runtime, SourceName.FRIBB)
     rows_before = cache_state(runtime)["rows"]
 
-    second = refresh_fribbs(runtime)
+    second = refresh_source(runtime, SourceName.FRIBB)
 
     assert not second.changed
     assert "unchanged" in second.message
@@ -327,9 +326,9 @@ def test_an_unchanged_download_only_moves_last_sync(runtime: Runtime, files: Fil
 
 
 def test_force_rebuilds_an_unchanged_cache(runtime: Runtime, files: FileServer) -> None:
-    first = refresh_fribbs(runtime)
+    first = refresh_source(runtime, SourceName.FRIBB)
 
-    again = refresh_fribbs(runtime, force=True)
+    again = refresh_source(runtime, SourceName.FRIBB, force=True)
 
     assert again.changed
     assert again.status.last_full_sync != first.status.last_full_sync
@@ -337,11 +336,11 @@ def test_force_rebuilds_an_unchanged_cache(runtime: Runtime, files: FileServer) 
 
 
 def test_a_cache_emptied_by_hand_is_rebuilt(runtime: Runtime) -> None:
-    refresh_fribbs(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
     with runtime.sessions.begin() as session:
         session.execute(sa.text("delete from mapping_source_entries"))
 
-    outcome = refresh_fribbs(runtime)
+    outcome = refresh_source(runtime, SourceName.FRIBB)
 
     assert outcome.changed
     assert set(lookup(runtime, 21, 104578, 21519)) == {21, 104578, 21519}
@@ -405,13 +404,13 @@ def _serve_bad(files: FileServer, path: str, body: bytes | None, status: int | N
 def test_a_bad_fribb_download_keeps_the_previous_cache(
     runtime: Runtime, files: FileServer, body: bytes | None, status: int | None, reason: str
 ) -> None:
-    refresh_fribbs(runtime)
-    refresh_otaku(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
+    refresh_source(runtime, SourceName.OTAKU)
     before = cache_state(runtime)
     _serve_bad(files, FRIBB_PATH, body, status)
 
     with pytest.raises(UpstreamError) as caught:
-        refresh_fribbs(runtime)
+        refresh_source(runtime, SourceName.FRIBB)
 
     assert reason in caught.value.message
     assert cache_state(runtime) == before
@@ -435,12 +434,12 @@ def test_a_bad_fribb_download_keeps_the_previous_cache(
 def test_a_bad_otaku_download_keeps_the_previous_cache(
     runtime: Runtime, files: FileServer, body: bytes, reason: str
 ) -> None:
-    refresh_otaku(runtime)
+    refresh_source(runtime, SourceName.OTAKU)
     before = cache_state(runtime)
     files.put(OTAKU_PATH, body)
 
     with pytest.raises(MappingSourceError, match=reason):
-        refresh_otaku(runtime)
+        refresh_source(runtime, SourceName.OTAKU)
 
     assert cache_state(runtime) == before
     assert lookup(runtime, 16498)[16498][1].trakt_id == 1420
@@ -450,7 +449,7 @@ def test_a_bad_otaku_download_keeps_the_previous_cache(
 def test_a_5xx_is_retried_before_giving_up(runtime: Runtime, files: FileServer) -> None:
     files.fail(FRIBB_PATH, 503, 502)
 
-    outcome = refresh_fribbs(runtime)
+    outcome = refresh_source(runtime, SourceName.FRIBB)
 
     assert outcome.changed
     assert [r.status for r in files.requests] == [503, 502, 200]
@@ -460,13 +459,13 @@ def test_a_5xx_is_retried_before_giving_up(runtime: Runtime, files: FileServer) 
 def test_an_oversized_download_is_cut_off(
     runtime: Runtime, files: FileServer, chunked: bool
 ) -> None:
-    refresh_fribbs(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
     before = cache_state(runtime)
     files.put(FRIBB_PATH, fribb_json(CURRENT_LIST * 500), chunked=chunked)
     runtime.downloads.max_bytes = 100_000
 
     with pytest.raises(MappingSourceError, match="over the 100,000-byte limit"):
-        refresh_fribbs(runtime)
+        refresh_source(runtime, SourceName.FRIBB)
 
     assert cache_state(runtime) == before
     assert "over the 100,000-byte limit" in error_logs(runtime)[0]
@@ -476,7 +475,7 @@ def test_a_first_refresh_that_fails_leaves_no_cache(runtime: Runtime, files: Fil
     files.put(FRIBB_PATH, HTML_PAGE)
 
     with pytest.raises(MappingSourceError):
-        refresh_fribbs(runtime)
+        refresh_source(runtime, SourceName.FRIBB)
 
     assert cache_state(runtime) == {"config": {}, "rows": []}
     assert "there was no previous cache" in error_logs(runtime)[0]
@@ -487,9 +486,9 @@ def test_a_refresh_already_running_is_a_conflict(runtime: Runtime) -> None:
         runtime.source_index.refreshing(SourceName.FRIBB),
         pytest.raises(ConflictError, match="already running"),
     ):
-        refresh_fribbs(runtime)
+        refresh_source(runtime, SourceName.FRIBB)
 
-    refresh_otaku(runtime)  # the other source is not blocked
+    refresh_source(runtime, SourceName.OTAKU)  # the other source is not blocked
 
 
 # --- the shared index ------------------------------------------------------------------
@@ -498,8 +497,8 @@ def test_a_refresh_already_running_is_a_conflict(runtime: Runtime) -> None:
 def test_the_index_is_loaded_once_and_lookups_send_no_query(
     runtime: Runtime, files: FileServer
 ) -> None:
-    refresh_fribbs(runtime)
-    refresh_otaku(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
+    refresh_source(runtime, SourceName.OTAKU)
     downloads = files.count()
     shared = SharedSourceIndex(runtime.sessions)
 
@@ -524,12 +523,12 @@ def test_the_index_is_loaded_once_and_lookups_send_no_query(
 def test_a_refresh_in_this_process_updates_the_shared_index_without_reloading(
     runtime: Runtime, files: FileServer
 ) -> None:
-    refresh_fribbs(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
     assert runtime.source_index.lookup_many([21])[21].fribb is not None
     files.put(FRIBB_PATH, fribb_json(FLAT_LIST))
 
     with statements(runtime.engine) as sent:
-        refresh_fribbs(runtime)
+        refresh_source(runtime, SourceName.FRIBB)
         before_lookup = len(sent)
         hits = runtime.source_index.lookup_many([21, 104578])
 
@@ -541,14 +540,14 @@ def test_a_refresh_in_this_process_updates_the_shared_index_without_reloading(
 def test_a_refresh_by_another_process_is_noticed_after_the_recheck_interval(
     runtime: Runtime, source_settings: Settings, files: FileServer
 ) -> None:
-    refresh_fribbs(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
     now = [0.0]
     shared = SharedSourceIndex(runtime.sessions, recheck_seconds=30, monotonic=lambda: now[0])
     assert 21 in shared.lookup_many([21])
     other = Runtime.open(source_settings)  # e.g. `anitrakt refresh fribbs` while serve runs
     files.put(FRIBB_PATH, fribb_json(FLAT_LIST))
     try:
-        refresh_fribbs(other)
+        refresh_source(other, SourceName.FRIBB)
     finally:
         other.close()
 
@@ -562,7 +561,7 @@ def test_a_refresh_by_another_process_is_noticed_after_the_recheck_interval(
 
 
 def test_lookups_are_safe_from_many_threads(runtime: Runtime) -> None:
-    refresh_fribbs(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
     shared = SharedSourceIndex(runtime.sessions)
     results: list[int] = []
 

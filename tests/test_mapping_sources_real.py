@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from anitrakt.config import Settings
-from anitrakt.domain.mapping_source import SourceEntry, SourceHit, TmdbKind
+from anitrakt.domain.mapping_source import SourceEntry, SourceHit, SourceName, TmdbKind
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.index import SharedSourceIndex
-from anitrakt.usecases.sources.refresh import refresh_fribbs
+from anitrakt.usecases.sources.refresh import refresh_source
 from fakes.files import FileServer
 from fakes.server import serve_in_thread
 
@@ -45,7 +45,7 @@ def refresh_and_look_up(settings: Settings, url: str) -> tuple[dict[int, SourceH
     """Refresh from `url`, then look the three examples up as a fresh process would."""
     runtime = Runtime.open(settings.model_copy(update={"fribbs_url": url}))
     try:
-        outcome = refresh_fribbs(runtime)
+        outcome = refresh_source(runtime, SourceName.FRIBB)
         assert outcome.meta.count == ANILIST_ENTRIES
         hits = SharedSourceIndex(runtime.sessions).lookup_many([104578, 21, 21519])
         return hits, outcome.meta.shape

@@ -25,6 +25,7 @@ from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
+from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.resolution import (
     NO_IDS,
     NO_SOURCE_ENTRY,
@@ -40,7 +41,7 @@ from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.resolver import ChainResolver
 from anitrakt.usecases.sources.index import SharedSourceIndex
-from anitrakt.usecases.sources.refresh import refresh_fribbs, refresh_otaku
+from anitrakt.usecases.sources.refresh import refresh_source
 from anitrakt.usecases.sync.modes import run_full
 from clocks import ManualClock
 from fakes.files import fribb_json, otaku_db
@@ -232,8 +233,8 @@ def build_chain(
     )
     runtime = Runtime(configured, engine, sessions, EventLog(sessions))
     if load_sources:
-        refresh_fribbs(runtime)
-        refresh_otaku(runtime)
+        refresh_source(runtime, SourceName.FRIBB)
+        refresh_source(runtime, SourceName.OTAKU)
     with sessions.begin() as session:
         for mapping in STORED:
             save_mapping(session, mapping)
@@ -651,7 +652,7 @@ def test_a_sync_posts_an_unmapped_entry_resolved_through_fribb(
     runtime = Runtime(
         world.settings.model_copy(update={"fribbs_url": str(fribb)}), engine, sessions, world.events
     )
-    refresh_fribbs(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
 
     report = run_full(world.deps())
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
+from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.values import IdMapping, TraktType
-from anitrakt.store.mappings import get_mappings, mapping_value
+from anitrakt.store.mappings import get_mapping_values
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.events import EventLog
-from anitrakt.usecases.sources.refresh import refresh_fribbs
+from anitrakt.usecases.sources.refresh import refresh_source
 from clocks import ManualClock
 from fakes.files import FileServer
 from fakes.server import serve_in_thread
@@ -61,7 +62,7 @@ def test_real_entries_resolve_to_the_saved_auto_mapping(
         }
     )
     runtime = Runtime(configured, engine, sessions, EventLog(sessions))
-    refresh_fribbs(runtime)
+    refresh_source(runtime, SourceName.FRIBB)
     fake = FakeTrakt(api_host=TRAKT_HOST)
     fake.add_show(AOT_TRAKT, "Attack on Titan", tmdb=1429, seasons={1: 25, 2: 12, 3: 22})
     fake.add_movie(YOUR_NAME_TRAKT, "Your Name.", year=2016, tmdb=372058)
@@ -89,7 +90,6 @@ def test_real_entries_resolve_to_the_saved_auto_mapping(
     }  # fmt: skip
     assert resolved == expected
     with sessions() as session:
-        stored = get_mappings(session, expected)
-        assert {i: mapping_value(row) for i, row in stored.items()} == expected
+        assert get_mapping_values(session, expected) == expected
     searched = [f"{r.path}?type={r.query['type']}" for r in fake.requests]
     assert searched == ["/search/tmdb/1429?type=show", "/search/tmdb/372058?type=movie"]

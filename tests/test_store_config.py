@@ -22,8 +22,6 @@ from anitrakt.store.system_config import (
     delete_config,
     get_config,
     get_config_many,
-    get_config_prefixed,
-    get_config_row,
     set_config,
 )
 from sql_log import recorded_statements
@@ -132,16 +130,6 @@ def test_real_clock_updated_at_advances_on_overwrite(session: Session) -> None:
     assert second.utcoffset() == timedelta(0)
 
 
-def test_get_config_row_exposes_text_and_aware_timestamp(session: Session) -> None:
-    set_config(session, "k", [1, 2])
-    row = get_config_row(session, "k")
-    assert row is not None
-    assert json.loads(row.value or "") == [1, 2]
-    assert row.updated_at.tzinfo is not None
-    assert abs(datetime.now(UTC) - row.updated_at) < timedelta(minutes=1)
-    assert get_config_row(session, "absent") is None
-
-
 def test_get_config_many_reads_many_keys_in_one_query_and_omits_missing(
     engine: Engine, session: Session
 ) -> None:
@@ -180,46 +168,6 @@ def test_delete_reports_whether_the_key_existed(session: Session) -> None:
     assert delete_config(session, "k") is True
     assert get_config(session, "k") is None
     assert delete_config(session, "k") is False
-
-
-def test_get_config_prefixed_returns_only_keys_under_the_prefix(session: Session) -> None:
-    set_config(session, keys.STATUS_SYNC_LAST_RUN, "a")
-    set_config(session, keys.STATUS_SYNC_WATCHING_LAST_RUN, "b")
-    set_config(session, keys.STATUS_FRIBBS_LAST_SYNC, "c")
-    set_config(session, keys.LAST_SYNC_TIMESTAMP, 0)
-
-    values = get_config_prefixed(session, "status:sync:")
-
-    assert values == {keys.STATUS_SYNC_LAST_RUN: "a", keys.STATUS_SYNC_WATCHING_LAST_RUN: "b"}
-    assert list(values) == sorted(values)
-
-
-@pytest.mark.parametrize(
-    ("prefix", "stored", "expected"),
-    [
-        pytest.param("map_", ["map_1", "mapX1"], ["map_1"], id="underscore-is-literal"),
-        pytest.param("100%", ["100%done", "1000"], ["100%done"], id="percent-is-literal"),
-        pytest.param("a\\b", ["a\\b1", "a\\\\b", "ab"], ["a\\b1"], id="backslash-is-literal"),
-        pytest.param(
-            "trakt:show:",
-            ["trakt:show:9:episodes", "trakt:token", "map:9"],
-            ["trakt:show:9:episodes"],
-            id="nested-prefix",
-        ),
-    ],
-)
-def test_get_config_prefixed_treats_like_wildcards_literally(
-    session: Session, prefix: str, stored: list[str], expected: list[str]
-) -> None:
-    for key in stored:
-        set_config(session, key, 1)
-    assert sorted(get_config_prefixed(session, prefix)) == expected
-
-
-def test_get_config_prefixed_is_case_sensitive_like_the_keys(session: Session) -> None:
-    set_config(session, "status:a", 1)
-    set_config(session, "STATUS:b", 2)
-    assert get_config_prefixed(session, "status:") == {"status:a": 1}
 
 
 @pytest.mark.parametrize(

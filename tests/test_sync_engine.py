@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.domain import keys
+from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.resolution import SOURCES_NOT_LOADED
 from anitrakt.store.models import SystemConfig
 from anitrakt.store.overrides import upsert_override
@@ -24,7 +25,7 @@ from anitrakt.store.progress import delete_progress, get_progress
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.store.titles import get_titles
 from anitrakt.usecases.container import Runtime
-from anitrakt.usecases.sources.refresh import refresh_fribbs
+from anitrakt.usecases.sources.refresh import refresh_source
 from anitrakt.usecases.sync.engine import BATCH_SIZE, MAX_UNCLEAR_RETRIES
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning, sync_lock
 from anitrakt.usecases.sync.modes import recent_unmapped, run_full, run_list, sync_show
@@ -256,7 +257,7 @@ def test_activities_missed_for_a_passing_reason_are_seen_again(
     if cause == "trakt-search-down":  # a source knows its TMDB id, but Trakt is down
         source = world.settings.anitrakt_data_dir / "anime-list-full.json"
         source.write_bytes(fribb_json([{"anilist_id": UNMAPPABLE, "themoviedb_id": {"tv": 999}}]))
-        refresh_fribbs(runtime)
+        refresh_source(runtime, SourceName.FRIBB)
         world.trakt.fail_next(50, status=503, path="/search/*")
 
     def chain() -> Any:

@@ -240,7 +240,7 @@ def test_the_code_flow_stores_all_three_keys_in_one_transaction(
     assert tokens.expires_at == clock.time() + WEEK
     assert tokens.access_token in fake.valid_access_tokens
     assert oauth_hosts(fake) == {AUTH_HOST}
-    client.last_activities()
+    client.user_settings()
     assert bearer_tokens(fake) == [tokens.access_token]
 
 
@@ -352,7 +352,7 @@ def test_environment_tokens_refresh_without_a_secret(
         trakt_client_secret=None, trakt_access_token=access, trakt_refresh_token=refresh
     )
 
-    client.last_activities()
+    client.user_settings()
 
     [grant] = fake.requests_to("/oauth/token")
     assert "client_secret" not in grant.json
@@ -372,7 +372,7 @@ def test_an_app_that_needs_its_secret_says_so_when_it_is_missing(
     )
 
     with pytest.raises(TraktAppRejected, match="this app needs its secret"):
-        client.last_activities()
+        client.user_settings()
     assert stored(sessions) is None
 
 
@@ -386,7 +386,7 @@ def test_stored_tokens_win_over_the_environment(
     saved = store_tokens(sessions, fake, clock)
     client = make_client(trakt_access_token=env_access, trakt_refresh_token=env_refresh)
 
-    client.last_activities()
+    client.user_settings()
 
     assert bearer_tokens(fake) == [saved.access_token]
 
@@ -397,9 +397,9 @@ def test_environment_tokens_start_things_and_their_refresh_is_stored(
     env_access, env_refresh = fake.issue_tokens()
     client = make_client(trakt_access_token=env_access, trakt_refresh_token=env_refresh)
 
-    client.last_activities()
+    client.user_settings()
     fake.expire_access_token(env_access)
-    client.last_activities()
+    client.user_settings()
 
     after = stored(sessions)
     assert after is not None
@@ -431,10 +431,10 @@ def test_a_401_refreshes_once_and_the_request_succeeds(
     learned: list[TokenSet] = []
     client = make_client(on_tokens=learned.append)
 
-    activities = client.last_activities()
+    user = client.user_settings()
 
     new = stored(sessions)
-    assert activities.all is not None
+    assert user.username == fake.username
     assert fake.refresh_calls == 1
     assert new is not None
     assert new.access_token != old.access_token
@@ -464,12 +464,12 @@ def test_tokens_are_refreshed_before_they_expire(
 ) -> None:
     old = store_tokens(sessions, fake, clock, left=left)
 
-    make_client().last_activities()
+    make_client().user_settings()
 
     assert fake.refresh_calls == refreshes
     [used] = bearer_tokens(fake)
     assert (used != old.access_token) == bool(refreshes)
-    assert fake.requests_to("/sync/last_activities")[0].headers["authorization"].endswith(used)
+    assert fake.requests_to("/users/settings")[0].headers["authorization"].endswith(used)
 
 
 def test_an_unavailable_auth_host_does_not_stop_work_while_the_token_lasts(
@@ -479,10 +479,10 @@ def test_an_unavailable_auth_host_does_not_stop_work_while_the_token_lasts(
     fake.fail_next(5, status=503, path="/oauth/token")
     client = make_client()
 
-    client.last_activities()  # refresh failed five times: the old token is still good
+    client.user_settings()  # refresh failed five times: the old token is still good
     assert bearer_tokens(fake) == [old.access_token]
     assert stored(sessions) == old
-    client.last_activities()  # the auth host is back: refreshed now
+    client.user_settings()  # the auth host is back: refreshed now
 
     assert fake.refresh_calls == 1
     assert stored(sessions) != old
@@ -497,10 +497,10 @@ def test_legacy_tokens_without_an_expiry_refresh_only_on_a_401(
         set_config(session, "trakt:refresh_token", refresh)
     client = make_client()
 
-    client.last_activities()
+    client.user_settings()
     assert fake.refresh_calls == 0
     fake.expire_access_token(access)
-    client.last_activities()
+    client.user_settings()
 
     assert fake.refresh_calls == 1
     after = stored(sessions)
@@ -517,7 +517,7 @@ def test_a_refused_refresh_asks_to_reauthorize_and_never_loops(
 
     for _ in range(3):
         with pytest.raises(AuthExpired, match="re-authorize Trakt") as caught:
-            client.last_activities()
+            client.user_settings()
         assert "invalid_grant" in str(caught.value) or "already refused" in str(caught.value)
 
     assert fake.refresh_calls == 1
@@ -528,13 +528,13 @@ def test_a_second_401_after_a_refresh_is_auth_expired(
     make_client: Factory, fake: FakeTrakt, sessions: sessionmaker[Session], clock: ManualClock
 ) -> None:
     store_tokens(sessions, fake, clock)
-    fake.fail_next(2, status=401, path="/sync/last_activities")
+    fake.fail_next(2, status=401, path="/users/settings")
 
     with pytest.raises(AuthExpired, match="re-authorize Trakt"):
-        make_client().last_activities()
+        make_client().user_settings()
 
     assert fake.refresh_calls == 1
-    assert len(fake.requests_to("/sync/last_activities")) == 2
+    assert len(fake.requests_to("/users/settings")) == 2
 
 
 def test_a_history_post_answered_401_is_sent_again_after_the_refresh_once(
@@ -572,7 +572,7 @@ def test_two_processes_refreshing_at_once_spend_the_refresh_token_once(
     def work(client: TraktClient) -> None:
         start.wait()
         try:
-            client.last_activities()
+            client.user_settings()
         except BaseException as exc:
             errors.append(exc)
 
@@ -604,7 +604,7 @@ def test_threads_of_one_process_share_one_refresh(
     def work() -> None:
         start.wait()
         try:
-            client.last_activities()
+            client.user_settings()
         except BaseException as exc:
             errors.append(exc)
 
@@ -621,11 +621,13 @@ def test_threads_of_one_process_share_one_refresh(
 def test_an_explicit_refresh_rotates_the_stored_pair(
     make_client: Factory, fake: FakeTrakt, sessions: sessionmaker[Session], clock: ManualClock
 ) -> None:
-    old = store_tokens(sessions, fake, clock)
+    old = store_tokens(sessions, fake, clock, left=60)  # expires within the refresh margin
 
-    new = make_client().refresh()
+    make_client().user_settings()
 
-    assert stored(sessions) == new
+    new = stored(sessions)
+    assert new is not None
+    assert new.access_token != old.access_token
     assert old.refresh_token not in fake.valid_refresh_tokens
     assert new.refresh_token in fake.valid_refresh_tokens
 
@@ -724,7 +726,7 @@ def test_revoke_disconnects_at_trakt_and_forgets_the_tokens(
     assert tokens.access_token not in fake.valid_access_tokens
     assert stored(sessions) is None
     with pytest.raises(AuthExpired, match="not connected"):
-        client.last_activities()
+        client.user_settings()
     assert oauth_hosts(fake) == {AUTH_HOST}
 
 
@@ -743,7 +745,7 @@ def test_no_token_secret_or_code_reaches_a_log_or_an_error(
     client = make_client()
     old = store_tokens(sessions, fake, clock)
     fake.expire_access_token(old.access_token)
-    client.last_activities()  # refresh on 401
+    client.user_settings()  # refresh on 401
     code = fake.create_authorization_code()
     client.exchange_code(code)
     device = client.device_code()
@@ -753,7 +755,7 @@ def test_no_token_secret_or_code_reaches_a_log_or_an_error(
     for attempt in (
         lambda: client.exchange_code(code),  # spent
         lambda: client.poll_device_token(device),  # used
-        lambda: make_client(trakt_client_secret="wrong-secret-value").refresh(),
+        lambda: make_client(trakt_client_secret="wrong-secret-value").poll_device_token(device),
     ):
         with pytest.raises(AnitraktError) as caught:
             attempt()
@@ -761,7 +763,7 @@ def test_no_token_secret_or_code_reaches_a_log_or_an_error(
     for live in list(fake.valid_access_tokens):
         fake.revoke_tokens(live)
     with pytest.raises(AuthExpired) as expired:
-        client.last_activities()
+        client.user_settings()
     messages.append(str(expired.value))
 
     secrets = {CLIENT_SECRET, "wrong-secret-value", code, device.device_code, old.refresh_token}

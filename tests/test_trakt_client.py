@@ -344,28 +344,19 @@ def test_watched_state_reads_every_page(client: TraktClient, fake: FakeTrakt) ->
 
     assert len(shows) == 131
     assert shows[AOT].plays == {(1, 3): 2}
-    assert shows[AOT].is_watched(1, 3)
-    assert not shows[AOT].is_watched(1, 4)
     assert [(m.movie.ids.trakt, m.plays) for m in movies] == [(YOUR_NAME, 1)]
     pages = fake.requests_to("/sync/watched/shows")
     assert len(pages) == 2
     assert all(p.query["extended"] == "progress" for p in pages)
 
 
-def test_last_activities_and_user_settings(
-    client: TraktClient, fake: FakeTrakt, clock: ManualClock
-) -> None:
-    before = client.last_activities()
-    clock.advance(60)
-    client.add_to_history(HistoryItems(shows=(frieren_plays(1),)))
-    after = client.last_activities()
+def test_user_settings_name_the_account_and_its_limits(client: TraktClient) -> None:
     user = client.user_settings()
 
-    assert before.episodes_watched_at is not None
-    assert after.episodes_watched_at is not None
-    assert after.episodes_watched_at - before.episodes_watched_at == timedelta(seconds=60)
     assert user.username == "fake-user"
     assert user.vip is False
+    assert user.limits["watchlist"]["item_count"] == 100
+    assert user.history_limit == 100_000  # Trakt sends none for history: the 2026 cap
 
 
 # -- failures and retries -------------------------------------------------------------------
@@ -504,9 +495,9 @@ def test_reads_are_paced_under_the_five_minute_window(
     start = clock.monotonic()
 
     for _ in range(GET_LIMIT):
-        client.last_activities()
+        client.user_settings()
     assert clock.monotonic() == start  # the budget itself costs no waiting
-    client.last_activities()
+    client.user_settings()
 
     assert fake.rate_limited == 0
     assert clock.monotonic() - start >= GET_PERIOD_SECONDS

@@ -25,7 +25,6 @@ DEFAULT_OTAKU_URL = (
     "https://github.com/Goldenfreddy0703/Otaku-Mappings/raw/refs/heads/main/anime_mappings.db"
 )
 SQLITE_FILE_NAME = "anitrakt.db"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Shorter API tokens are refused on a non-loopback bind (README "Exposing anitrakt").
 MIN_API_TOKEN_LENGTH = 24
 
@@ -235,10 +234,6 @@ class Settings(BaseSettings):
             return self.database_url
         path = (self.anitrakt_data_dir / SQLITE_FILE_NAME).resolve()
         return f"sqlite:///{path}"
-
-    @property
-    def is_sqlite(self) -> bool:
-        return make_url(self.sqlalchemy_url).get_backend_name() == "sqlite"
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for masking; includes the database password."""

@@ -114,10 +114,6 @@ class AniListClient:
         return cls(upstream, token=token, username=settings.anilist_username)
 
     @property
-    def has_token(self) -> bool:
-        return self._token is not None
-
-    @property
     def account_fingerprint(self) -> str:
         """A short hash naming the account read (token or username), for cache keys."""
         identity = self._token or f"user:{self.username or ''}"

@@ -42,7 +42,6 @@ from anitrakt.domain.trakt import (
     DeviceCode,
     HistoryItems,
     HistoryResult,
-    LastActivities,
     SearchResult,
     TokenSet,
     TraktMovie,
@@ -304,10 +303,6 @@ class TraktClient:
         self._auth.adopt(tokens)
         return tokens
 
-    def refresh(self) -> TokenSet:
-        """Refresh the tokens now (unless another process just did) and store them."""
-        return self._auth.refresh()
-
     def device_code(self) -> DeviceCode:
         """Start a device-code authorization: show `user_code` at `verification_url`."""
         return self._oauth.device_code()
@@ -412,21 +407,6 @@ class TraktClient:
             )
             for item in self._get_all_pages("/sync/watched/movies", {})
         ]
-
-    def last_activities(self) -> LastActivities:
-        """When the person's watched history last changed."""
-        body = self._get("/sync/last_activities", auth=True)
-        body = body if isinstance(body, dict) else {}
-
-        def watched(kind: str) -> Any:
-            section = body.get(kind)
-            return parse_instant(section.get("watched_at")) if isinstance(section, dict) else None
-
-        return LastActivities(
-            all=parse_instant(body.get("all")),
-            episodes_watched_at=watched("episodes"),
-            movies_watched_at=watched("movies"),
-        )
 
     def user_settings(self) -> TraktUser:
         """The connected account: username, VIP status and limits."""

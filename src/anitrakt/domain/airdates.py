@@ -205,9 +205,7 @@ def episode_by_date(
     day = airing.scheduled_on(anilist_episode)
     if day is None or (expected is not None and same_day(day, expected)):
         if expected is None:
-            return Miss(
-                f"episode {anilist_episode} is past the last episode Trakt lists", past_end=True
-            )
+            return _past_end(anilist_episode)
         return expected
     for pool in (episodes.regular, episodes.specials):
         matching = [e for e in pool if same_day(day, e)]
@@ -216,9 +214,7 @@ def episode_by_date(
         if matching:
             break
     if expected is None:
-        return Miss(
-            f"episode {anilist_episode} is past the last episode Trakt lists", past_end=True
-        )
+        return _past_end(anilist_episode)
     if aired_on(expected) is None:
         return expected
     return Miss(

@@ -237,24 +237,12 @@ class WatchedShow:
     show: TraktShow
     plays: Mapping[tuple[int, int], int] = field(default_factory=dict)
 
-    def is_watched(self, season: int, number: int) -> bool:
-        return self.plays.get((season, number), 0) > 0
-
 
 @dataclass(frozen=True, slots=True)
 class WatchedMovie:
     movie: TraktMovie
     plays: int
     last_watched_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LastActivities:
-    """When the person's history last changed (GET /sync/last_activities)."""
-
-    all: datetime | None
-    episodes_watched_at: datetime | None
-    movies_watched_at: datetime | None
 
 
 # Trakt's 2026 account limits: "Watched History 100K" for free and VIP accounts alike

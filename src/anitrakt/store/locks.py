@@ -109,11 +109,3 @@ def release(session: Session, name: str, holder: Holder) -> None:
             SystemConfig.key == LOCK_PREFIX + name, SystemConfig.value == holder.encode()
         )
     )
-
-
-def current_holder(session: Session, name: str) -> tuple[Holder | None, datetime | None]:
-    """Who holds `lock:<name>` and their last heartbeat (None, None when free)."""
-    row = session.get(SystemConfig, LOCK_PREFIX + name)
-    if row is None:
-        return None, None
-    return Holder.decode(row.value), row.updated_at

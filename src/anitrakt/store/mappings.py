@@ -21,15 +21,6 @@ def get_mapping(session: Session, anilist_id: int) -> Mapping | None:
     return session.get(Mapping, anilist_id)
 
 
-def get_mappings(session: Session, anilist_ids: Iterable[int]) -> dict[int, Mapping]:
-    """Stored mappings for many AniList ids, in one query."""
-    wanted = list(dict.fromkeys(anilist_ids))
-    if not wanted:
-        return {}
-    rows = session.scalars(sa.select(Mapping).where(Mapping.anilist_id.in_(wanted)))
-    return {row.anilist_id: row for row in rows}
-
-
 _VALUE_COLUMNS = (
     Mapping.anilist_id,
     Mapping.trakt_id,

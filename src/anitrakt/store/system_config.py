@@ -56,22 +56,6 @@ def get_config_many(session: Session, keys: Iterable[str]) -> dict[str, Any]:
     return {key: decode_value(value) for key, value in rows}
 
 
-def get_config_row(session: Session, key: str) -> SystemConfig | None:
-    """The raw row (value text and `updated_at`), for callers that need the timestamp."""
-    return session.get(SystemConfig, key)
-
-
-def get_config_prefixed(session: Session, prefix: str) -> dict[str, Any]:
-    """Decoded values of every key starting with `prefix`, in one query."""
-    # substr() rather than LIKE: SQLite's LIKE ignores case, keys do not.
-    rows = session.execute(
-        sa.select(SystemConfig.key, SystemConfig.value)
-        .where(sa.func.substr(SystemConfig.key, 1, len(prefix)) == prefix)
-        .order_by(SystemConfig.key)
-    )
-    return {key: decode_value(value) for key, value in rows}
-
-
 def set_config(session: Session, key: str, value: Any) -> None:
     """Store `value` under `key`, creating or replacing it."""
     text = encode_value(value)

@@ -57,7 +57,6 @@ logger = logging.getLogger("anitrakt.web")
 SESSION_COOKIE = "anitrakt_session"
 CSRF_COOKIE = "anitrakt_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-CSRF_FIELD = "csrf_token"
 SESSION_MAX_AGE = 30 * 24 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What `secrets.token_urlsafe(32)` gives; anything else is not worth a database look-up.

@@ -168,20 +168,6 @@ def source_report(runtime: Runtime, source: SourceName) -> SourceStatus:
         return source_status(session, source)
 
 
-def refresh_fribbs(
-    runtime: Runtime, progress: Progress | None = None, *, force: bool = False
-) -> RefreshOutcome:
-    """Download Fribb's anime list from FRIBBS_URL and replace its cache."""
-    return refresh_source(runtime, SourceName.FRIBB, progress, force=force)
-
-
-def refresh_otaku(
-    runtime: Runtime, progress: Progress | None = None, *, force: bool = False
-) -> RefreshOutcome:
-    """Download Otaku's mapping database from OTAKU_URL and replace its cache."""
-    return refresh_source(runtime, SourceName.OTAKU, progress, force=force)
-
-
 def refresh_stale_sources(
     runtime: Runtime, *, max_age: timedelta = SOURCE_MAX_AGE, now: datetime | None = None
 ) -> list[SourceName]:
