@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck pytest bench bench-placement perf-report lock clean
+.PHONY: install run test test-fast lint typecheck pytest bench bench-placement perf-report lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "anitrakt needs Python 3.11+; set PYTHON=python3.11")'
@@ -38,6 +38,14 @@ pytest: install
 	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The fast tier (well under 30 s): the foundation, the pure domain, the upstream clients
+# against their in-process fakes and the fakes' contracts, on SQLite. `make test` is the
+# whole thing.
+FAST_TESTS := tests/foundation tests/domain tests/clients tests/contract
+
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -m "not postgres and not browser" -p no:cacheprovider $(FAST_TESTS)
 
 # Benchmarks print numbers (they are not tests): sync cost vs. the rate-limit floor, the
 # mapping-source refresh/lookup, and streaming a 40 MB anibridge release (time, peak RSS).

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.clock import utc_now
 from anitrakt.store.db import create_db_engine, create_session_factory
 from anitrakt.store.logs import list_logs
-from anitrakt.store.models import LogRow, SyncProgress
+from anitrakt.store.models import LogRow, SyncProgress, SystemConfig
 from anitrakt.store.progress import set_progress
-from anitrakt.store.system_config import get_config_row, set_config
+from anitrakt.store.system_config import set_config
 
 TOKYO = timezone(timedelta(hours=9))
 INSTANT = datetime(2024, 1, 15, 23, 30, 15, 123456, tzinfo=UTC)
@@ -99,7 +99,7 @@ def test_repository_timestamps_from_tokyo_are_now_in_utc(
     after = utc_now()
 
     with sessions() as session:
-        config = get_config_row(session, "k")
+        config = session.get(SystemConfig, "k")
         progress = session.get(SyncProgress, 1)
     assert config is not None
     assert progress is not None

@@ -8,7 +8,6 @@ real entries carry. Skipped, with the reason, when ../shared/data is not there.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -29,8 +28,9 @@ from fakes.files import FileServer
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt
 from fakes.transport import SyncASGITransport
+from paths import SHARED_DATA
 
-MAPPINGS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mappings"
+MAPPINGS = SHARED_DATA / "mappings"
 CURRENT_FILE = "fribb-anime-list-full-derived.json"
 TRAKT_HOST = "api.trakt.test"
 AOT_S3P2, YOUR_NAME = 104578, 21519

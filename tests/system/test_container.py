@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+import paths
+
+ROOT = paths.ROOT
 SKIPPED = "container-test: SKIPPED: "
 # The first run downloads Debian packages and the Python dependencies.
 TIMEOUT_SECONDS = 1800

@@ -224,7 +224,7 @@ def test_default_store_is_a_sqlite_file_in_the_data_dir(
     clean_env.setenv("ANITRAKT_DATA_DIR", str(tmp_path / "state"))
     settings = load_settings()
     assert settings.sqlalchemy_url == f"sqlite:///{(tmp_path / 'state' / 'anitrakt.db').resolve()}"
-    assert settings.is_sqlite
+    assert settings.sqlalchemy_url.startswith("sqlite:")
 
 
 def test_default_data_dir_is_data_under_the_working_directory(
@@ -239,7 +239,7 @@ def test_database_url_wins_over_the_data_dir(clean_env: pytest.MonkeyPatch, tmp_
     clean_env.setenv("DATABASE_URL", "postgresql://u@h/db")
     settings = load_settings()
     assert settings.sqlalchemy_url == "postgresql+psycopg://u@h/db"
-    assert not settings.is_sqlite
+    assert not settings.sqlalchemy_url.startswith("sqlite:")
 
 
 def test_dot_env_in_the_working_directory_is_read(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +23,9 @@ from anitrakt.store.models import LogRow
 from anitrakt.store.overrides import get_overrides_for_shows, upsert_override
 from anitrakt.store.progress import get_progress, set_progress
 from anitrakt.store.system_config import get_config, set_config
+from paths import SHARED
 
-SEED_PATH = Path(__file__).parents[1] / ".." / "shared" / "seed" / "000_135dfe09c30fc5b3.txt"
+SEED_PATH = SHARED / "seed" / "000_135dfe09c30fc5b3.txt"
 
 # --- the seed's operational SQL, verbatim -------------------------------------------
 

@@ -21,10 +21,11 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+import paths
 from anitrakt import __version__
 from anitrakt.store import migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 # Generous: a busy 2-core machine builds and installs in a few seconds.
 STEP_TIMEOUT = 300
 

@@ -6,15 +6,15 @@ The image itself is built and run by tests/test_container.py.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+import paths
 from anitrakt.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = paths.ROOT
 REQUIRED = re.compile(r"^\$\{(?P<name>[A-Z_]+):\?.+\}$")
 SETTINGS = {name.upper() for name in Settings.model_fields}
 

@@ -21,8 +21,9 @@ from anitrakt.domain.mapping_source import TmdbKind
 from anitrakt.errors import MappingSourceError
 from anitrakt.mappings.anibridge import AnibridgeRecord, ReleaseReader, parse_release
 from anitrakt.mappings.zstd import decompress_stream, looks_like_zstd
+from paths import SHARED_DATA
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = SHARED_DATA
 SAMPLE = SHARED_DATA / "mappings" / "anibridge-mappings-edits-v3.min.json"
 
 RELEASE: dict[str, Any] = {

@@ -9,7 +9,6 @@ shows, and skips with the reason when that file is absent.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +26,9 @@ from anitrakt.domain.anibridge import (
     parse_key,
 )
 from anitrakt.domain.ranges import LineStatus, Span, parse_line, parse_span
+from paths import SHARED_DATA
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = SHARED_DATA
 SAMPLE = SHARED_DATA / "mappings" / "anibridge-mappings-edits-v3.min.json"
 
 

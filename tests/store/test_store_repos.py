@@ -19,7 +19,6 @@ from anitrakt.store.mappings import (
     delete_mapping,
     get_mapping,
     get_mapping_values,
-    get_mappings,
     list_mappings,
     save_mapping,
     save_mappings,
@@ -108,22 +107,22 @@ def test_get_mapping_of_unknown_id_is_none(session: Session) -> None:
     assert get_mapping(session, 999) is None
 
 
-def test_get_mappings_reads_many_in_one_query(engine: Engine, session: Session) -> None:
+def test_get_mapping_values_reads_many_in_one_query(engine: Engine, session: Session) -> None:
     for anilist_id in (1, 2, 3):
         save_mapping(session, IdMapping(anilist_id, trakt_id=anilist_id * 10))
     session.execute(sa.select(1))
 
     with recorded_statements(engine) as statements:
-        found = get_mappings(session, [3, 1, 1, 404])
+        found = get_mapping_values(session, [3, 1, 1, 404])
 
     assert len(statements) == 1
     assert {k: v.trakt_id for k, v in found.items()} == {1: 10, 3: 30}
 
 
-def test_get_mappings_of_nothing_asks_nothing(engine: Engine, session: Session) -> None:
+def test_get_mapping_values_of_nothing_asks_nothing(engine: Engine, session: Session) -> None:
     session.execute(sa.select(1))
     with recorded_statements(engine) as statements:
-        assert get_mappings(session, []) == {}
+        assert get_mapping_values(session, []) == {}
     assert statements == []
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,15 +32,10 @@ from anitrakt.domain.placement import (
     place_episode,
     place_episodes,
 )
+from paths import SHARED_DATA
 
 WEEK = timedelta(days=7)
-SAMPLE = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "data"
-    / "mappings"
-    / "anibridge-mappings-edits-v3.min.json"
-)
+SAMPLE = SHARED_DATA / "mappings" / "anibridge-mappings-edits-v3.min.json"
 
 
 def show(

@@ -7,7 +7,6 @@ their origin). Skipped, with the reason, when ../shared/data is not there.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,9 @@ from anitrakt.usecases.sources.index import SharedSourceIndex
 from anitrakt.usecases.sources.refresh import refresh_source
 from fakes.files import FileServer
 from fakes.server import serve_in_thread
+from paths import SHARED_DATA
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = SHARED_DATA
 MAPPINGS = SHARED_DATA / "mappings"
 CURRENT_FILE = "fribb-anime-list-full-derived.json"
 FLAT_FILE = "fribb-anime-list-mini-2024-05-07.json"

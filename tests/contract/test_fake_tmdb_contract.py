@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,8 +18,9 @@ import pytest
 
 from fakes.tmdb import FakeTMDB
 from fakes.transport import SyncASGITransport
+from paths import SHARED_DATA
 
-UPSTREAM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "upstream"
+UPSTREAM = SHARED_DATA / "upstream"
 API_KEY = "fake-tmdb-key"
 READ_TOKEN = "fake-tmdb-read-token"
 TV_ONLY = {"freebase_mid", "freebase_id", "tvdb_id", "tvrage_id"}

@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,8 +32,9 @@ from clocks import ManualClock
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeEpisode, FakeTrakt, Play
 from fakes.transport import SyncASGITransport
+from paths import SHARED_DATA
 
-UPSTREAM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "upstream"
+UPSTREAM = SHARED_DATA / "upstream"
 API_HOST = "api.trakt.test"
 AUTH_HOST = "auth.trakt.test"
 CLIENT_ID = "fake-client-id"

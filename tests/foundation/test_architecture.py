@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+import paths
+
+SRC = paths.SRC
 PACKAGE = SRC / "anitrakt"
 MAX_MODULE_LINES = 450
 
