@@ -50,8 +50,8 @@ from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
-from anitrakt.domain.mapping_source import SourceEntry, SourceName
-from anitrakt.domain.values import IdMapping
+from anitrakt.domain.mapping_source import SourceEntry
+from anitrakt.domain.values import IdMapping, SourceName
 from anitrakt.store import migrate
 from anitrakt.store.models import Mapping
 from anitrakt.store.source_entries import replace_source_entries

@@ -49,11 +49,12 @@ from anitrakt.domain.anibridge import (
     parse_entry,
 )
 from anitrakt.domain.claims import with_claims
-from anitrakt.domain.episodes import EpisodeList, EpisodeRef, SeasonHint, translate
+from anitrakt.domain.episodes import EpisodeList, EpisodeRef, translate
 from anitrakt.domain.episodes import Placed as OldPlaced
-from anitrakt.domain.mapping_source import SeasonHint as SourceHint
-from anitrakt.domain.mapping_source import SourceEntry, SourceName
+from anitrakt.domain.mapping_source import SourceEntry
 from anitrakt.domain.placement import EntryFacts, Placed, ShowFacts, place_episodes
+from anitrakt.domain.values import SeasonHint, SourceName
+from anitrakt.domain.values import SeasonHint as SourceHint
 from anitrakt.mappings.fribb import parse_fribb
 
 MAPPINGS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mappings"

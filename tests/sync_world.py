@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.domain import keys
-from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.trakt import TokenSet
-from anitrakt.domain.values import IdMapping, TraktType
+from anitrakt.domain.values import IdMapping, SourceName, TraktType
 from anitrakt.store.mappings import save_mapping
 from anitrakt.store.source_entries import replace_source_entries
 from anitrakt.store.system_config import delete_config

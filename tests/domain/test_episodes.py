@@ -10,12 +10,12 @@ from anitrakt.domain.episodes import (
     EpisodeRef,
     Pending,
     Placed,
-    SeasonHint,
     breakpoints_cache_value,
     episodes_cache_value,
     episodes_from_cache,
     translate,
 )
+from anitrakt.domain.values import SeasonHint
 
 
 def show(

@@ -17,10 +17,8 @@ import pytest
 from anitrakt.domain.airdates import Airing
 from anitrakt.domain.anibridge import parse_entry
 from anitrakt.domain.claims import build_claims, entry_claims, with_claims
-from anitrakt.domain.episodes import EpisodeList, EpisodeRef, SeasonHint, translate
+from anitrakt.domain.episodes import EpisodeList, EpisodeRef, translate
 from anitrakt.domain.episodes import Placed as OldPlaced
-from anitrakt.domain.mapping_source import SeasonHint as SourceHint
-from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.placement import (
     EntryFacts,
     NeedsReview,
@@ -32,6 +30,8 @@ from anitrakt.domain.placement import (
     place_episode,
     place_episodes,
 )
+from anitrakt.domain.values import SeasonHint, SourceName
+from anitrakt.domain.values import SeasonHint as SourceHint
 from paths import SHARED_DATA
 
 WEEK = timedelta(days=7)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from anitrakt.domain.anilist import ListActivity, Media, MediaListEntry
-from anitrakt.domain.episodes import EpisodeList, EpisodeRef, SeasonHint
+from anitrakt.domain.episodes import EpisodeList, EpisodeRef
 from anitrakt.domain.planning import (
     MovieTarget,
     ShowTarget,
@@ -20,6 +20,7 @@ from anitrakt.domain.planning import (
     handled_until,
     plan_sync,
 )
+from anitrakt.domain.values import SeasonHint
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 T0 = 1_760_000_000

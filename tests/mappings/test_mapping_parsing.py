@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from anitrakt.clients.download import DownloadOptions, fetch_source
-from anitrakt.domain.mapping_source import SourceEntry, SourceHit, SourceName, TmdbKind
+from anitrakt.domain.mapping_source import SourceEntry, SourceHit, TmdbKind
+from anitrakt.domain.values import SourceName
 from anitrakt.errors import MappingSourceError
 from anitrakt.mappings.fribb import parse_fribb
 from anitrakt.mappings.otaku import parse_otaku

@@ -26,8 +26,8 @@ from anitrakt.clients.download import DownloadOptions
 from anitrakt.clock import utc_now
 from anitrakt.config import Settings
 from anitrakt.domain import keys
-from anitrakt.domain.mapping_source import SourceEntry, SourceName, TmdbKind
-from anitrakt.domain.values import LogLevel
+from anitrakt.domain.mapping_source import SourceEntry, TmdbKind
+from anitrakt.domain.values import LogLevel, SourceName
 from anitrakt.errors import ConflictError, MappingSourceError, UpstreamError
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import get_config, get_config_many

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from anitrakt.config import Settings
-from anitrakt.domain.mapping_source import SourceEntry, SourceHit, SourceName, TmdbKind
+from anitrakt.domain.mapping_source import SourceEntry, SourceHit, TmdbKind
+from anitrakt.domain.values import SourceName
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.index import SharedSourceIndex
 from anitrakt.usecases.sources.refresh import refresh_source

@@ -25,14 +25,13 @@ from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
-from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.resolution import (
     NO_IDS,
     NO_SOURCE_ENTRY,
     NO_TRAKT_MATCH,
     SOURCES_NOT_LOADED,
 )
-from anitrakt.domain.values import IdMapping, Resolution, TraktType, Unresolved
+from anitrakt.domain.values import IdMapping, Resolution, SourceName, TraktType, Unresolved
 from anitrakt.errors import ConfigError
 from anitrakt.store.logs import list_logs
 from anitrakt.store.mappings import get_mapping, list_mappings, mapping_value, save_mapping

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
-from anitrakt.domain.mapping_source import SourceName
-from anitrakt.domain.values import IdMapping, TraktType
+from anitrakt.domain.values import IdMapping, SourceName, TraktType
 from anitrakt.store.mappings import get_mapping_values
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.container import Runtime

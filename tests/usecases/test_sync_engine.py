@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.domain import keys
-from anitrakt.domain.mapping_source import SourceName
 from anitrakt.domain.resolution import SOURCES_NOT_LOADED
+from anitrakt.domain.values import SourceName
 from anitrakt.store.models import SystemConfig
 from anitrakt.store.overrides import upsert_override
 from anitrakt.store.progress import delete_progress, get_progress

@@ -19,7 +19,7 @@ from anitrakt.cli.common import (
     out,
     print_json,
 )
-from anitrakt.domain.mapping_source import SourceName
+from anitrakt.domain.values import SourceName
 
 override_app = typer.Typer(help="Episode overrides (show-absolute → S/E).", no_args_is_help=True)
 refresh_app = typer.Typer(

@@ -23,13 +23,13 @@ from anitrakt.domain.anibridge import TargetLines
 from anitrakt.domain.episodes import (
     EpisodeRef,
     Miss,
-    SeasonHint,
     as_trakt_lists,
     episode_at_abs,
     hinted_abs,
     special_at,
 )
 from anitrakt.domain.placement import Claims, EntryFacts, ShowFacts, lines_for_show
+from anitrakt.domain.values import SeasonHint
 
 # No season is longer than this (One Piece's longest TMDB season has ~200 episodes).
 MAX_OPEN_SPAN = 5000

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from anitrakt.domain.instants import parse_instant
+from anitrakt.domain.values import SeasonHint
 
 # (season, number) that an override sends one show-absolute episode to.
 OverrideTarget = tuple[int, int]
@@ -121,14 +122,6 @@ def compute_breakpoints(regular: Sequence[EpisodeRef]) -> tuple[Breakpoint, ...]
         points.append(Breakpoint(season, starts_at))
         next_start = starts_at + len(episodes)
     return tuple(points)
-
-
-@dataclass(frozen=True, slots=True)
-class SeasonHint:
-    """Where an AniList entry starts on Trakt: season `season`, after `offset` episodes."""
-
-    season: int
-    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,20 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class SourceName(StrEnum):
-    """A mapping source; the value is the name used in keys (`cache:<value>`) and rows."""
-
-    FRIBB = "fribbs"
-    OTAKU = "otaku"
-
-    @property
-    def label(self) -> str:
-        """How messages, logs and the CLI name the source."""
-        return _LABELS[self]
-
-
-_LABELS = {SourceName.FRIBB: "Fribb mapping list", SourceName.OTAKU: "Otaku mappings"}
+from anitrakt.domain.values import SeasonHint, SourceName
 
 
 class TmdbKind(StrEnum):
@@ -64,15 +51,6 @@ class SourceEntry:
         if self.tmdb_kind is not None:
             return self.tmdb_kind is TmdbKind.MOVIE
         return self.media_type == "MOVIE"
-
-
-@dataclass(frozen=True, slots=True)
-class SeasonHint:
-    """Where an AniList entry starts on Trakt: season `season`, after `offset` episodes."""
-
-    season: int
-    offset: int
-    source: SourceName
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,14 +45,13 @@ from anitrakt.domain.episodes import (
     EpisodeRef,
     Miss,
     OverrideTarget,
-    SeasonHint,
     as_trakt_lists,
     episode_at_abs,
     hinted_abs,
     special_at,
 )
-from anitrakt.domain.mapping_source import SeasonHint as SourceHint
-from anitrakt.domain.mapping_source import SourceName
+from anitrakt.domain.values import SeasonHint, SourceName
+from anitrakt.domain.values import SeasonHint as SourceHint
 
 
 class Rule(StrEnum):
@@ -306,7 +305,7 @@ class _EntryPlacer:
 
     def _hinted(self, e: int, abs_number: int | None) -> Placement:
         source = self.entry.source_hint
-        rule = Rule.ABSOLUTE if source is None else _SOURCE_RULES[source.source]
+        rule = Rule.ABSOLUTE if source is None else _SOURCE_RULES.get(source.source, Rule.FRIBB)
         hint = None if source is None else SeasonHint(source.season, source.offset)
         if hint is not None and hint.season == 0:
             return self._unclaimed_or_miss(

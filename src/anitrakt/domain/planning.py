@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from anitrakt.domain.anilist import ListActivity, MediaListEntry
-from anitrakt.domain.episodes import EpisodeList, OverrideTarget, Placed, SeasonHint, translate
+from anitrakt.domain.episodes import EpisodeList, OverrideTarget, Placed, translate
+from anitrakt.domain.values import SeasonHint
 
 WATCHED = "watched episode"
 COMPLETED = "completed"

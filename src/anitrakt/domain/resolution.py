@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from anitrakt.domain.anilist import Media
-from anitrakt.domain.mapping_source import SeasonHint, SourceEntry, SourceHit, TmdbKind
-from anitrakt.domain.values import IdMapping, TraktType
+from anitrakt.domain.mapping_source import SourceEntry, SourceHit, TmdbKind
+from anitrakt.domain.values import IdMapping, SeasonHint, TraktType
 
 # The reasons an entry stays unmapped; a reason may carry details after these words.
 NO_SOURCE_ENTRY = "no source entry"

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from anitrakt.domain.anilist import Media
-from anitrakt.domain.episodes import EpisodeList, SeasonHint
+from anitrakt.domain.episodes import EpisodeList
 from anitrakt.domain.planning import (
     MovieTarget,
     PlannedPlay,
@@ -28,7 +28,7 @@ from anitrakt.domain.trakt import (
     ShowPlays,
     TraktIds,
 )
-from anitrakt.domain.values import IdMapping, Resolution, TraktType
+from anitrakt.domain.values import IdMapping, Resolution, SeasonHint, TraktType
 
 
 def build_targets(

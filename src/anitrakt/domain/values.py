@@ -23,6 +23,33 @@ class TraktType(StrEnum):
     MOVIE = "movie"
 
 
+class SourceName(StrEnum):
+    """A mapping source; the value is the name used in keys (`cache:<value>`) and rows."""
+
+    FRIBB = "fribbs"
+    OTAKU = "otaku"
+
+    @property
+    def label(self) -> str:
+        """How messages, logs and the CLI name the source."""
+        return _LABELS[self]
+
+
+_LABELS = {SourceName.FRIBB: "Fribb mapping list", SourceName.OTAKU: "Otaku mappings"}
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonHint:
+    """Where an AniList entry starts on Trakt: season `season`, after `offset` episodes.
+
+    `source` is the mapping source that gave it (None: a manual mapping or a test).
+    """
+
+    season: int
+    offset: int = 0
+    source: SourceName | None = None
+
+
 class SyncMode(StrEnum):
     """The kinds of sync a person (or the scheduler) runs; docs/sync.md §1."""
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from anitrakt.domain.mapping_source import ParsedSource, SourceEntry, SourceName, TmdbKind
+from anitrakt.domain.mapping_source import ParsedSource, SourceEntry, TmdbKind
+from anitrakt.domain.values import SourceName
 from anitrakt.errors import MappingSourceError
 from anitrakt.mappings import values
 

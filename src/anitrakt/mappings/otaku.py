@@ -19,7 +19,8 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from anitrakt.domain.mapping_source import ParsedSource, SourceEntry, SourceName, TmdbKind
+from anitrakt.domain.mapping_source import ParsedSource, SourceEntry, TmdbKind
+from anitrakt.domain.values import SourceName
 from anitrakt.errors import MappingSourceError
 from anitrakt.mappings import values
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from anitrakt.domain.instants import iso_instant
-from anitrakt.domain.mapping_source import SourceName
+from anitrakt.domain.values import SourceName
 from anitrakt.usecases.sources.refresh import RefreshOutcome, SourceStatus
 
 

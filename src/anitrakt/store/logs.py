@@ -16,7 +16,7 @@ from anitrakt.store.models import LogRow
 def add_logs(session: Session, events: Iterable[tuple[str, LogLevel, datetime]]) -> None:
     """Add event rows `(message, level, at)` (the caller commits)."""
     session.add_all(
-        LogRow(message=message, level=LogLevel(level).value, created_at=at)
+        LogRow(message=message, level=LogLevel(level), created_at=at)
         for message, level, at in events
     )
 
@@ -25,7 +25,7 @@ def list_logs(session: Session, *, limit: int = 200, level: LogLevel | None = No
     """The newest `limit` rows, newest first, optionally of one level."""
     query = sa.select(LogRow).order_by(LogRow.created_at.desc(), LogRow.id.desc()).limit(limit)
     if level is not None:
-        query = query.where(LogRow.level == LogLevel(level).value)
+        query = query.where(LogRow.level == LogLevel(level))
     return list(session.scalars(query))
 
 

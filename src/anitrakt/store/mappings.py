@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from anitrakt.clock import utc_now
 from anitrakt.domain.ids import search_number
-from anitrakt.domain.values import IdMapping, MappingType, TraktType
+from anitrakt.domain.values import IdMapping, MappingType
 from anitrakt.store._upsert import insert_for
 from anitrakt.store.models import AniListTitle, Mapping
 
@@ -36,7 +36,6 @@ _VALUE_COLUMNS = (
 
 def mapping_value(row: Any) -> IdMapping:
     """The value a stored row stands for (an ORM `Mapping` or a row of its columns)."""
-    kind = TraktType(row.trakt_type) if row.trakt_type in ("show", "movie") else None
     return IdMapping(
         anilist_id=row.anilist_id,
         trakt_id=row.trakt_id,
@@ -44,7 +43,7 @@ def mapping_value(row: Any) -> IdMapping:
         imdb_id=row.imdb_id,
         tvdb_id=row.tvdb_id,
         manual=bool(row.is_manual),
-        trakt_type=kind,
+        trakt_type=row.trakt_type,
         trakt_season=row.trakt_season,
         episode_offset=row.episode_offset,
     )
@@ -72,13 +71,10 @@ def get_mapping_values(session: Session, anilist_ids: Iterable[int]) -> dict[int
     if not wanted:
         return {}
     rows = session.execute(sa.select(*_VALUE_COLUMNS).where(_anilist_id_in(session, wanted)))
-    kinds: dict[str | None, TraktType] = {kind.value: kind for kind in TraktType}
     # Positional, in _VALUE_COLUMNS order: named access on a thousand rows costs more
     # than the query itself.
     return {
-        anilist: IdMapping(
-            anilist, trakt, tmdb, imdb, tvdb, bool(manual), kinds.get(kind), season, offset
-        )
+        anilist: IdMapping(anilist, trakt, tmdb, imdb, tvdb, bool(manual), kind, season, offset)
         for anilist, trakt, tmdb, imdb, tvdb, manual, kind, season, offset in rows
     }
 
@@ -89,10 +85,10 @@ def _values(mapping: IdMapping) -> dict[str, Any]:
         "tmdb_id": mapping.tmdb_id,
         "imdb_id": mapping.imdb_id,
         "tvdb_id": mapping.tvdb_id,
-        "type": mapping.type.value,
+        "type": mapping.type,
         "is_manual": mapping.manual,
         "updated_at": utc_now(),
-        "trakt_type": mapping.trakt_type.value if mapping.trakt_type else None,
+        "trakt_type": mapping.trakt_type,
         "trakt_season": mapping.trakt_season,
         "episode_offset": mapping.episode_offset,
     }

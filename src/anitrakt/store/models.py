@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from anitrakt.clock import utc_now
-from anitrakt.store.types import UTCDateTime, utcnow
+from anitrakt.domain.values import LogLevel, MappingType, TraktType
+from anitrakt.store.types import TextEnum, UTCDateTime, utcnow
 
 # BIGSERIAL on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -38,14 +39,16 @@ class Mapping(Base):
     tmdb_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     imdb_id: Mapped[str | None] = mapped_column(sa.Text)
     tvdb_id: Mapped[int | None] = mapped_column(sa.BigInteger)
-    type: Mapped[str] = mapped_column(sa.Text, server_default="auto")
+    type: Mapped[MappingType] = mapped_column(
+        TextEnum(MappingType, MappingType.AUTO), server_default="auto"
+    )
     is_manual: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utc_now, onupdate=utc_now, server_default=utcnow()
     )
     # Extensions (docs/state-model.md): Trakt object kind (show or movie), the season the AniList
     # entry starts in on Trakt (0 = specials), and episodes to skip inside that season.
-    trakt_type: Mapped[str | None] = mapped_column(sa.Text)
+    trakt_type: Mapped[TraktType | None] = mapped_column(TextEnum(TraktType))
     trakt_season: Mapped[int | None] = mapped_column(sa.Integer)
     episode_offset: Mapped[int | None] = mapped_column(sa.Integer)
 
@@ -57,7 +60,9 @@ class LogRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     message: Mapped[str] = mapped_column(sa.Text)
-    level: Mapped[str] = mapped_column(sa.Text, server_default="info")
+    level: Mapped[LogLevel] = mapped_column(
+        TextEnum(LogLevel, LogLevel.INFO), server_default="info"
+    )
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utc_now, server_default=utcnow(), index=True
     )

@@ -14,7 +14,8 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from anitrakt.domain.mapping_source import SourceEntry, SourceName, TmdbKind
+from anitrakt.domain.mapping_source import SourceEntry, TmdbKind
+from anitrakt.domain.values import SourceName
 from anitrakt.store.models import SourceEntryRow, SystemConfig
 
 _TABLE = cast(sa.Table, SourceEntryRow.__table__)

@@ -8,6 +8,7 @@ Values always come back as aware UTC datetimes, whatever the session time zone.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,6 +70,33 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TextEnum(sa.types.TypeDecorator[StrEnum]):
+    """A StrEnum kept as the seed's plain text column ('manual', 'show', 'warn' …).
+
+    Reads are lenient: text that names no member (a row edited by hand) comes back as
+    `fallback` rather than failing the query.
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], fallback: StrEnum | None = None) -> None:
+        super().__init__()
+        self._enum = enum
+        self._fallback = fallback
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self._enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        if value is None:
+            return None
+        try:
+            return self._enum(value)
+        except ValueError:
+            return self._fallback
 
 
 class utcnow(FunctionElement[datetime]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from anitrakt.domain.mapping_source import SourceName
+from anitrakt.domain.values import SourceName
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.progress import ProgressEntry, recent_progress
 from anitrakt.usecases.scheduler import CronDecision, cron_state

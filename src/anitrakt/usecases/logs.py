@@ -22,4 +22,4 @@ def recent_logs(runtime: Runtime, *, limit: int, level: LogLevel | None = None) 
     """The newest `limit` rows, newest first, optionally of one level."""
     with runtime.sessions() as session:
         rows = list_logs(session, limit=limit, level=level)
-        return [LogEntry(r.id, r.message, LogLevel(r.level), r.created_at) for r in rows]
+        return [LogEntry(r.id, r.message, r.level, r.created_at) for r in rows]

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from anitrakt.domain.mapping_source import SourceName
+from anitrakt.domain.values import SourceName
 from anitrakt.schemas.common import ErrorBody
 from anitrakt.schemas.sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
 from anitrakt.usecases.sources.refresh import refresh_source, source_report

@@ -21,7 +21,8 @@ from types import MappingProxyType
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.domain import keys
-from anitrakt.domain.mapping_source import SourceEntry, SourceHit, SourceName
+from anitrakt.domain.mapping_source import SourceEntry, SourceHit
+from anitrakt.domain.values import SourceName
 from anitrakt.errors import ConflictError
 from anitrakt.store.source_entries import cache_stamps, load_source_entries
 

@@ -34,7 +34,8 @@ from anitrakt.clients.download import Fetched, Progress, fetch_source
 from anitrakt.clock import utc_now
 from anitrakt.domain import keys
 from anitrakt.domain.instants import iso_instant, parse_instant
-from anitrakt.domain.mapping_source import ParsedSource, SourceName
+from anitrakt.domain.mapping_source import ParsedSource
+from anitrakt.domain.values import SourceName
 from anitrakt.errors import AnitraktError, MappingSourceError
 from anitrakt.mappings.fribb import parse_fribb
 from anitrakt.mappings.otaku import parse_otaku
