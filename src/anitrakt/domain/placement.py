@@ -305,7 +305,10 @@ class _EntryPlacer:
 
     def _hinted(self, e: int, abs_number: int | None) -> Placement:
         source = self.entry.source_hint
-        rule = Rule.ABSOLUTE if source is None else _SOURCE_RULES.get(source.source, Rule.FRIBB)
+        if source is None:
+            rule = Rule.ABSOLUTE
+        else:
+            rule = Rule.OTAKU if source.source is SourceName.OTAKU else Rule.FRIBB
         hint = None if source is None else SeasonHint(source.season, source.offset)
         if hint is not None and hint.season == 0:
             return self._unclaimed_or_miss(
