@@ -294,6 +294,47 @@ def test_media_list_includes_custom_lists_once(
     assert sorted(e.media.id for e in entries) == [40, 41]
 
 
+def test_media_details_give_dates_and_the_first_page_of_the_airing_schedule(
+    fake: FakeAniList, client: AniListClient, alice: int
+) -> None:
+    # Jujutsu Kaisen 2nd Season: 23 episodes from 2023-07-06 (JST), weekly.
+    first = 1_688_655_360
+    fake.add_media(
+        145064,
+        title_romaji="Jujutsu Kaisen 2nd Season",
+        episodes=23,
+        start_date=date(2023, 7, 6),
+        end_date=date(2023, 12, 28),
+        airing={n: first + (n - 1) * 7 * 86_400 for n in range(1, 24)},
+    )
+    fake.add_media(21, title_romaji="One Piece", episodes=None, airing={})
+    long_runner = {n: first + n * 86_400 for n in range(1, 41)}
+    fake.add_media(9, episodes=40, airing=long_runner)
+
+    details = client.media_details([145064, 21, 9, 999_999])
+
+    jjk = details[145064]
+    assert (jjk.media.title, jjk.media.episodes) == ("Jujutsu Kaisen 2nd Season", 23)
+    assert (jjk.airing.start_date, jjk.airing.end_date) == (date(2023, 7, 6), date(2023, 12, 28))
+    assert jjk.airing.scheduled_on(1) == date(2023, 7, 6)  # 23:56 JST, 14:56 UTC
+    assert jjk.airing.episode_count == 23
+    assert details[21].airing.has_dates is False
+    assert sorted(details[9].airing.schedule) == list(range(1, 26))  # one page of 25
+    assert 999_999 not in details  # AniList has no such media: left out, not an error
+
+
+def test_media_details_ask_in_pages_of_fifty(
+    fake: FakeAniList, client: AniListClient, alice: int
+) -> None:
+    for media_id in range(1, 121):
+        fake.add_media(media_id, start_date=date(2020, 1, 1))
+
+    details = client.media_details(range(1, 121))
+
+    assert sorted(details) == list(range(1, 121))
+    assert len(fake.requests) == 3
+
+
 def test_media_list_refuses_other_statuses(client: AniListClient, alice: int) -> None:
     with pytest.raises(InputError, match="status"):
         client.media_list(alice, "PLANNING")  # type: ignore[arg-type]

@@ -73,7 +73,12 @@ def catalog(fake: FakeTrakt) -> FakeTrakt:
         "One Piece",
         year=1999,
         tmdb=37854,
-        seasons={15: [FakeEpisode(n, number_abs=n) for n in range(326, 330)]},
+        seasons={
+            15: [
+                FakeEpisode(n, number_abs=n, first_aired=f"2012-01-{n - 318:02d}T01:30:00.000Z")
+                for n in range(326, 330)
+            ]
+        },
     )
     fake.add_movie(YOUR_NAME, "Your Name.", year=2016, tmdb=372058, imdb="tt5311514")
     return fake
@@ -239,6 +244,9 @@ def test_seasons_come_with_every_episode_as_trakt_lists_it(
 
     [long_runner] = client.seasons_with_episodes(ONE_PIECE)
     assert [(e.season, e.number) for e in long_runner.episodes][:2] == [(15, 326), (15, 327)]
+    # Air dates for placement by date; an episode without one reads as None.
+    assert long_runner.episodes[0].first_aired == datetime(2012, 1, 8, 1, 30, tzinfo=UTC)
+    assert season_two[0].first_aired is None
 
 
 # -- history --------------------------------------------------------------------------------

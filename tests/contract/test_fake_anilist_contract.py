@@ -104,6 +104,7 @@ def test_the_client_sends_only_those_queries(fake: FakeAniList) -> None:
         client.list_activities(user.id, since=0)
         client.media_list(user.id, "CURRENT")
         client.media_list(user.id, "COMPLETED")
+        client.media_details([1])
     with AniListClient(upstream, username="alice") as client:
         client.resolve_user()
 

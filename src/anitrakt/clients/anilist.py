@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ import httpx
 
 from anitrakt.clients.anilist_queries import (
     ACTIVITIES_QUERY,
+    MEDIA_DETAILS_QUERY,
     MEDIA_LIST_QUERY,
     USER_QUERY,
     VIEWER_QUERY,
@@ -30,7 +31,16 @@ from anitrakt.clients.http import HttpClient, HttpObserver, Upstream
 from anitrakt.clients.timing import SlidingWindow
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
-from anitrakt.domain.anilist import AniListUser, ListActivity, Media, MediaListEntry, parse_progress
+from anitrakt.domain.airdates import Airing
+from anitrakt.domain.anilist import (
+    AniListUser,
+    ListActivity,
+    Media,
+    MediaDetails,
+    MediaListEntry,
+    parse_progress,
+)
+from anitrakt.domain.ids import lenient_int
 from anitrakt.domain.secrets import Masker
 from anitrakt.errors import (
     AniListRefused,
@@ -61,6 +71,7 @@ RATE_WINDOW_SECONDS = 60.0
 RATE_LIMIT_TIMEOUT_SECONDS = 60.0
 # docs/reference/query.md: Page `perPage` "max 50"; MediaListCollection `perChunk` "max 500".
 ACTIVITIES_PER_PAGE = 50
+DETAILS_PER_PAGE = 50
 ENTRIES_PER_CHUNK = 500
 # Safety nets against a `hasNextPage`/`hasNextChunk` that never turns false. 1,000 pages is
 # 50,000 activities (over half an hour at 30 requests/min). MediaListCollection returns at
@@ -226,6 +237,19 @@ class AniListClient:
             f"of {ENTRIES_PER_CHUNK}; stopping instead of syncing part of the list"
         )
 
+    def media_details(self, media_ids: Iterable[int]) -> dict[int, MediaDetails]:
+        """Each anime's dates and airing schedule, by id (ids AniList lacks are left out)."""
+        ids = sorted(set(media_ids))
+        found: dict[int, MediaDetails] = {}
+        for start in range(0, len(ids), DETAILS_PER_PAGE):
+            chunk = ids[start : start + DETAILS_PER_PAGE]
+            variables = {"ids": chunk, "perPage": DETAILS_PER_PAGE}
+            block = _object(self.execute(MEDIA_DETAILS_QUERY, variables).get("Page"), "Page")
+            for raw in block.get("media") or []:
+                details = _details(raw)
+                found[details.media.id] = details
+        return found
+
     # -- the one request path --------------------------------------------------------
 
     def execute(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -352,6 +376,32 @@ def _media(value: Any) -> Media:
         episodes=int(episodes) if episodes is not None else None,
         format=raw.get("format"),
     )
+
+
+def _details(value: Any) -> MediaDetails:
+    try:
+        media = _media(value)
+        raw = _object(value, "media")
+        schedule_raw = raw.get("airingSchedule")
+        nodes = schedule_raw.get("nodes") if isinstance(schedule_raw, dict) else None
+        schedule = {}
+        for node in nodes or []:
+            if isinstance(node, dict):
+                episode, airing_at = (
+                    lenient_int(node.get("episode")),
+                    lenient_int(node.get("airingAt")),
+                )
+                if episode is not None and episode > 0 and airing_at is not None and airing_at > 0:
+                    schedule.setdefault(episode, airing_at)
+        airing = Airing(
+            start_date=_fuzzy_date(raw.get("startDate")),
+            end_date=_fuzzy_date(raw.get("endDate")),
+            schedule=schedule,
+            episode_count=media.episodes,
+        )
+        return MediaDetails(media, airing)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _shape_error("media", exc) from None
 
 
 def _activity(raw: dict[str, Any]) -> ListActivity:

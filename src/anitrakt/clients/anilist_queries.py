@@ -71,5 +71,25 @@ query AnimeList($userId: Int!, $status: MediaListStatus!, $chunk: Int!, $perChun
     + MEDIA_FRAGMENT
 )
 
+# When each entry aired, for placement by air dates (docs/placement.md). Asked only for the
+# shows a run places, in pages of ids, so the list queries stay as light as they were.
+# `airingSchedule` gives at most 25 episodes a page: enough to find and corroborate
+# episode 1; later episodes fall back to counting on from it.
+MEDIA_DETAILS_QUERY = (
+    """
+query MediaDetails($ids: [Int], $perPage: Int!) {
+  Page(page: 1, perPage: $perPage) {
+    media(id_in: $ids, type: ANIME) {
+      ...MediaFields
+      startDate { year month day }
+      endDate { year month day }
+      airingSchedule(perPage: 25) { nodes { episode airingAt } }
+    }
+  }
+}
+"""
+    + MEDIA_FRAGMENT
+)
+
 # Every document this client sends, for the contract test against the real schema.
-ALL_QUERIES = (VIEWER_QUERY, USER_QUERY, ACTIVITIES_QUERY, MEDIA_LIST_QUERY)
+ALL_QUERIES = (VIEWER_QUERY, USER_QUERY, ACTIVITIES_QUERY, MEDIA_LIST_QUERY, MEDIA_DETAILS_QUERY)

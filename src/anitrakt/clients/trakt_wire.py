@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from anitrakt.domain.ids import lenient_int
+from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.trakt import (
     NotFoundItem,
     SearchResult,
@@ -70,6 +71,7 @@ def episode_of(body: dict[str, Any], season: int) -> TraktEpisode | None:
         number_abs=as_int(body.get("number_abs")),
         trakt_id=ids_of(body).trakt,
         title=as_str(body.get("title")),
+        first_aired=parse_instant(body.get("first_aired")),
     )
 
 

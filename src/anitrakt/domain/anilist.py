@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from anitrakt.domain.airdates import Airing
 from anitrakt.errors import InputError
 
 # AniList's `format` of a film; every other format (TV, ONA, OVA, SPECIAL…) is a show.
@@ -44,6 +45,14 @@ class Media:
     def title(self) -> str:
         """The best title to show a person, falling back to the id."""
         return self.title_english or self.title_romaji or f"AniList #{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaDetails:
+    """An anime and when it aired: what placement by air dates needs from AniList."""
+
+    media: Media
+    airing: Airing
 
 
 @dataclass(frozen=True, slots=True)

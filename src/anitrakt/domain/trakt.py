@@ -63,13 +63,14 @@ class TraktMovie:
 
 @dataclass(frozen=True, slots=True)
 class TraktEpisode:
-    """One episode as Trakt lists it; `number_abs` is None when Trakt has none."""
+    """One episode as Trakt lists it; `number_abs`/`first_aired` are None when Trakt has none."""
 
     season: int
     number: int
     number_abs: int | None
     trakt_id: int | None
     title: str | None = None
+    first_aired: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The fake's answers to AniList's root fields, as plain data from the store.
 
-`Viewer`, `User`, `Page { activities }` and `MediaListCollection`, with AniList's
+`Viewer`, `User`, `Page { activities }`, `Page { media }` and `MediaListCollection`, with AniList's
 documented limits and errors. Resolvers return dicts tagged with `__typename`, so the same
 data serves graphql-core's execution and the schema-less fallback (`execution`).
 """
@@ -82,21 +82,34 @@ class Resolvers(AniListStore):
     def _page(self, args: dict[str, Any], child_args: dict[str, dict[str, Any]]) -> dict[str, Any]:
         page = max(1, args.get("page") or 1)
         per_page = min(max(1, args.get("perPage") or MAX_PER_PAGE), MAX_PER_PAGE)
+        if "media" in child_args:
+            return self._media_page(child_args["media"], page, per_page)
         items: list[FakeActivity] = []
         if "activities" in child_args:
             items = self._filter_activities(child_args["activities"])
         start = (page - 1) * per_page
         return {
             "__typename": "Page",
-            "pageInfo": {
-                "__typename": "PageInfo",
-                "total": len(items),
-                "perPage": per_page,
-                "currentPage": page,
-                "lastPage": max(1, math.ceil(len(items) / per_page)),
-                "hasNextPage": len(items) > start + per_page,
-            },
+            "pageInfo": _page_info(len(items), page, per_page),
             "activities": [self._activity(a) for a in items[start : start + per_page]],
+        }
+
+    def _media_page(self, args: dict[str, Any], page: int, per_page: int) -> dict[str, Any]:
+        """`Page { media(id / id_in / type) }`, in id order (the filters anitrakt uses)."""
+        wanted = set(args["id_in"]) if args.get("id_in") is not None else None
+        if args.get("id") is not None:
+            wanted = {args["id"]} if wanted is None else wanted & {args["id"]}
+        items = [
+            m
+            for media_id, m in sorted(self.media.items())
+            if (wanted is None or media_id in wanted)
+            and (args.get("type") is None or m.get("type") == args["type"])
+        ]
+        start = (page - 1) * per_page
+        return {
+            "__typename": "Page",
+            "pageInfo": _page_info(len(items), page, per_page),
+            "media": items[start : start + per_page],
         }
 
     def _filter_activities(self, args: dict[str, Any]) -> list[FakeActivity]:
@@ -166,6 +179,17 @@ class Resolvers(AniListStore):
             "hasNextChunk": has_next,
             "lists": _groups(entries, self.media),
         }
+
+
+def _page_info(total: int, page: int, per_page: int) -> dict[str, Any]:
+    return {
+        "__typename": "PageInfo",
+        "total": total,
+        "perPage": per_page,
+        "currentPage": page,
+        "lastPage": max(1, math.ceil(total / per_page)),
+        "hasNextPage": total > page * per_page,
+    }
 
 
 def _entry(entry: FakeEntry, media: dict[int, dict[str, Any]]) -> dict[str, Any]:

@@ -7,9 +7,22 @@ Ids and timestamps come from counters, so a seeded world is the same on every ru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+# schema: `airingSchedule(perPage: Int)` "The amount of entries per page, max 25".
+AIRING_PAGE = 25
+
+
+def _fuzzy(day: date | None) -> dict[str, Any]:
+    return {
+        "__typename": "FuzzyDate",
+        "year": day.year if day else None,
+        "month": day.month if day else None,
+        "day": day.day if day else None,
+    }
 
 
 @dataclass
@@ -76,13 +89,29 @@ class AniListStore:
         title_english: str | None = None,
         episodes: int | None = 12,
         format: str = "TV",
+        start_date: date | None = None,
+        end_date: date | None = None,
+        airing: Mapping[int, int] | None = None,
     ) -> int:
+        """Add (or replace) a media; `airing` is its schedule, episode → `airingAt` (unix s).
+
+        Like AniList, `airingSchedule` answers one page of at most 25 episodes (the
+        first 25 by episode number).
+        """
         romaji = title_romaji or f"Anime {media_id}"
+        nodes = [
+            {"__typename": "AiringSchedule", "episode": episode, "airingAt": at}
+            for episode, at in sorted((airing or {}).items())
+        ][:AIRING_PAGE]
         self.media[media_id] = {
             "__typename": "Media",
             "id": media_id,
+            "type": "ANIME",
             "episodes": episodes,
             "format": format,
+            "startDate": _fuzzy(start_date),
+            "endDate": _fuzzy(end_date),
+            "airingSchedule": {"__typename": "AiringScheduleConnection", "nodes": nodes},
             "title": {
                 "__typename": "MediaTitle",
                 "romaji": romaji,

@@ -32,7 +32,7 @@ EPISODE_CACHE_MAX_AGE = timedelta(days=7)
 def episode_list_of(seasons: Iterable[TraktSeason]) -> EpisodeList:
     """Flatten Trakt's seasons in Trakt's order (specials set aside)."""
     return EpisodeList.from_episodes(
-        EpisodeRef(e.season, e.number, e.number_abs, e.trakt_id)
+        EpisodeRef(e.season, e.number, e.number_abs, e.trakt_id, e.first_aired)
         for season in seasons
         for e in season.episodes
     )
