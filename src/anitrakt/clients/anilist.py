@@ -384,7 +384,7 @@ def _details(value: Any) -> MediaDetails:
         raw = _object(value, "media")
         schedule_raw = raw.get("airingSchedule")
         nodes = schedule_raw.get("nodes") if isinstance(schedule_raw, dict) else None
-        schedule = {}
+        schedule: dict[int, int] = {}
         for node in nodes or []:
             if isinstance(node, dict):
                 episode, airing_at = (
