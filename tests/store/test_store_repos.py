@@ -14,6 +14,13 @@ from anitrakt.store import logs as logs_repo
 from anitrakt.store import mappings as mappings_repo
 from anitrakt.store import progress as progress_repo
 from anitrakt.store import titles as titles_repo
+from anitrakt.store.anibridge import (
+    add_ranges,
+    clear_ranges,
+    count_ranges,
+    ranges_for,
+    ranges_on_shows,
+)
 from anitrakt.store.logs import list_logs, prune_logs
 from anitrakt.store.mappings import (
     delete_mapping,
@@ -495,3 +502,29 @@ def test_prune_logs_with_nothing_old_removes_nothing(session: Session) -> None:
     add_log(session, "just now")
     assert prune_logs(session, 30) == 0
     assert len(list_logs(session)) == 1
+
+
+# -- anibridge_ranges ---------------------------------------------------------------
+
+
+def test_anibridge_ranges_are_found_by_entry_and_by_show(session: Session) -> None:
+    jjk, jjk_2, k_on, tvdb_only = 113415, 145064, 5680, 777
+    add_ranges(
+        session,
+        [
+            (jjk, '{"tmdb_show:95479:s1":{"1-24":"1-24"}}', 95479, 377543),
+            (jjk_2, '{"tmdb_show:95479:s1":{"1-23":"25-47"}}', 95479, 377543),
+            (k_on, '{"tmdb_show:34101:s1":{"1-12":"1-12"}}', 34101, None),
+            (tvdb_only, '{"tvdb_show:9000:s2":{"1-":"1-"}}', None, 9000),
+        ],
+    )
+
+    assert ranges_for(session, [jjk_2, 1]) == {jjk_2: '{"tmdb_show:95479:s1":{"1-23":"25-47"}}'}
+    assert set(ranges_on_shows(session, [95479], [])) == {jjk, jjk_2}
+    assert set(ranges_on_shows(session, [34101], [9000])) == {k_on, tvdb_only}
+    assert ranges_on_shows(session, [], []) == {}
+    assert count_ranges(session) == 4
+
+    clear_ranges(session)
+
+    assert count_ranges(session) == 0

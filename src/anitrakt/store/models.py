@@ -153,6 +153,23 @@ class SourceEntryRow(Base):
     tvdb_part: Mapped[int | None] = mapped_column(sa.Integer)
 
 
+class AnibridgeRangesRow(Base):
+    """One AniList entry's anibridge-mappings placement lines (docs/placement.md).
+
+    Extension table (migration 0006): `ranges` is the normalised JSON of the entry's
+    `tmdb_show`/`tvdb_show`/`tmdb_movie` lines (`anitrakt.mappings.anibridge`); the show
+    ids are indexed so placement can find every entry that claims episodes of one show
+    without loading the whole release.
+    """
+
+    __tablename__ = "anibridge_ranges"
+
+    anilist_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    ranges: Mapped[str] = mapped_column(sa.Text)
+    tmdb_show_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    tvdb_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+
+
 class AniListTitle(Base):
     """What AniList calls an entry, as last seen by a sync: for people, never for matching.
 
