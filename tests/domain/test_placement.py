@@ -529,6 +529,33 @@ def test_anibridge_gap_is_placed_only_by_its_own_air_date() -> None:
     assert isinstance(undated, NeedsReview)
 
 
+def test_an_agreeing_hint_still_checks_each_episode_by_its_own_air_date() -> None:
+    # K-On! without claims or lines: Fribb's `s1` agrees for episode 1, but episode 13
+    # aired a week after 12 — TMDB's special S0E1 — not in 2010 as K-On!!'s S2E1 did.
+    start = utc(2009, 4, 2, 16, 25)
+    facts = show(
+        {0: 2, 1: 12, 2: 24},
+        tmdb=42253,
+        aired={0: start + WEEK * 12, 1: start, 2: utc(2010, 4, 6, 15, 0)},
+    )
+    schedule = {k: int((start + WEEK * (k - 1)).timestamp()) for k in range(1, 14)}
+    airing = Airing(date(2009, 4, 3), date(2009, 6, 26), schedule, 13)
+    k_on = entry(5680, hint=fribb(1), airing=airing)
+
+    results = place_episodes(facts, k_on, (1, 12, 13))
+
+    assert [outcome(r) for r in results] == [
+        (1, 1, Rule.FRIBB),
+        (1, 12, Rule.FRIBB),
+        (0, 1, Rule.AIRDATE),
+    ]
+    assert isinstance(results[2], Placed)
+    assert "aired 2009-06-26" in (results[2].note or "")
+    # An episode whose date matches no Trakt episode is held, not posted where counted.
+    lost = Airing(date(2009, 4, 3), None, {**schedule, 13: schedule[13] + 86_400 * 30}, 13)
+    assert outcome(place_episode(facts, entry(5680, hint=fribb(1), airing=lost), 13)) == ("review",)
+
+
 def test_hint_that_no_air_date_supports_is_held() -> None:
     anilist = entry(145064, hint=fribb(1), airing=Airing(date(2019, 1, 1)))
 

@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from anitrakt.domain.anibridge import parse_entry
 from anitrakt.domain.anilist import ListActivity, Media, MediaListEntry
 from anitrakt.domain.episodes import EpisodeList, EpisodeRef
+from anitrakt.domain.placement import EntryFacts, ShowFacts
 from anitrakt.domain.planning import (
     MovieTarget,
     ShowTarget,
@@ -64,7 +66,7 @@ def two_seasons(trakt_id: int = 500) -> ShowTarget:
     refs = [
         EpisodeRef(s, n, None, trakt_id * 100 + s * 10 + n) for s in (1, 2) for n in range(1, 7)
     ]
-    return ShowTarget(trakt_id, None, EpisodeList.from_episodes(refs))
+    return ShowTarget.of(trakt_id, EpisodeList.from_episodes(refs))
 
 
 def test_activities_become_events_oldest_first_with_ranges_and_completed() -> None:
@@ -168,7 +170,7 @@ def test_the_same_episode_in_two_activities_is_posted_once_at_the_first_date() -
 
 def test_two_entries_landing_on_one_trakt_episode_post_it_once() -> None:
     shared = two_seasons()
-    sequel = ShowTarget(500, SeasonHint(2), shared.episodes)
+    sequel = ShowTarget.of(500, shared.episodes, SeasonHint(2))
     plan = plan_sync(
         [event(1, (7,)), event(2, (1,))],
         {1: shared, 2: sequel},
@@ -220,12 +222,55 @@ def test_a_movie_posted_before_is_not_posted_again() -> None:
     assert plan.plays == ()
 
 
-def test_hint_notes_are_reported_once() -> None:
-    target = ShowTarget(500, SeasonHint(9), two_seasons().episodes)
+def test_a_hint_naming_a_missing_season_is_held_for_review_not_counted_absolutely() -> None:
+    # Counting absolutely would post a sequel onto season 1's episodes (docs/placement.md).
+    target = ShowTarget.of(500, two_seasons().episodes, SeasonHint(9))
     plan = plan_sync([event(1, (1, 2, 3))], {1: target}, progress={}, watched=WatchedState())
 
-    assert len(plan.plays) == 3
-    assert plan.notes == ("Show 1: season hint 9 is not on Trakt; counting absolutely",)
+    assert plan.plays == ()
+    assert [(h.anilist_episode, h.rule) for h in plan.review] == [
+        (1, "fribb"),
+        (2, "fribb"),
+        (3, "fribb"),
+    ]
+    assert plan.review[0].reason == "fribb names season 9, which Trakt does not list"
+
+
+def test_a_note_the_placement_overcame_is_reported_once_per_episode() -> None:
+    # Season 2 numbered from 13 on Trakt: anibridge's S2E1 is Trakt's S2E13.
+    refs = [EpisodeRef(1, n, n) for n in range(1, 13)] + [
+        EpisodeRef(2, n, n) for n in range(13, 25)
+    ]
+    ranges = parse_entry(1, {"tmdb_show:77:s2": {"1-12": "1-12"}})
+    show = ShowFacts(EpisodeList.from_episodes(refs), tmdb_id=77)
+    target = ShowTarget(500, show, EntryFacts(1, ranges=ranges))
+
+    plan = plan_sync([event(1, (1, 2))], {1: target}, progress={}, watched=WatchedState())
+
+    assert [(p.season, p.number, p.rule) for p in plan.plays] == [
+        (2, 13, "anibridge"),
+        (2, 14, "anibridge"),
+    ]
+    assert plan.notes[0] == "Show 1: episode 1: S2E1 is S2E13: Trakt numbers season 2 from 13"
+    assert len(plan.notes) == 2
+
+
+def test_a_ratio_posts_every_trakt_episode_of_one_anilist_episode() -> None:
+    # One AniList double-length episode is two Trakt episodes (`|2`).
+    target = ShowTarget(
+        500,
+        ShowFacts(two_seasons().episodes, tmdb_id=77),
+        EntryFacts(1, ranges=parse_entry(1, {"tmdb_show:77:s1": {"1-3": "1-6|2"}})),
+    )
+
+    plan = plan_sync([event(1, (1, 2))], {1: target}, progress={}, watched=WatchedState())
+
+    assert [(p.anilist_episode, p.season, p.number) for p in plan.plays] == [
+        (1, 1, 1),
+        (1, 1, 2),
+        (2, 1, 3),
+        (2, 1, 4),
+    ]
 
 
 @pytest.mark.parametrize(

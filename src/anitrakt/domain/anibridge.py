@@ -20,6 +20,7 @@ grammar itself lives in `anitrakt.domain.ranges`; docs/placement.md has the whol
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -196,6 +197,17 @@ def parse_entry(
         if key.provider in wanted:
             targets.append(TargetLines(key, read_lines(lines_raw, counts)))
     return EntryRanges(anilist_id, tuple(targets), counts)
+
+
+def stored_entry(anilist_id: int, text: str) -> EntryRanges | None:
+    """An entry's placement lines from the JSON text a store keeps; None when unreadable."""
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(raw, dict):
+        return None
+    return parse_entry(anilist_id, raw, PLACEMENT_PROVIDERS)
 
 
 def read_lines(raw: Mapping[Any, Any], counts: ParseCounts) -> tuple[RangeLine, ...]:

@@ -21,6 +21,8 @@ LAST_SYNC_TIMESTAMP = "lastSyncTimestamp"
 SYNC_LAST_FAILURE = "sync:last-failure"
 # Entries that failed resolution in recent runs: {anilistId: {title, reason, lastSeen}}.
 SYNC_UNMAPPED = "sync:unmapped"
+# Entries with episodes held for review (docs/placement.md), by AniList id.
+SYNC_REVIEW = "sync:review"
 # Which AniList account the cached id belongs to (a hash of the token or username).
 ANILIST_USER = "anilist:user"
 

@@ -35,6 +35,7 @@ from anitrakt.domain.airdates import (
     Airing,
     HintCheck,
     Verdict,
+    aired_on,
     check_hint,
     episode_by_date,
     same_day,
@@ -91,12 +92,16 @@ class Placed:
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """Not on Trakt (yet): nothing is posted, the episode waits."""
+    """Not on Trakt (yet): nothing is posted, the episode waits.
+
+    `past_end`: after the last episode Trakt lists (a fresher episode list may have it).
+    """
 
     anilist_episode: int
     reason: str
     rule: Rule | None = None
     abs: int | None = None
+    past_end: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +193,7 @@ def place_episodes(
     show: ShowFacts, entry: EntryFacts, anilist_episodes: Iterable[int]
 ) -> tuple[Placement, ...]:
     """Where each of `anilist_episodes` of `entry` lands on `show`."""
-    placer = _EntryPlacer(show, entry)
+    placer = EntryPlacer(show, entry)
     return tuple(placer.place(e) for e in anilist_episodes)
 
 
@@ -197,8 +202,11 @@ def place_episode(show: ShowFacts, entry: EntryFacts, anilist_episode: int) -> P
     return place_episodes(show, entry, (anilist_episode,))[0]
 
 
-class _EntryPlacer:
-    """The rule chain for one entry; the air-date check is made once, on first use."""
+class EntryPlacer:
+    """The rule chain for one entry on one show; `place(e)` answers for episode `e`.
+
+    The air-date check is made once, on first use, so placing a whole entry costs one.
+    """
 
     def __init__(self, show: ShowFacts, entry: EntryFacts) -> None:
         self.show = show
@@ -331,7 +339,37 @@ class _EntryPlacer:
         assert abs_number is not None
         found = episode_at_abs(self.episodes, abs_number)
         note = None if check is None or check.verdict is Verdict.AGREES else check.note
+        if check is not None and isinstance(found, EpisodeRef):
+            dated = self._own_date(e, found)
+            if dated is not None:
+                return self._unclaimed_or_miss(e, dated[0], Rule.AIRDATE, abs_number, dated[1])
         return self._unclaimed_or_miss(e, found, rule, abs_number, note)
+
+    def _own_date(self, e: int, found: EpisodeRef) -> tuple[EpisodeRef | Miss, str] | None:
+        """Episode `e`'s own schedule date against where the hint puts it.
+
+        None when they agree (or either date is unknown). Otherwise the one Trakt
+        episode aired that day — K-On!'s 13th aired in 2009, a special, not K-On!!'s
+        first in 2010 — or a miss when no episode or several aired then.
+        """
+        airing = self.entry.airing
+        day = None if airing is None else airing.scheduled_on(e)
+        if day is None or found.first_aired is None or same_day(day, found):
+            return None
+        where = f"S{found.season}E{found.number} aired {aired_on(found)}"
+        for pool in (self.episodes.regular, self.episodes.specials):
+            matching = [ep for ep in pool if same_day(day, ep)]
+            if len(matching) == 1:
+                moved = matching[0]
+                note = (
+                    f"the hint puts episode {e} on {where}, but it aired {day}: "
+                    f"placed on S{moved.season}E{moved.number}"
+                )
+                return moved, note
+            if matching:
+                break
+        reason = f"episode {e} aired {day}, but the hint puts it on {where}"
+        return Miss(reason, pending=False), reason
 
     def _hint_check(self, hint: SeasonHint | None) -> HintCheck | None:
         """The air-date check of the hint's episode 1, made once per entry (None: no dates)."""
@@ -363,7 +401,7 @@ class _EntryPlacer:
 
     def _missed(self, e: int, miss: Miss, rule: Rule, abs_number: int | None) -> Placement:
         if miss.pending:
-            return Pending(e, miss.reason, rule, abs_number)
+            return Pending(e, miss.reason, rule, abs_number, miss.past_end)
         return NeedsReview(e, miss.reason, rule, abs_number)
 
     def _unclaimed_or_miss(

@@ -11,11 +11,19 @@ at the bottom, which decide how far progress and `lastSyncTimestamp` may advance
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from anitrakt.domain.anilist import ListActivity, MediaListEntry
-from anitrakt.domain.episodes import EpisodeList, OverrideTarget, Placed, translate
+from anitrakt.domain.episodes import EpisodeList, OverrideTarget
+from anitrakt.domain.placement import (
+    EntryFacts,
+    EntryPlacer,
+    NeedsReview,
+    Pending,
+    Placed,
+    ShowFacts,
+)
 from anitrakt.domain.values import SeasonHint
 
 WATCHED = "watched episode"
@@ -39,10 +47,34 @@ class WatchEvent:
 
 @dataclass(frozen=True, slots=True)
 class ShowTarget:
+    """An entry's Trakt show and what placement knows about the entry on it."""
+
     trakt_id: int
-    hint: SeasonHint | None
-    episodes: EpisodeList
-    overrides: Mapping[int, OverrideTarget] = field(default_factory=dict)
+    show: ShowFacts
+    entry: EntryFacts
+
+    @classmethod
+    def of(
+        cls,
+        trakt_id: int,
+        episodes: EpisodeList,
+        hint: SeasonHint | None = None,
+        overrides: Mapping[int, OverrideTarget] | None = None,
+        *,
+        anilist_id: int = 0,
+    ) -> ShowTarget:
+        """A target placed by a source hint (or absolutely) alone: no ranges, dates, claims."""
+        show = ShowFacts(episodes, overrides=overrides or {})
+        return cls(trakt_id, show, EntryFacts(anilist_id, source_hint=hint))
+
+    @property
+    def episodes(self) -> EpisodeList:
+        return self.show.episodes
+
+    @property
+    def hint(self) -> SeasonHint | None:
+        """The season hint placement counts with (manual, else Fribb/Otaku)."""
+        return self.entry.abs_hint()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +102,11 @@ class WatchedState:
 
 @dataclass(frozen=True, slots=True)
 class PlannedPlay:
-    """One play to post. `season`/`number` are None for a movie."""
+    """One play to post. `season`/`number` are None for a movie.
+
+    `rule` says which placement rule put it there (`anitrakt.domain.placement.Rule`
+    values; "movie" for a movie) and `note` any disagreement the rule overcame.
+    """
 
     anilist_id: int
     anilist_episode: int
@@ -81,6 +117,8 @@ class PlannedPlay:
     watched_at: datetime
     origin: str
     event_index: int
+    rule: str = ""
+    note: str | None = None
 
     @property
     def is_movie(self) -> bool:
@@ -108,6 +146,22 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class Held:
+    """An episode held for review: the sources disagree or cannot settle where it goes.
+
+    Not posted and not done: its event stays unhandled, so a later run (after a source
+    refresh, a mapping or an override) places it again.
+    """
+
+    anilist_id: int
+    anilist_episode: int
+    event_index: int
+    reason: str
+    trakt_id: int
+    rule: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     plays: tuple[PlannedPlay, ...]
     already: tuple[Skipped, ...]
@@ -115,6 +169,7 @@ class Plan:
     unmapped: Mapping[int, str]
     notes: tuple[str, ...]
     events: tuple[WatchEvent, ...]
+    review: tuple[Held, ...] = ()
 
     @property
     def found(self) -> int:
@@ -246,6 +301,7 @@ def plan_sync(
         planner.unmapped,
         tuple(planner.notes),
         tuple(events),
+        tuple(planner.review),
     )
 
 
@@ -259,8 +315,10 @@ class _Planner:
         self.pending: list[Skipped] = []
         self.unmapped: dict[int, str] = {}
         self.notes: list[str] = []
+        self.review: list[Held] = []
         self._entry_episodes: dict[tuple[int, int], PlannedPlay] = {}
         self._targets: dict[tuple[int, int | None, int | None], PlannedPlay] = {}
+        self._placers: dict[int, EntryPlacer] = {}
 
     def skip(
         self,
@@ -280,20 +338,47 @@ class _Planner:
         if target.trakt_id in self.watched.movies:
             self.skip(event, episode, index, "already watched on Trakt")
         else:
-            self._add(event, episode, index, target.trakt_id, None, None)
+            self._add(event, episode, index, target.trakt_id, None, None, "movie")
 
     def episode(self, event: WatchEvent, episode: int, index: int, target: ShowTarget) -> None:
-        result = translate(episode, target.hint, target.episodes, target.overrides)
-        for note in result.notes:
-            message = f"{event.title}: {note}"
+        placer = self._placers.get(event.anilist_id)
+        if placer is None:
+            placer = self._placers[event.anilist_id] = EntryPlacer(target.show, target.entry)
+        placement = placer.place(episode)
+        if isinstance(placement, NeedsReview):
+            rule = None if placement.rule is None else placement.rule.value
+            held = Held(event.anilist_id, episode, index, placement.reason, target.trakt_id, rule)
+            self.review.append(held)
+            return
+        if isinstance(placement, Pending):
+            self.skip(
+                event, episode, index, placement.reason, pending=True, past_end=placement.past_end
+            )
+            return
+        assert isinstance(placement, Placed)
+        if placement.note:
+            message = f"{event.title}: episode {episode}: {placement.note}"
             if message not in self.notes:
                 self.notes.append(message)
-        if not isinstance(result, Placed):
-            self.skip(event, episode, index, result.reason, pending=True, past_end=result.past_end)
-        elif (target.trakt_id, result.season, result.number) in self.watched.episodes:
+        unwatched = [
+            (season, number)
+            for season, number in placement.targets
+            if (target.trakt_id, season, number) not in self.watched.episodes
+        ]
+        if not unwatched:
             self.skip(event, episode, index, "already watched on Trakt")
-        else:
-            self._add(event, episode, index, target.trakt_id, result.season, result.number)
+            return
+        for season, number in unwatched:
+            self._add(
+                event,
+                episode,
+                index,
+                target.trakt_id,
+                season,
+                number,
+                placement.rule.value,
+                placement.note,
+            )
 
     def _add(
         self,
@@ -303,11 +388,16 @@ class _Planner:
         trakt_id: int,
         season: int | None,
         number: int | None,
+        rule: str,
+        note: str | None = None,
     ) -> None:
         target_key = (trakt_id, season, number)
-        earlier = self._entry_episodes.get((event.anilist_id, episode)) or self._targets.get(
-            target_key
-        )
+        earlier_episode = self._entry_episodes.get((event.anilist_id, episode))
+        # A second Trakt episode of the same AniList episode (an anibridge ratio) is
+        # planned beside the first; a repeat of the AniList episode waits for it.
+        same_event = earlier_episode is not None and earlier_episode.event_index == index
+        earlier = None if same_event else earlier_episode
+        earlier = earlier or self._targets.get(target_key)
         if earlier is not None:
             self.skip(event, episode, index, "already in this run", waits_for=earlier)
             return
@@ -321,8 +411,10 @@ class _Planner:
             event.watched_at,
             event.origin,
             index,
+            rule,
+            note,
         )
-        self._entry_episodes[(event.anilist_id, episode)] = play
+        self._entry_episodes.setdefault((event.anilist_id, episode), play)
         self._targets[target_key] = play
         self.plays.append(play)
 

@@ -177,3 +177,12 @@ def delete_mapping(session: Session, anilist_id: int) -> bool:
     """Remove one mapping; True when it existed."""
     result = session.execute(sa.delete(Mapping).where(Mapping.anilist_id == anilist_id))
     return bool(getattr(result, "rowcount", 0))
+
+
+def mappings_on_shows(session: Session, trakt_ids: Iterable[int]) -> dict[int, IdMapping]:
+    """Every stored mapping to one of these Trakt ids, by AniList id (for placement's claims)."""
+    wanted = sorted(set(trakt_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(sa.select(*_VALUE_COLUMNS).where(Mapping.trakt_id.in_(wanted)))
+    return {row.anilist_id: mapping_value(row) for row in rows}

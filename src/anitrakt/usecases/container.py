@@ -139,6 +139,7 @@ class Runtime:
                 now=self.now,
                 stop=self.stop,
                 on_finished=self._run_finished,
+                sources=self.source_index,
             )
 
     def _run_finished(self, report: SyncReport) -> None:

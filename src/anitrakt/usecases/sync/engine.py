@@ -14,7 +14,7 @@ that happens here. Guarantees, in the order a run meets them:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from anitrakt.clients.trakt import TraktClient
@@ -30,6 +30,7 @@ from anitrakt.domain.planning import (
     advance_progress,
     plan_sync,
 )
+from anitrakt.domain.review import review_entries
 from anitrakt.domain.targets import (
     build_targets,
     history_items,
@@ -47,6 +48,7 @@ from anitrakt.errors import AccountLimit, AnitraktError, Interrupted, UnclearWri
 from anitrakt.store.overrides import get_overrides_for_shows
 from anitrakt.store.progress import get_progress_many, set_progress
 from anitrakt.store.titles import save_titles
+from anitrakt.usecases.sync.facts import load_placement_facts
 from anitrakt.usecases.sync.report import RunOutcome, SyncDeps, SyncReport
 from anitrakt.usecases.sync.shows import load_episode_lists
 
@@ -83,6 +85,8 @@ class Pipeline:
         self.report = SyncReport(mode=mode, dry_run=dry_run)
         self.dry_run = dry_run
         self.resolved_ids: set[int] = set()
+        # Entries whose episodes this run placed (so what it held replaces older holds).
+        self.placed_ids: set[int] = set()
 
     def run(self, events: Sequence[WatchEvent], media: Mapping[int, Media]) -> RunOutcome:
         deps = self.deps
@@ -110,7 +114,8 @@ class Pipeline:
         now = deps.now()
         save = not self.dry_run
         lists, fetched = load_episode_lists(deps.sessions, deps.trakt, show_ids, now=now, save=save)
-        targets = build_targets(wanted, resolutions, lists, overrides)
+        facts = load_placement_facts(deps, wanted, resolutions)
+        targets = build_targets(wanted, resolutions, lists, overrides, facts)
         plan = plan_sync(events, targets, progress, watched)
         stale = self._stale_shows(plan, targets, fetched)
         if stale:
@@ -118,8 +123,9 @@ class Pipeline:
                 deps.sessions, deps.trakt, stale, now=now, refetch=stale, save=save
             )
             lists.update(refreshed)
-            targets = build_targets(wanted, resolutions, lists, overrides)
+            targets = build_targets(wanted, resolutions, lists, overrides, facts)
             plan = plan_sync(events, targets, progress, watched)
+        self.placed_ids = {a for a, t in targets.items() if isinstance(t, ShowTarget)}
         self._describe(plan, wanted)
         if self.dry_run:
             report.added = len(plan.plays)
@@ -194,6 +200,12 @@ class Pipeline:
                 f"pending: {title} episodes {min(episodes)}–{max(episodes)} "
                 "are not on Trakt yet; they will be posted once Trakt lists them"
             )
+        report.review = review_entries(plan.review, media)
+        for entry in report.review:
+            log.warn(
+                f"needs review: {entry.title} (AniList {entry.anilist_id}) episodes "
+                f"{entry.episodes_text}: {entry.reason}; nothing was posted for them"
+            )
 
     def _post(self, plan: Plan, progress: Mapping[int, int]) -> set[PlannedPlay]:
         """Post every batch, recording progress after each confirmed one."""
@@ -207,12 +219,17 @@ class Pipeline:
         last_abs = dict(progress)
         confirmed: set[PlannedPlay] = set()
         plays = list(plan.plays)
+        # An AniList episode spanning several Trakt episodes is done once all are posted.
+        outstanding = Counter((p.anilist_id, p.anilist_episode) for p in plays)
 
         def record(batch: Sequence[PlannedPlay]) -> None:
             confirmed.update(batch)
             touched = set()
             for play in batch:
-                done[play.anilist_id].add(play.anilist_episode)
+                key = (play.anilist_id, play.anilist_episode)
+                outstanding[key] -= 1
+                if outstanding[key] <= 0:
+                    done[play.anilist_id].add(play.anilist_episode)
                 touched.add(play.anilist_id)
                 for repeat in covered_by.get(play, ()):
                     done[repeat.anilist_id].add(repeat.anilist_episode)
@@ -313,6 +330,7 @@ class Pipeline:
         `retry` holds entries whose miss may clear by itself (see `Unresolved.retry`).
         """
         unhandled = {s.event_index for s in plan.pending}
+        unhandled |= {h.event_index for h in plan.review}
         unhandled |= {p.event_index for p in plan.plays if p not in confirmed}
         unhandled |= {
             s.event_index

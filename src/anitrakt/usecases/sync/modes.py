@@ -16,6 +16,7 @@ from anitrakt.domain.planning import events_from_activities, events_from_entries
 from anitrakt.domain.values import IdMapping, SyncMode, UnmappedEntry
 from anitrakt.errors import AnitraktError, NotFoundError, StoreUnavailable
 from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
+from anitrakt.store.review import load_review, save_review
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.store.unmapped import load_unmapped, save_unmapped
 from anitrakt.usecases.container import Runtime
@@ -88,6 +89,7 @@ def _run(
         # After a database failure the bookkeeping writes would only fail the same way.
         if not dry_run and not isinstance(report.failure, StoreUnavailable):
             _remember_unmapped(deps, pipeline)
+            _remember_review(deps, pipeline)
             finished = deps.now()
             with deps.sessions.begin() as session:
                 if report.error:
@@ -113,6 +115,18 @@ def _remember_unmapped(deps: SyncDeps, pipeline: Pipeline) -> None:
         for miss in pipeline.report.unmapped:
             entries[miss.anilist_id] = replace(miss, last_seen=seen)
         save_unmapped(session, entries.values())
+
+
+def _remember_review(deps: SyncDeps, pipeline: Pipeline) -> None:
+    """Keep `sync:review` current: entries this run placed are replaced by what it held."""
+    seen = deps.now()
+    with deps.sessions.begin() as session:
+        entries = load_review(session)
+        for anilist_id in pipeline.placed_ids:
+            entries.pop(anilist_id, None)
+        for held in pipeline.report.review:
+            entries[held.anilist_id] = replace(held, last_seen=seen)
+        save_review(session, entries.values())
 
 
 def recent_unmapped(runtime: Runtime) -> list[UnmappedEntry]:

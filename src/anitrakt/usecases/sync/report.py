@@ -13,10 +13,12 @@ from anitrakt.clients.anilist import AniListClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.domain.anilist import Media
 from anitrakt.domain.planning import PlannedPlay
+from anitrakt.domain.review import ReviewEntry
 from anitrakt.domain.values import SyncMode, UnmappedEntry
 from anitrakt.errors import AnitraktError
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.resolver import Resolver
+from anitrakt.usecases.sources.index import SharedSourceIndex
 
 
 @dataclass
@@ -36,6 +38,8 @@ class SyncDeps:
     # Told every run's report once it has ended and its bookkeeping is written
     # (notifications, metrics); see `Runtime.sync_deps`.
     on_finished: Callable[[SyncReport], None] | None = None
+    # The loaded mapping sources, for the hints and neighbours placement weighs.
+    sources: SharedSourceIndex | None = None
 
 
 @dataclass
@@ -54,6 +58,8 @@ class SyncReport:
     pending: int = 0
     not_found: list[str] = field(default_factory=list)
     unmapped: list[UnmappedEntry] = field(default_factory=list)
+    # Entries with episodes held because the sources disagree (docs/placement.md).
+    review: list[ReviewEntry] = field(default_factory=list)
     plays: list[PlannedPlay] = field(default_factory=list)
     media: dict[int, Media] = field(default_factory=dict)
     # Why the run stopped early, when it did; its kind tells the API which status to use.
@@ -72,7 +78,13 @@ class SyncReport:
             f"{self.mode.label}: {verb} {self.added} plays for {self.synced} entries; "
             f"{self.already_synced} already synced, {self.skipped_unmapped} unmapped, "
             f"{len(self.not_found)} not found on Trakt, {self.pending} pending"
+            + (f", {self.held} held for review" if self.held else "")
         )
+
+    @property
+    def held(self) -> int:
+        """Episodes held for review in this run."""
+        return sum(len(entry.episodes) for entry in self.review)
 
 
 @dataclass
