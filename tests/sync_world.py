@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,28 @@ AUTH_HOST = "auth.trakt.test"
 # The small library the API and CLI sync tests share: a split cour mapped with a season
 # hint, a sequel part mapped to season 3 after 12 episodes, and an unmappable entry.
 SPLIT, SPLIT_TRAKT, AOT, AOT_TRAKT, LOST = 300, 3001, 104578, 2001, 600
+# Jujutsu Kaisen 2nd Season (`jujutsu_kaisen`): TMDB keeps it in season 1 (S1E25–47).
+JJK_2, JJK_TRAKT, JJK_TMDB = 145064, 7001, 95479
+WEEK = timedelta(days=7)
+JJK_FIRST_COUR = datetime(2020, 10, 2, 15, 25, tzinfo=UTC)
+JJK_SECOND_SEASON = datetime(2023, 7, 6, 14, 56, tzinfo=UTC)
+
+
+def trakt_instant(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def weekly(start: datetime, count: int, first_number: int = 1) -> list[FakeEpisode]:
+    """`count` weekly episodes from `start`, numbered from `first_number`, with air dates."""
+    return [
+        FakeEpisode(first_number + k, first_aired=trakt_instant(start + WEEK * k))
+        for k in range(count)
+    ]
+
+
+def weekly_schedule(start: datetime, count: int) -> dict[int, int]:
+    """AniList's `airingSchedule` of `count` weekly episodes: episode → unix seconds."""
+    return {k + 1: int((start + WEEK * k).timestamp()) for k in range(count)}
 
 
 class World:
@@ -151,6 +174,35 @@ class World:
         self.map(SPLIT, SPLIT_TRAKT, season=1)
         self.map(AOT, AOT_TRAKT, season=3, offset=12)
         return self
+
+    def jujutsu_kaisen(self, *, dated: bool = True, extra_fribb: Sequence[Any] = ()) -> None:
+        """JJK as TMDB (so Trakt) lists it — one season 1 of 47 — and its 2nd Season.
+
+        Fribb says the 2nd Season is `s2 +0` (TVDB's numbering; Trakt has no season 2).
+        `dated`: AniList gives its dates and schedule. `extra_fribb` joins the Fribb list.
+        """
+        season_1 = weekly(JJK_FIRST_COUR, 24) + weekly(JJK_SECOND_SEASON, 23, 25)
+        self.trakt.add_show(JJK_TRAKT, "Jujutsu Kaisen", tmdb=JJK_TMDB, seasons={1: season_1})
+        dates: dict[str, Any] = {}
+        if dated:
+            dates = {
+                "start_date": date(2023, 7, 6),
+                "end_date": date(2023, 12, 28),
+                "airing": weekly_schedule(JJK_SECOND_SEASON, 23),
+            }
+        self.anilist.add_media(JJK_2, title_english="Jujutsu Kaisen Season 2", episodes=23, **dates)
+        fribb = [
+            {
+                "anilist_id": JJK_2,
+                "type": "TV",
+                "themoviedb_id": {"tv": JJK_TMDB},
+                "season": {"tvdb": 2, "tmdb": 2},
+                "episode_offset": {"tvdb": 0, "tmdb": 0},
+            },
+            *extra_fribb,
+        ]
+        Path(self.settings.fribbs_url).write_bytes(fribb_json(fribb))
+        refresh_source(self.runtime, SourceName.FRIBB)
 
     # -- library -----------------------------------------------------------------------
 

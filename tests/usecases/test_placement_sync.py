@@ -9,8 +9,6 @@ lands on an episode belonging to another entry.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,75 +16,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.domain import keys
-from anitrakt.domain.values import IdMapping, SourceName, TraktType
+from anitrakt.domain.values import IdMapping, TraktType
 from anitrakt.store.anibridge import add_ranges
 from anitrakt.store.logs import list_logs
 from anitrakt.store.mappings import save_mapping
 from anitrakt.store.review import load_review
 from anitrakt.store.system_config import get_config
-from anitrakt.usecases.sources.refresh import refresh_source
 from anitrakt.usecases.sync.modes import run_full
-from fakes.files import fribb_json
-from fakes.trakt import FakeEpisode
-from sync_world import World
+from sync_world import JJK_2, JJK_TMDB, JJK_TRAKT, World
 
-WEEK = timedelta(days=7)
-JJK_2, JJK_TRAKT, JJK_TMDB = 145064, 7001, 95479
 K_ON, K_ON_2, K_ON_TRAKT, K_ON_TMDB = 5680, 7791, 7002, 42253
-FIRST_COUR = datetime(2020, 10, 2, 15, 25, tzinfo=UTC)
-SECOND_SEASON = datetime(2023, 7, 6, 14, 56, tzinfo=UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def weekly(start: datetime, count: int, first_number: int = 1) -> list[FakeEpisode]:
-    return [FakeEpisode(first_number + k, first_aired=iso(start + WEEK * k)) for k in range(count)]
-
-
-def schedule(start: datetime, count: int) -> dict[int, int]:
-    return {k + 1: int((start + WEEK * k).timestamp()) for k in range(count)}
+K_ON_FRIBB = [
+    {"anilist_id": K_ON, "type": "TV", "themoviedb_id": {"tv": K_ON_TMDB}, "season": {"tmdb": 1}},
+    {"anilist_id": K_ON_2, "type": "TV", "themoviedb_id": {"tv": K_ON_TMDB}, "season": {"tmdb": 2}},
+]
 
 
 @pytest.fixture
 def world(sessions: sessionmaker[Session], settings: Settings) -> World:
     w = World(sessions, settings)
-    # Jujutsu Kaisen as TMDB (so Trakt) lists it: ONE season 1 of 47 — the 2nd Season is
-    # S1E25–47. Fribb says `s2 +0` (TVDB's numbering).
-    jjk_season_1 = weekly(FIRST_COUR, 24) + weekly(SECOND_SEASON, 23, 25)
-    w.trakt.add_show(JJK_TRAKT, "Jujutsu Kaisen", tmdb=JJK_TMDB, seasons={1: jjk_season_1})
-    w.anilist.add_media(
-        JJK_2,
-        title_english="Jujutsu Kaisen Season 2",
-        episodes=23,
-        start_date=date(2023, 7, 6),
-        end_date=date(2023, 12, 28),
-        airing=schedule(SECOND_SEASON, 23),
-    )
-    fribb = [
-        {
-            "anilist_id": JJK_2,
-            "type": "TV",
-            "themoviedb_id": {"tv": JJK_TMDB},
-            "season": {"tvdb": 2, "tmdb": 2},
-            "episode_offset": {"tvdb": 0, "tmdb": 0},
-        },
-        {
-            "anilist_id": K_ON,
-            "type": "TV",
-            "themoviedb_id": {"tv": K_ON_TMDB},
-            "season": {"tmdb": 1},
-        },
-        {
-            "anilist_id": K_ON_2,
-            "type": "TV",
-            "themoviedb_id": {"tv": K_ON_TMDB},
-            "season": {"tmdb": 2},
-        },
-    ]
-    Path(w.settings.fribbs_url).write_bytes(fribb_json(fribb))
-    refresh_source(w.runtime, SourceName.FRIBB)
+    w.jujutsu_kaisen(extra_fribb=K_ON_FRIBB)
     return w
 
 

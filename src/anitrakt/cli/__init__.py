@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from anitrakt import __version__
-from anitrakt.cli import mappings, server, status, sync
+from anitrakt.cli import mappings, placement, server, status, sync
 from anitrakt.cli.common import err
 from anitrakt.errors import AnitraktError
 
@@ -64,6 +64,8 @@ app.command("mappings")(mappings.mappings)
 app.command("map")(mappings.map_entry)
 app.command("unmap")(mappings.unmap)
 app.command("unmapped")(mappings.unmapped)
+app.add_typer(placement.review_app, name="review")
+app.command("explain")(placement.explain)
 app.add_typer(mappings.override_app, name="override")
 app.add_typer(mappings.refresh_app, name="refresh")
 app.add_typer(sync.sync_app, name="sync")

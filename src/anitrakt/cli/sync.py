@@ -29,14 +29,20 @@ def _render(report: SyncReport, as_json: bool) -> None:
     else:
         if report.dry_run and report.plays:
             plan = Table(title="Would post")
-            for column in ("AniList entry", "Trakt", "watched at"):
+            for column in ("AniList entry", "Trakt", "placed by", "watched at"):
                 plan.add_column(column)
             for item in PreviewBody.of(report).items:
                 title = item.titleEnglish or item.titleRomaji or "?"
-                plan.add_row(f"{title} ({item.anilistShowId})", item.willPost, item.watchedAt)
+                plan.add_row(
+                    f"{title} ({item.anilistShowId})",
+                    item.willPost,
+                    ", ".join(item.rules),
+                    item.watchedAt,
+                )
             out.print(plan)
         summary = Table(title=report.mode.label + (" (dry run)" if report.dry_run else ""))
-        for column in ("found", "posted", "already synced", "unmapped", "not found", "pending"):
+        columns = ("found", "posted", "already synced", "unmapped", "not found", "pending", "held")
+        for column in columns:
             summary.add_column(column, justify="right")
         summary.add_row(
             str(report.found),
@@ -45,10 +51,18 @@ def _render(report: SyncReport, as_json: bool) -> None:
             str(report.skipped_unmapped),
             str(len(report.not_found)),
             str(report.pending),
+            str(report.held),
         )
         out.print(summary)
         for miss in report.unmapped:
             out.print(f"unmapped: {miss.title} (AniList {miss.anilist_id}): {miss.reason}")
+        for held in report.review:
+            out.print(
+                f"held for review: {held.title} (AniList {held.anilist_id}) episodes "
+                f"{held.episodes_text}: {held.reason}"
+            )
+        if report.review:
+            out.print("see `anitrakt review` to fix them")
     if report.error:
         raise typer.Exit(1)
 

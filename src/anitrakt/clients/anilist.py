@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any, Literal
 
 import httpx
@@ -27,20 +26,24 @@ from anitrakt.clients.anilist_queries import (
     USER_QUERY,
     VIEWER_QUERY,
 )
+from anitrakt.clients.anilist_wire import (
+    UPSTREAM_NAME,
+    activity_of,
+    details_of,
+    entry_of,
+    object_of,
+    user_of,
+)
 from anitrakt.clients.http import HttpClient, HttpObserver, Upstream
 from anitrakt.clients.timing import SlidingWindow
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
-from anitrakt.domain.airdates import Airing
 from anitrakt.domain.anilist import (
     AniListUser,
     ListActivity,
-    Media,
     MediaDetails,
     MediaListEntry,
-    parse_progress,
 )
-from anitrakt.domain.ids import lenient_int
 from anitrakt.domain.secrets import Masker
 from anitrakt.errors import (
     AniListRefused,
@@ -55,7 +58,6 @@ from anitrakt.errors import (
 
 logger = logging.getLogger("anitrakt.anilist")
 
-UPSTREAM_NAME = "AniList"
 # Since 2026-08 AniList's edge answers any request without a Referer header with a 403
 # saying the API is "temporarily disabled"; any value passes, `Origin` does not count
 # (lawrenceli0228/animego PR #170, imashnake0/Animite PR #765). Ours names AniList itself,
@@ -148,7 +150,7 @@ class AniListClient:
                 "ANILIST_ACCESS_TOKEN is not set; it is needed to read the signed-in AniList user"
             )
         data = self.execute(VIEWER_QUERY)
-        return _user(data.get("Viewer"), "Viewer")
+        return user_of(data.get("Viewer"), "Viewer")
 
     def user_by_name(self, name: str) -> AniListUser:
         """A public AniList user by name (no token needed)."""
@@ -162,7 +164,7 @@ class AniListClient:
                     f"AniList has no public user named {name.strip()!r}"
                 ) from None
             raise
-        return _user(data.get("User"), "User")
+        return user_of(data.get("User"), "User")
 
     def resolve_user(self, username: str | None = None) -> AniListUser:
         """The account to sync: the token's owner, else ANILIST_USERNAME (or `username`)."""
@@ -192,14 +194,14 @@ class AniListClient:
                 "page": page,
                 "perPage": ACTIVITIES_PER_PAGE,
             }
-            block = _object(self.execute(ACTIVITIES_QUERY, variables).get("Page"), "Page")
+            block = object_of(self.execute(ACTIVITIES_QUERY, variables).get("Page"), "Page")
             for raw in block.get("activities") or []:
                 # Other union members (text, message) come back as {}: skip them.
                 if isinstance(raw, dict) and raw.get("id") is not None:
-                    activity = _activity(raw)
+                    activity = activity_of(raw)
                     # New activities shift ID_DESC pages while we read: keep each id once.
                     found.setdefault(activity.id, activity)
-            if not _object(block.get("pageInfo"), "pageInfo").get("hasNextPage"):
+            if not object_of(block.get("pageInfo"), "pageInfo").get("hasNextPage"):
                 return sorted(found.values(), key=lambda a: (a.created_at, a.id))
         raise UpstreamError(
             f"AniList still reports more activities after {self.max_activity_pages} pages "
@@ -222,12 +224,12 @@ class AniListClient:
                 "perChunk": ENTRIES_PER_CHUNK,
             }
             data = self.execute(MEDIA_LIST_QUERY, variables)
-            collection = _object(data.get("MediaListCollection"), "MediaListCollection")
+            collection = object_of(data.get("MediaListCollection"), "MediaListCollection")
             # Custom lists can hold entries hidden from the status lists (media-list.md),
             # so read every group and keep each media once.
             for group in collection.get("lists") or []:
-                for raw in _object(group, "lists[]").get("entries") or []:
-                    entry = _entry(raw)
+                for raw in object_of(group, "lists[]").get("entries") or []:
+                    entry = entry_of(raw)
                     if entry.status == status:
                         found.setdefault(entry.media.id, entry)
             if not collection.get("hasNextChunk"):
@@ -244,9 +246,9 @@ class AniListClient:
         for start in range(0, len(ids), DETAILS_PER_PAGE):
             chunk = ids[start : start + DETAILS_PER_PAGE]
             variables = {"ids": chunk, "perPage": DETAILS_PER_PAGE}
-            block = _object(self.execute(MEDIA_DETAILS_QUERY, variables).get("Page"), "Page")
+            block = object_of(self.execute(MEDIA_DETAILS_QUERY, variables).get("Page"), "Page")
             for raw in block.get("media") or []:
-                details = _details(raw)
+                details = details_of(raw)
                 found[details.media.id] = details
         return found
 
@@ -341,114 +343,3 @@ def _header_int(response: httpx.Response, name: str) -> int | None:
         return int(response.headers[name].strip())
     except (KeyError, ValueError):
         return None
-
-
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise UpstreamError(f"{UPSTREAM_NAME} answered an unexpected shape: no {what} object")
-    return value
-
-
-def _shape_error(what: str, exc: Exception) -> UpstreamError:
-    return UpstreamError(
-        f"{UPSTREAM_NAME} answered an unexpected {what} ({type(exc).__name__}: {exc})"
-    )
-
-
-def _user(value: Any, what: str) -> AniListUser:
-    raw = _object(value, what)
-    try:
-        return AniListUser(id=int(raw["id"]), name=str(raw["name"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _shape_error(what, exc) from None
-
-
-def _media(value: Any) -> Media:
-    raw = _object(value, "media")
-    title = raw.get("title")
-    if not isinstance(title, dict):
-        title = {}
-    episodes = raw.get("episodes")
-    return Media(
-        id=int(raw["id"]),
-        title_romaji=title.get("romaji"),
-        title_english=title.get("english"),
-        episodes=int(episodes) if episodes is not None else None,
-        format=raw.get("format"),
-    )
-
-
-def _details(value: Any) -> MediaDetails:
-    try:
-        media = _media(value)
-        raw = _object(value, "media")
-        schedule_raw = raw.get("airingSchedule")
-        nodes = schedule_raw.get("nodes") if isinstance(schedule_raw, dict) else None
-        schedule: dict[int, int] = {}
-        for node in nodes or []:
-            if isinstance(node, dict):
-                episode, airing_at = (
-                    lenient_int(node.get("episode")),
-                    lenient_int(node.get("airingAt")),
-                )
-                if episode is not None and episode > 0 and airing_at is not None and airing_at > 0:
-                    schedule.setdefault(episode, airing_at)
-        airing = Airing(
-            start_date=_fuzzy_date(raw.get("startDate")),
-            end_date=_fuzzy_date(raw.get("endDate")),
-            schedule=schedule,
-            episode_count=media.episodes,
-        )
-        return MediaDetails(media, airing)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _shape_error("media", exc) from None
-
-
-def _activity(raw: dict[str, Any]) -> ListActivity:
-    try:
-        progress = raw.get("progress")
-        try:
-            episodes = parse_progress(progress)
-        except InputError as exc:
-            # One odd activity must not stop a sync; keep it, with no episodes, and say so.
-            logger.warning("%s activity %s: %s", UPSTREAM_NAME, raw.get("id"), exc.message)
-            episodes = ()
-        return ListActivity(
-            id=int(raw["id"]),
-            status=str(raw.get("status") or ""),
-            progress_text=progress,
-            episodes=episodes,
-            created_at=int(raw["createdAt"]),
-            media=_media(raw.get("media")),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _shape_error("list activity", exc) from None
-
-
-def _fuzzy_date(value: Any) -> date | None:
-    """A FuzzyDate as a date, or None when any part is missing (or it is impossible)."""
-    if not isinstance(value, dict):
-        return None
-    year, month, day = value.get("year"), value.get("month"), value.get("day")
-    if year is None or month is None or day is None:
-        return None
-    try:
-        return date(int(year), int(month), int(day))
-    except (TypeError, ValueError):
-        return None
-
-
-def _entry(value: Any) -> MediaListEntry:
-    raw = _object(value, "list entry")
-    try:
-        return MediaListEntry(
-            media=_media(raw.get("media")),
-            status=str(raw["status"]),
-            progress=int(raw.get("progress") or 0),
-            score=float(raw.get("score") or 0.0),
-            repeat=int(raw.get("repeat") or 0),
-            completed_at=_fuzzy_date(raw.get("completedAt")),
-            updated_at=int(raw.get("updatedAt") or 0),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _shape_error("list entry", exc) from None

@@ -11,6 +11,7 @@ from anitrakt.domain.planning import PlannedPlay
 from anitrakt.domain.values import UnmappedEntry
 from anitrakt.errors import UpstreamRefused
 from anitrakt.schemas.common import IdText
+from anitrakt.schemas.review import ReviewItem
 from anitrakt.usecases.sync.overrides import Override
 from anitrakt.usecases.sync.report import SyncReport
 
@@ -43,6 +44,9 @@ class PlayBody(BaseModel):
     episode: int | None
     watchedAt: str | None
     source: str
+    # Which placement rule put it there (docs/placement.md), and what it overcame.
+    rule: str
+    note: str | None = None
 
     @classmethod
     def of(cls, play: PlannedPlay) -> PlayBody:
@@ -56,6 +60,8 @@ class PlayBody(BaseModel):
             episode=play.number,
             watchedAt=iso_instant(play.watched_at),
             source=play.origin,
+            rule=play.rule,
+            note=play.note,
         )
 
 
@@ -76,6 +82,9 @@ class SyncRunBody(BaseModel):
     pending: int
     notFound: list[str]
     unmapped: list[UnmappedItem]
+    # Episodes held because the sources disagree: not posted (GET /api/review).
+    held: int = 0
+    review: list[ReviewItem] = Field(default_factory=list)
     plays: list[PlayBody] = Field(default_factory=list)
     error: str | None = None
     # A stable name for a refusal the person must act on (e.g. "trakt_app_rejected").
@@ -98,6 +107,8 @@ class SyncRunBody(BaseModel):
             pending=report.pending,
             notFound=report.not_found,
             unmapped=[UnmappedItem.of(entry) for entry in report.unmapped],
+            held=report.held,
+            review=[ReviewItem.of(entry) for entry in report.review],
             plays=[PlayBody.of(p) for p in report.plays] if report.dry_run else [],
             error=report.error,
             errorCode=report.failure.code if isinstance(report.failure, UpstreamRefused) else None,
@@ -129,6 +140,8 @@ class PreviewItem(BaseModel):
     watchedAt: str | None
     willPost: str
     count: int
+    # The placement rules behind `willPost`, e.g. ["anibridge"] or ["fribb", "airdate"].
+    rules: list[str] = Field(default_factory=list)
 
 
 class PreviewBody(BaseModel):
@@ -152,6 +165,7 @@ class PreviewBody(BaseModel):
                     watchedAt=iso_instant(plays[0].watched_at),
                     willPost=describe_plays(plays),
                     count=len(plays),
+                    rules=list(dict.fromkeys(p.rule for p in plays)),
                 )
             )
         return cls(items=items, count=len(items))

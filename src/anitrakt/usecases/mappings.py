@@ -1,8 +1,8 @@
 """The mappings a person looks at and fixes: list them, save a manual one, delete it.
 
 A manual mapping always wins over an automatic one (docs/state-model.md). Saving or
-deleting one is logged, and drops the entry from the unmapped list at once instead of at
-the next sync.
+deleting one is logged, and drops the entry from the unmapped and review lists at once
+instead of at the next sync.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from anitrakt.domain.values import IdMapping, MappingType
 from anitrakt.errors import NotFoundError
 from anitrakt.store.mappings import delete_mapping, get_mapping, list_mappings, mapping_value
 from anitrakt.store.models import Mapping
+from anitrakt.store.review import forget_review
 from anitrakt.store.titles import get_titles
 from anitrakt.store.unmapped import load_unmapped, save_unmapped
 from anitrakt.usecases.container import Runtime
@@ -58,6 +59,7 @@ def map_manually(runtime: Runtime, given: ManualMappingInput) -> MappingEntry:
         mapping = mapping_value(row)
         title = get_titles(session, [mapping.anilist_id]).get(mapping.anilist_id)
         _forget_unmapped(session, mapping.anilist_id)
+        forget_review(session, mapping.anilist_id)
         where = "" if mapping.trakt_season is None else f", season {mapping.trakt_season}"
         kind = mapping.trakt_type.value if mapping.trakt_type else "show"
         runtime.events.info(
@@ -75,6 +77,7 @@ def unmap(runtime: Runtime, anilist_id: int) -> None:
         if row is None or not row.is_manual:
             raise NotFoundError(f"AniList {anilist_id} has no manual mapping", field="anilistId")
         delete_mapping(session, anilist_id)
+        forget_review(session, anilist_id)
         runtime.events.info(
             f"manual mapping of AniList {anilist_id} deleted; the next sync resolves it again",
             session=session,

@@ -43,9 +43,12 @@ def load_placement_facts(
     media: Mapping[int, Media],
     resolutions: Mapping[int, Resolution],
     *,
-    with_airing: bool = True,
+    airing: Mapping[int, Airing] | None = None,
 ) -> PlacementFacts:
-    """Ranges, current hints, air dates and neighbours for the run's show entries."""
+    """Ranges, current hints, air dates and neighbours for the run's show entries.
+
+    `airing`: dates the caller already has (then AniList is not asked).
+    """
     shows = show_mappings(media, resolutions)
     if not shows:
         return PlacementFacts()
@@ -59,9 +62,9 @@ def load_placement_facts(
     ranges = _parsed({**nearby_text, **own_text})
     hints = _current_hints(deps, set(shows) | set(stored))
     base = PlacementFacts(source_hints=hints, ranges=ranges)
-    airing = _airing(deps, shows, base) if with_airing else {}
+    dates = dict(airing) if airing is not None else _airing(deps, shows, base)
     neighbours = _neighbours(shows, stored, ranges, base)
-    return PlacementFacts(hints, ranges, airing, neighbours)
+    return PlacementFacts(hints, ranges, dates, neighbours)
 
 
 def _parsed(texts: Mapping[int, str]) -> dict[int, EntryRanges]:
