@@ -22,6 +22,7 @@ from anitrakt.store.logs import list_logs
 from anitrakt.store.mappings import save_mapping
 from anitrakt.store.review import load_review
 from anitrakt.store.system_config import get_config
+from anitrakt.usecases.explain import explain
 from anitrakt.usecases.sync.modes import run_full
 from sync_world import JJK_2, JJK_TMDB, JJK_TRAKT, World
 
@@ -174,3 +175,21 @@ def test_a_dry_run_says_which_rule_placed_each_play(world: World) -> None:
     assert play.note is not None
     assert "air dates put episode 1 at S1E25" in play.note
     assert world.history() == Counter()
+
+
+def test_explain_names_the_disagreement_between_anibridge_and_the_air_dates(
+    world: World,
+) -> None:
+    # Lines one off (24–46) against the air dates, which put episode 1 on S1E25.
+    with world.sessions.begin() as session:
+        add_ranges(session, [(JJK_2, '{"tmdb_show:95479:s1":{"1-23":"24-46"}}', JJK_TMDB, None)])
+
+    found = explain(world.runtime, JJK_2)
+
+    assert [line.where for line in found.episodes[:2]] == ["S1E24", "S1E25"]  # rule 3 wins
+    says = {view.source: view.says for view in found.sources}
+    assert says["anibridge"] == "S1E24–S1E46"
+    assert says["air dates"] == "S1E25–S1E47"
+    assert found.disagreement is not None
+    assert "anibridge says S1E24–S1E46" in found.disagreement
+    assert "air dates says S1E25–S1E47" in found.disagreement
