@@ -17,7 +17,7 @@ from served_app import FRIBB_PATH, AppServer, Screenshot, StartApp
 
 from anitrakt.store.mappings import get_mapping_values
 from fakes.files import fribb_json
-from sync_world import World
+from sync_world import JJK_2, JJK_TRAKT, World
 
 pytestmark = pytest.mark.browser
 
@@ -153,6 +153,37 @@ def test_an_unmapped_entry_is_fixed_through_find_on_trakt(
     page.locator("#completed-run").click()
     expect(page.locator("#completed-result")).to_contain_text("posted 2")
     assert world.history() == Counter({(LOST_TRAKT, 2, 1): 1, (LOST_TRAKT, 2, 2): 1})
+
+
+def test_a_held_sequel_is_fixed_from_the_mappings_page(
+    app: AppServer, page: Page, screenshot: Screenshot
+) -> None:
+    # JJK's 2nd Season is S1E25–47 on Trakt, but Fribb says season 2 and AniList gives
+    # no dates here: the run holds it instead of posting onto season 1's episodes.
+    world = app.world
+    world.jujutsu_kaisen(dated=False)
+    world.watched(JJK_2, "1 - 3")
+
+    page.goto("/sync")
+    page.locator("#full-run").click()
+    expect(page.locator("#full-result")).to_contain_text("Held for review: Jujutsu Kaisen")
+    assert world.history() == Counter()
+
+    page.goto("/mappings", wait_until="networkidle")
+    row = page.get_by_test_id(f"review-{JJK_2}")
+    expect(row).to_contain_text("1–3")
+    expect(row).to_contain_text("season 2")
+    row.get_by_label("Season").fill("1")
+    row.get_by_label("Episode").fill("25")
+    page.get_by_test_id(f"fix-{JJK_2}").click()
+    expect(row).to_contain_text("the next sync posts what was held")
+    expect(page.get_by_test_id(f"manual-row-{JJK_2}")).to_contain_text("24")
+    screenshot(page, "review")
+
+    page.goto("/sync")
+    page.locator("#full-run").click()
+    expect(page.locator("#full-result")).to_contain_text("posted 3")
+    assert world.history() == Counter({(JJK_TRAKT, 1, n): 1 for n in (25, 26, 27)})
 
 
 def test_an_override_changes_where_the_next_episode_lands(

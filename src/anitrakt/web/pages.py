@@ -201,7 +201,11 @@ def _static_page(template: str, summary: str) -> Any:
 
 for _path, _template, _summary in [
     ("/sync", "sync.html", "Single show, full / completed / watching runs, Trakt connection."),
-    ("/mappings", "mappings.html", "Manual and automatic mappings, and unmapped entries."),
+    (
+        "/mappings",
+        "mappings.html",
+        "Manual and automatic mappings, entries held for review, and unmapped entries.",
+    ),
     ("/manual", "manual.html", "Add or update one manual mapping."),
     ("/overrides", "overrides.html", "Episode overrides: show-absolute episode → S/E."),
     ("/logs", "logs.html", "The operational log, live."),

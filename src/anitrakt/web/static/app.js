@@ -106,6 +106,7 @@ function summarize(body) {
   if (body.alreadySynced !== undefined) parts.push("already synced " + body.alreadySynced);
   if (body.skippedUnmapped !== undefined) parts.push("unmapped " + body.skippedUnmapped);
   if (body.notFound) parts.push("not found on Trakt " + body.notFound.length);
+  if (body.held) parts.push("held for review " + body.held);
   return parts.filter((p) => p !== undefined && p !== "").join(" · ");
 }
 function showRun(out, res) {
@@ -117,6 +118,16 @@ function showRun(out, res) {
   if (details && details.unmapped && details.unmapped.length) {
     const ul = document.createElement("ul");
     details.unmapped.forEach((u) => { const li = document.createElement("li"); li.textContent = "Unmapped: " + (u.title || u.anilistId) + (u.reason ? " (" + u.reason + ")" : ""); ul.append(li); });
+    out.append(ul);
+  }
+  if (details && details.review && details.review.length) {
+    const ul = document.createElement("ul");
+    details.review.forEach((r) => {
+      const li = document.createElement("li");
+      li.append("Held for review: " + r.title + " episodes " + r.episodesText + " (" + r.reason + ") · ");
+      const a = document.createElement("a"); a.href = "/mappings#review-h"; a.textContent = "fix it";
+      li.append(a); ul.append(li);
+    });
     out.append(ul);
   }
   if (details && details.notFound && details.notFound.length) {
@@ -301,7 +312,45 @@ function initMappings() {
     load();
   }
   $("#find-form").addEventListener("submit", (ev) => { ev.preventDefault(); search(); });
-  load(); loadUnmapped();
+
+  async function loadReview() {
+    const res = await api("/api/review");
+    const body = $("#review-table tbody"); body.textContent = "";
+    if (!res.ok) { say($("#mappings-status"), errorText(res), false); return; }
+    $("#review-count").textContent = res.body.count;
+    res.body.items.forEach((r) => {
+      const tr = document.createElement("tr");
+      tr.setAttribute("data-testid", "review-" + r.anilistId);
+      cell(tr, String(r.anilistId)); cell(tr, r.title); cell(tr, r.episodesText);
+      cell(tr, r.reasons.join("; ")); cell(tr, String(r.traktId));
+      const form = document.createElement("form");
+      form.className = "row";
+      form.setAttribute("aria-label", "Fix AniList " + r.anilistId);
+      const field = (name, label) => {
+        const span = document.createElement("span");
+        const l = document.createElement("label"); l.textContent = label; l.htmlFor = "fix-" + name + "-" + r.anilistId;
+        const input = document.createElement("input"); input.id = l.htmlFor; input.inputMode = "numeric"; input.size = 4; input.required = true;
+        span.append(l, input); form.append(span); return input;
+      };
+      const season = field("season", "Season"), episode = field("episode", "Episode");
+      const submit = document.createElement("button"); submit.type = "submit"; submit.textContent = "Episode 1 is this";
+      submit.setAttribute("data-testid", "fix-" + r.anilistId);
+      const result = document.createElement("p"); result.setAttribute("role", "status");
+      form.append(submit, result);
+      form.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        busy(submit, async () => {
+          const res2 = await api("/api/review/" + r.anilistId + "/fix", { method: "POST", body: { season: season.value.trim(), episode: episode.value.trim() } });
+          say(result, res2.ok ? res2.body.message : errorText(res2), res2.ok);
+          if (res2.ok) load();
+        });
+      });
+      cell(tr, form);
+      body.append(tr);
+    });
+    if (!res.body.items.length) { const tr = document.createElement("tr"); cell(tr, "Nothing is held for review.").colSpan = 6; body.append(tr); }
+  }
+  load(); loadUnmapped(); loadReview();
 }
 
 /* -- forms posting JSON with field errors ----------------------------------------- */
