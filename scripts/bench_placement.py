@@ -14,7 +14,7 @@ to that show. Open lines (`1089-`) are taken to run `--open-run` episodes.
 Three ways to place each reference episode, each counted right / wrong / held (pending
 or needs review) by the rule that placed it:
 
-(a) old: today's `translate()` with Fribb's season hint
+(a) old: the first round's rule (`old_translate`) with Fribb's season hint
     (../shared/data/mappings/fribb-anime-list-full-derived.json), else absolute;
 (b) new chain without anibridge: the same Fribb hints through the rule chain — a
     missing season is held, nothing overflows into an episode another entry's hint
@@ -49,8 +49,14 @@ from anitrakt.domain.anibridge import (
     parse_entry,
 )
 from anitrakt.domain.claims import with_claims
-from anitrakt.domain.episodes import EpisodeList, EpisodeRef, translate
-from anitrakt.domain.episodes import Placed as OldPlaced
+from anitrakt.domain.episodes import (
+    EpisodeList,
+    EpisodeRef,
+    Miss,
+    episode_at_abs,
+    hinted_abs,
+    special_at,
+)
 from anitrakt.domain.mapping_source import SourceEntry
 from anitrakt.domain.placement import EntryFacts, Placed, ShowFacts, place_episodes
 from anitrakt.domain.values import SeasonHint, SourceName
@@ -195,7 +201,7 @@ def run(open_run: int) -> None:
             old_hint = None if hint is None else SeasonHint(hint.season, hint.offset)
             old_rule = "absolute" if hint is None else "fribb"
             outcomes = {
-                "a": [_old(translate(e, old_hint, base.episodes), old_rule) for e in every],
+                "a": [(old_rule, old_translate(e, old_hint, base.episodes)) for e in every],
                 "b": [_new(r, old_rule) for r in place_episodes(show_b, entry_b, every)],
                 "c": [_new(r, old_rule) for r in place_episodes(show_c, entry_c, every)],
             }
@@ -215,8 +221,15 @@ Outcome = tuple[str, tuple[Target, ...] | None]
 VARIANTS = ("a", "b", "c")
 
 
-def _old(result: Any, rule: str) -> Outcome:
-    return rule, ((result.season, result.number),) if isinstance(result, OldPlaced) else None
+def old_translate(e: int, hint: SeasonHint | None, episodes: EpisodeList) -> tuple[Target] | None:
+    """What the first round posted: the hint's arithmetic, a missing season counted
+    absolutely, overflow wherever it falls; None when it posted nothing."""
+    if hint is not None and hint.season == 0:
+        found = special_at(episodes, e + hint.offset)
+    else:
+        abs_number = hinted_abs(e, hint, episodes)
+        found = episode_at_abs(episodes, e if abs_number is None else abs_number)
+    return None if isinstance(found, Miss) else ((found.season, found.number),)
 
 
 def _new(result: Any, fallback_rule: str) -> Outcome:
@@ -233,7 +246,7 @@ def print_report(
     other_show: int,
 ) -> None:
     titles = {
-        "a": "(a) old: translate() + Fribb hint, else absolute",
+        "a": "(a) old: first-round arithmetic + Fribb hint, else absolute",
         "b": "(b) new chain without anibridge (Fribb hints, claims, review)",
         "c": "(c) new chain with anibridge",
     }

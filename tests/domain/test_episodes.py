@@ -1,4 +1,5 @@
-"""Episode translation (SPEC §5), table-driven with cases named after real shows."""
+"""Episode lists, breakpoints and the hint arithmetic (docs/placement.md), table-driven
+with cases named after real shows; placed through the rule chain with a hint alone."""
 
 from __future__ import annotations
 
@@ -8,14 +9,32 @@ from anitrakt.domain.episodes import (
     Breakpoint,
     EpisodeList,
     EpisodeRef,
-    Pending,
-    Placed,
     breakpoints_cache_value,
     episodes_cache_value,
     episodes_from_cache,
-    translate,
+)
+from anitrakt.domain.placement import (
+    EntryFacts,
+    NeedsReview,
+    Pending,
+    Placed,
+    Placement,
+    Rule,
+    ShowFacts,
+    place_episode,
 )
 from anitrakt.domain.values import SeasonHint
+
+
+def translate(
+    anilist_episode: int,
+    hint: SeasonHint | None,
+    episodes: EpisodeList,
+    overrides: dict[int, tuple[int, int]] | None = None,
+) -> Placement:
+    """Place with a Fribb-style hint (or none) and overrides alone: the arithmetic rules."""
+    show = ShowFacts(episodes, overrides=overrides or {})
+    return place_episode(show, EntryFacts(1, source_hint=hint), anilist_episode)
 
 
 def show(
@@ -109,9 +128,6 @@ def placed(season: int, number: int) -> tuple[int, int]:
         pytest.param(
             ATTACK_ON_TITAN, 2, SeasonHint(0, 1), None, placed(0, 3), id="season-0-special"
         ),
-        pytest.param(
-            SPLIT_COUR, 3, SeasonHint(7, 2), None, placed(1, 3), id="hint-to-missing-season"
-        ),
     ],
 )
 def test_translate_places_episode_where_trakt_lists_it(
@@ -135,23 +151,23 @@ def test_translate_reports_the_show_absolute_number_overrides_are_keyed_by() -> 
     assert isinstance(result, Placed)
     assert result.abs == 50
     assert result.trakt_id is not None
-    assert not result.by_override
+    assert result.rule is Rule.FRIBB
 
 
 def test_override_is_marked_and_used_as_is() -> None:
     result = translate(62, None, ONE_PIECE, {62: (5, 1)})
 
     assert isinstance(result, Placed)
-    assert result.by_override
+    assert result.rule is Rule.OVERRIDE
     assert (result.season, result.number, result.trakt_id) == (5, 1, None)
 
 
-def test_hint_to_missing_season_is_noted_for_the_log() -> None:
+def test_hint_to_missing_season_is_held_never_counted_absolutely() -> None:
     result = translate(3, SeasonHint(7), SPLIT_COUR)
 
-    assert isinstance(result, Placed)
-    assert result.abs == 3
-    assert any("season hint 7" in note for note in result.notes)
+    assert isinstance(result, NeedsReview)
+    assert result.abs == 3  # the seed's abs for such an entry: `e` itself
+    assert "season 7" in result.reason
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,7 @@ import pytest
 from anitrakt.domain.airdates import Airing
 from anitrakt.domain.anibridge import parse_entry
 from anitrakt.domain.claims import build_claims, entry_claims, with_claims
-from anitrakt.domain.episodes import EpisodeList, EpisodeRef, translate
-from anitrakt.domain.episodes import Placed as OldPlaced
+from anitrakt.domain.episodes import EpisodeList, EpisodeRef, episode_at_abs, hinted_abs
 from anitrakt.domain.placement import (
     EntryFacts,
     NeedsReview,
@@ -463,13 +462,16 @@ def test_placement(
     assert outcome(place_episode(facts, anilist, episode)) == expected
 
 
-def test_old_translate_made_the_wrong_plays_the_chain_holds() -> None:
-    # What today's translate() posts for the same facts: the reason for issue 14.
-    jjk = translate(1, SeasonHint(2), JJK.episodes)
-    k_on = translate(13, SeasonHint(1), K_ON_SHOW.episodes)
+def test_the_arithmetic_alone_made_the_wrong_plays_the_chain_holds() -> None:
+    # The first round counted a missing season absolutely and overflowed anywhere:
+    # JJK 2nd Season's first episode became S1E1, K-On!'s 13th K-On!!'s S2E1.
+    jjk = episode_at_abs(JJK.episodes, hinted_abs(1, SeasonHint(2), JJK.episodes) or 1)
+    k_on = episode_at_abs(
+        K_ON_SHOW.episodes, hinted_abs(13, SeasonHint(1), K_ON_SHOW.episodes) or 13
+    )
 
-    assert isinstance(jjk, OldPlaced)
-    assert isinstance(k_on, OldPlaced)
+    assert isinstance(jjk, EpisodeRef)
+    assert isinstance(k_on, EpisodeRef)
     assert (jjk.season, jjk.number) == (1, 1)
     assert (k_on.season, k_on.number) == (2, 1)
     assert isinstance(place_episode(JJK, entry(145064, hint=fribb(2)), 1), NeedsReview)

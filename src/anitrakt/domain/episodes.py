@@ -125,36 +125,6 @@ def compute_breakpoints(regular: Sequence[EpisodeRef]) -> tuple[Breakpoint, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Placed:
-    """Post AniList episode `anilist_episode` as Trakt S`season`E`number`."""
-
-    anilist_episode: int
-    abs: int | None
-    season: int
-    number: int
-    trakt_id: int | None = None
-    by_override: bool = False
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """Not on Trakt (yet): nothing is posted, the episode stays pending.
-
-    `past_end`: after the last episode Trakt lists (a refetch of the list may find it).
-    """
-
-    anilist_episode: int
-    abs: int | None
-    reason: str
-    notes: tuple[str, ...] = ()
-    past_end: bool = False
-
-
-Translation = Placed | Pending
-
-
-@dataclass(frozen=True, slots=True)
 class Miss:
     """Why no episode Trakt lists is the one asked for.
 
@@ -248,47 +218,6 @@ def as_trakt_lists(
     if number > max(numbers) and last_season:
         return Miss(f"{label} is past the last episode Trakt lists", past_end=True)
     return Miss(f"Trakt's season {season} has no episode {number} ({label})", pending=False)
-
-
-def translate(
-    anilist_episode: int,
-    hint: SeasonHint | None,
-    episodes: EpisodeList,
-    overrides: Mapping[int, OverrideTarget] | None = None,
-) -> Translation:
-    """Where AniList episode `anilist_episode` of an entry lands on its Trakt show.
-
-    The hint-and-breakpoints rule alone, as the engine has used it so far; a hint naming
-    a season Trakt lacks is noted and counted absolutely here. The full rule chain
-    (ranges, air dates, review) is `anitrakt.domain.placement`.
-    """
-    notes: list[str] = []
-    if hint is not None and hint.season == 0:
-        return _special(anilist_episode, hint, episodes)
-    abs_number = hinted_abs(anilist_episode, hint, episodes)
-    if abs_number is None:
-        assert hint is not None
-        notes.append(f"season hint {hint.season} is not on Trakt; counting absolutely")
-        abs_number = anilist_episode
-
-    target = (overrides or {}).get(abs_number)
-    if target is not None:
-        return Placed(
-            anilist_episode, abs_number, target[0], target[1], by_override=True, notes=tuple(notes)
-        )
-    found = episode_at_abs(episodes, abs_number)
-    if isinstance(found, Miss):
-        return Pending(anilist_episode, abs_number, found.reason, tuple(notes), found.past_end)
-    return Placed(
-        anilist_episode, abs_number, found.season, found.number, found.trakt_id, notes=tuple(notes)
-    )
-
-
-def _special(anilist_episode: int, hint: SeasonHint, episodes: EpisodeList) -> Translation:
-    found = special_at(episodes, anilist_episode + hint.offset)
-    if isinstance(found, Miss):
-        return Pending(anilist_episode, None, found.reason, past_end=found.past_end)
-    return Placed(anilist_episode, None, found.season, found.number, found.trakt_id)
 
 
 # --- the seed's cache shapes -------------------------------------------------------
