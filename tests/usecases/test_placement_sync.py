@@ -23,7 +23,7 @@ from anitrakt.store.mappings import save_mapping
 from anitrakt.store.review import load_review
 from anitrakt.store.system_config import get_config
 from anitrakt.usecases.explain import explain
-from anitrakt.usecases.sync.modes import run_full
+from anitrakt.usecases.sync.modes import run_full, run_list
 from sync_world import JJK_2, JJK_TMDB, JJK_TRAKT, World
 
 K_ON, K_ON_2, K_ON_TRAKT, K_ON_TMDB = 5680, 7791, 7002, 42253
@@ -193,3 +193,18 @@ def test_explain_names_the_disagreement_between_anibridge_and_the_air_dates(
     assert found.disagreement is not None
     assert "anibridge says S1E24–S1E46" in found.disagreement
     assert "air dates says S1E25–S1E47" in found.disagreement
+
+
+def test_air_dates_are_asked_only_for_entries_with_episodes_left_to_place(
+    world: World,
+) -> None:
+    world.watched(JJK_2, "1 - 3")
+    run_full(world.deps())
+    assert details_requests(world) == 1
+    world.anilist.add_entry(world.user.id, JJK_2, progress=3, status="CURRENT")
+
+    report = run_list(world.deps(), completed=False)  # all three already recorded
+
+    assert report.error is None
+    assert report.added == 0
+    assert details_requests(world) == 1

@@ -114,7 +114,11 @@ class Pipeline:
         now = deps.now()
         save = not self.dry_run
         lists, fetched = load_episode_lists(deps.sessions, deps.trakt, show_ids, now=now, save=save)
-        facts = load_placement_facts(deps, wanted, resolutions)
+        # Air dates only for entries with episodes past their recorded progress.
+        unfinished = {
+            e.anilist_id for e in active if max(e.episodes) > progress.get(e.anilist_id, 0)
+        }
+        facts = load_placement_facts(deps, wanted, resolutions, dates_for=unfinished)
         targets = build_targets(wanted, resolutions, lists, overrides, facts)
         plan = plan_sync(events, targets, progress, watched)
         stale = self._stale_shows(plan, targets, fetched)

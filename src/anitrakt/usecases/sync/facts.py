@@ -44,10 +44,13 @@ def load_placement_facts(
     resolutions: Mapping[int, Resolution],
     *,
     airing: Mapping[int, Airing] | None = None,
+    dates_for: Iterable[int] | None = None,
 ) -> PlacementFacts:
     """Ranges, current hints, air dates and neighbours for the run's show entries.
 
-    `airing`: dates the caller already has (then AniList is not asked).
+    `airing`: dates the caller already has (then AniList is not asked). `dates_for`:
+    the only entries worth asking dates for — those with episodes still to place (an
+    entry whose episodes are all recorded as posted needs none).
     """
     shows = show_mappings(media, resolutions)
     if not shows:
@@ -62,7 +65,11 @@ def load_placement_facts(
     ranges = _parsed({**nearby_text, **own_text})
     hints = _current_hints(deps, set(shows) | set(stored))
     base = PlacementFacts(source_hints=hints, ranges=ranges)
-    dates = dict(airing) if airing is not None else _airing(deps, shows, base)
+    if airing is not None:
+        dates = dict(airing)
+    else:
+        asked = shows if dates_for is None else {a: shows[a] for a in set(dates_for) & set(shows)}
+        dates = _airing(deps, asked, base)
     neighbours = _neighbours(shows, stored, ranges, base)
     return PlacementFacts(hints, ranges, dates, neighbours)
 
