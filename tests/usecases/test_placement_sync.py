@@ -208,3 +208,17 @@ def test_air_dates_are_asked_only_for_entries_with_episodes_left_to_place(
     assert report.error is None
     assert report.added == 0
     assert details_requests(world) == 1
+
+
+def test_a_hint_the_air_dates_settled_costs_no_refetch_of_the_episode_list(
+    world: World,
+) -> None:
+    world.watched(JJK_2, "1")
+    run_full(world.deps())
+    reads = sum(r.path.endswith("/seasons") for r in world.trakt.requests)
+    world.watched(JJK_2, "2")
+
+    report = run_full(world.deps())
+
+    assert [(p.season, p.number) for p in report.plays] == [(1, 26)]
+    assert sum(r.path.endswith("/seasons") for r in world.trakt.requests) == reads

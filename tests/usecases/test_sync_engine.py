@@ -397,7 +397,7 @@ def test_an_episode_past_the_known_list_refetches_once_and_stays_pending(world: 
     assert held == world.anilist.activities[0].created_at
 
 
-def test_a_hint_to_a_season_trakt_lacks_refetches_once_then_counts_absolutely(
+def test_a_hint_to_a_season_trakt_lacks_refetches_once_then_is_held_for_review(
     world: World,
 ) -> None:
     world.watched(SPLIT, "1 - 24")
@@ -409,9 +409,10 @@ def test_a_hint_to_a_season_trakt_lacks_refetches_once_then_counts_absolutely(
 
     report = run_full(world.deps())
 
-    # The hint is ignored (SPEC §5): episodes 1-2 are S1E1-2, already on Trakt.
+    # Never counted absolutely (that lands a sequel on season 1's episodes): held.
     assert seasons_reads(world) == before + 1
     assert report.added == 0
+    assert [(h.anilist_id, h.episodes) for h in report.review] == [(SPLIT + 1, (1, 2))]
     assert max(world.history().values()) == 1
 
 

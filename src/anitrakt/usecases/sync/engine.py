@@ -159,15 +159,18 @@ class Pipeline:
 
     @staticmethod
     def _stale_shows(plan: Plan, targets: Mapping[int, Target], fetched: set[int]) -> set[int]:
-        """Cached shows that look out of date: an episode fell past their end, or a
-        season hint names a season they lack. Lists fetched in this run are not retried.
+        """Cached shows that look out of date: an episode fell past their end, or one was
+        held because its hint names a season they lack (the season may be new on Trakt).
+        A hint the air dates settled costs no refetch; lists fetched in this run are not
+        retried.
         """
         stale = set()
         for skipped in plan.pending:
             target = targets.get(skipped.anilist_id)
             if isinstance(target, ShowTarget) and skipped.past_end:
                 stale.add(target.trakt_id)
-        for target in targets.values():
+        for held in plan.review:
+            target = targets.get(held.anilist_id)
             if (
                 isinstance(target, ShowTarget)
                 and target.hint is not None
