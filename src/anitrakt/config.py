@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from anitrakt.domain.extras import Extra
 from anitrakt.errors import ConfigError
 
 DEFAULT_FRIBBS_URL = (
@@ -143,6 +144,11 @@ class Settings(BaseSettings):
     otaku_url: str = DEFAULT_OTAKU_URL
 
     sync_interval_hours: float = Field(default=6, ge=0)
+    # The features beyond history (docs/beyond-history.md), each off unless turned on.
+    sync_ratings: bool = False
+    sync_watchlist: bool = False
+    sync_rewatches: bool = False
+    sync_dropped: bool = False
     anitrakt_api_token: SecretStr | None = None
     anitrakt_host: str = "127.0.0.1"
     anitrakt_port: int = Field(default=8000, ge=1, le=65535)
@@ -226,6 +232,11 @@ class Settings(BaseSettings):
     def notify_events(self) -> frozenset[str]:
         """The NOTIFY_ON names."""
         return frozenset(split_list(self.notify_on))
+
+    @property
+    def extras(self) -> frozenset[Extra]:
+        """The features beyond history that are on (`SYNC_RATINGS`, …)."""
+        return frozenset(e for e in Extra if getattr(self, e.setting.lower()))
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -335,6 +335,25 @@ def test_media_details_ask_in_pages_of_fifty(
     assert len(fake.requests) == 3
 
 
+def test_library_reads_every_status_every_chunk_and_the_score_format(
+    fake: FakeAniList, client: AniListClient, alice: int
+) -> None:
+    fake.users[alice].score_format = "POINT_100"
+    statuses = ("CURRENT", "PLANNING", "COMPLETED", "DROPPED", "PAUSED", "REPEATING")
+    for n in range(600):
+        fake.add_entry(alice, 20_000 + n, status=statuses[n % 6], score=n % 101)
+    fake.add_entry(alice, 7, status="PLANNING", created_at=1_600_000_000, custom_lists=("Later",))
+
+    library = client.library(alice)
+
+    assert library.score_format == "POINT_100"
+    assert len(library.entries) == 601  # the custom list's copy is kept once
+    assert {e.status for e in library.entries} == set(statuses)
+    planned = next(e for e in library.entries if e.media.id == 7)
+    assert planned.created_at == 1_600_000_000
+    assert [r.variables["chunk"] for r in fake.requests] == [1, 2]
+
+
 def test_media_list_refuses_other_statuses(client: AniListClient, alice: int) -> None:
     with pytest.raises(InputError, match="status"):
         client.media_list(alice, "PLANNING")  # type: ignore[arg-type]

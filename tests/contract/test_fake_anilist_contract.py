@@ -105,6 +105,7 @@ def test_the_client_sends_only_those_queries(fake: FakeAniList) -> None:
         client.media_list(user.id, "CURRENT")
         client.media_list(user.id, "COMPLETED")
         client.media_details([1])
+        client.library(user.id)
     with AniListClient(upstream, username="alice") as client:
         client.resolve_user()
 

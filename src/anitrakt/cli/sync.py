@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 sync_app = typer.Typer(help="Post AniList watch history to Trakt.", no_args_is_help=True)
 auth_app = typer.Typer(help="Connect accounts.", no_args_is_help=True)
 
+# Rows of writes and things left shown per feature at a terminal.
+EXTRA_ROWS = 40
+
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Show what would be posted; change nothing.")
 ]
@@ -53,7 +56,8 @@ def _render(report: SyncReport, as_json: bool) -> None:
             str(report.pending),
             str(report.held),
         )
-        out.print(summary)
+        if report.mode is not SyncMode.EXTRAS:
+            out.print(summary)
         for miss in report.unmapped:
             out.print(f"unmapped: {miss.title} (AniList {miss.anilist_id}): {miss.reason}")
         for held in report.review:
@@ -63,8 +67,33 @@ def _render(report: SyncReport, as_json: bool) -> None:
             )
         if report.review:
             out.print("see `anitrakt review` to fix them")
+        _render_extras(report)
     if report.error:
         raise typer.Exit(1)
+
+
+def _render_extras(report: SyncReport) -> None:
+    """Each feature beyond history the run ran: its writes and what it left, and why."""
+    for part in report.extras:
+        verb = "would write" if part.dry_run else "wrote"
+        state = "" if part.enabled else " (off: preview only)"
+        table = Table(title=f"{part.feature.label}{state}", caption=part.summary)
+        for column in ("AniList entry", "action", "Trakt", "note"):
+            table.add_column(column)
+        rows = [(i, i.action, i.note) for i in part.writes]
+        rows += [(i, "left", f"[dim]{i.note}[/]") for i in part.left]
+        for item, action, note in rows[:EXTRA_ROWS]:
+            table.add_row(_entry(item.title, item.anilist_id), action, item.target, note)
+        if len(rows) > EXTRA_ROWS:
+            table.add_row(f"… {len(rows) - EXTRA_ROWS} more (--json lists them all)", "", "", "")
+        if rows:
+            out.print(table)
+        else:
+            out.print(f"{part.feature.label}: {verb} nothing; {part.summary}")
+
+
+def _entry(title: str, anilist_id: int | None) -> str:
+    return f"{title} ({anilist_id})" if anilist_id is not None else title
 
 
 def _run(mode: SyncMode, dry_run: bool, as_json: bool) -> None:
@@ -105,6 +134,25 @@ def sync_completed(dry_run: DryRunOption = False, as_json: JsonOption = False) -
 def sync_watching(dry_run: DryRunOption = False, as_json: JsonOption = False) -> None:
     """Sync every CURRENT (watching) AniList entry."""
     _run(SyncMode.WATCHING, dry_run, as_json)
+
+
+@sync_app.command("extras")
+@cli_errors
+def sync_extras(
+    dry_run: DryRunOption = False,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Plan every feature, on or not; change nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ratings, planning → watchlist, dropped and rewatches alone (the ones turned on)."""
+    from anitrakt.usecases.sync.runs import preview_extras, run_extras
+
+    with open_runtime() as runtime, err.status("asking AniList and Trakt…"):
+        report = preview_extras(runtime) if preview else run_extras(runtime, dry_run=dry_run)
+    if report.error and not as_json:
+        err.print(f"[bold red]error:[/] {report.message}", highlight=False)
+    _render(report, as_json)
 
 
 @sync_app.command("show")

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 import httpx
 
 from anitrakt.clients.anilist_queries import (
     ACTIVITIES_QUERY,
+    LIBRARY_QUERY,
     MEDIA_DETAILS_QUERY,
     MEDIA_LIST_QUERY,
     USER_QUERY,
@@ -30,7 +31,7 @@ from anitrakt.clients.anilist_wire import (
     UPSTREAM_NAME,
     activity_of,
     details_of,
-    entry_of,
+    entries_of,
     object_of,
     user_of,
 )
@@ -39,6 +40,7 @@ from anitrakt.clients.timing import SlidingWindow
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import (
+    AniListLibrary,
     AniListUser,
     ListActivity,
     MediaDetails,
@@ -216,24 +218,37 @@ class AniListClient:
                 field="status",
             )
         found: dict[int, MediaListEntry] = {}
+        variables = {"userId": user_id, "status": status}
+        for collection in self._collection_chunks(MEDIA_LIST_QUERY, variables):
+            for entry in entries_of(collection):
+                if entry.status == status:
+                    found.setdefault(entry.media.id, entry)
+        return list(found.values())
+
+    def library(self, user_id: int) -> AniListLibrary:
+        """The whole anime list, every status, and the score format of its scores."""
+        found: dict[int, MediaListEntry] = {}
+        score_format: str | None = None
+        for collection in self._collection_chunks(LIBRARY_QUERY, {"userId": user_id}):
+            user = collection.get("user")
+            options = user.get("mediaListOptions") if isinstance(user, dict) else None
+            if isinstance(options, dict) and isinstance(options.get("scoreFormat"), str):
+                score_format = options["scoreFormat"]
+            for entry in entries_of(collection):
+                found.setdefault(entry.media.id, entry)
+        return AniListLibrary(score_format, tuple(found.values()))
+
+    def _collection_chunks(
+        self, query: str, variables: Mapping[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """Every chunk of a MediaListCollection, or UpstreamError past the safety net."""
         for chunk in range(1, self.max_list_chunks + 1):
-            variables = {
-                "userId": user_id,
-                "status": status,
-                "chunk": chunk,
-                "perChunk": ENTRIES_PER_CHUNK,
-            }
-            data = self.execute(MEDIA_LIST_QUERY, variables)
+            page = {**variables, "chunk": chunk, "perChunk": ENTRIES_PER_CHUNK}
+            data = self.execute(query, page)
             collection = object_of(data.get("MediaListCollection"), "MediaListCollection")
-            # Custom lists can hold entries hidden from the status lists (media-list.md),
-            # so read every group and keep each media once.
-            for group in collection.get("lists") or []:
-                for raw in object_of(group, "lists[]").get("entries") or []:
-                    entry = entry_of(raw)
-                    if entry.status == status:
-                        found.setdefault(entry.media.id, entry)
+            yield collection
             if not collection.get("hasNextChunk"):
-                return list(found.values())
+                return
         raise UpstreamError(
             f"AniList still reports more list entries after {self.max_list_chunks} chunks "
             f"of {ENTRIES_PER_CHUNK}; stopping instead of syncing part of the list"

@@ -91,5 +91,38 @@ query MediaDetails($ids: [Int], $perPage: Int!) {
     + MEDIA_FRAGMENT
 )
 
+# The whole list, every status, with the score format its scores are kept in and when
+# each entry was added (the features beyond history, docs/beyond-history.md).
+LIBRARY_QUERY = (
+    """
+query AnimeLibrary($userId: Int!, $chunk: Int!, $perChunk: Int!) {
+  MediaListCollection(userId: $userId, type: ANIME, chunk: $chunk, perChunk: $perChunk) {
+    hasNextChunk
+    user { mediaListOptions { scoreFormat } }
+    lists {
+      entries {
+        status
+        progress
+        score
+        repeat
+        completedAt { year month day }
+        updatedAt
+        createdAt
+        media { ...MediaFields }
+      }
+    }
+  }
+}
+"""
+    + MEDIA_FRAGMENT
+)
+
 # Every document this client sends, for the contract test against the real schema.
-ALL_QUERIES = (VIEWER_QUERY, USER_QUERY, ACTIVITIES_QUERY, MEDIA_LIST_QUERY, MEDIA_DETAILS_QUERY)
+ALL_QUERIES = (
+    VIEWER_QUERY,
+    USER_QUERY,
+    ACTIVITIES_QUERY,
+    MEDIA_LIST_QUERY,
+    MEDIA_DETAILS_QUERY,
+    LIBRARY_QUERY,
+)

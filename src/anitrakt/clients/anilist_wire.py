@@ -8,6 +8,7 @@ whose progress text cannot be read (kept, with no episodes, and logged) — and 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -123,6 +124,14 @@ def fuzzy_date(value: Any) -> date | None:
         return None
 
 
+def entries_of(collection: dict[str, Any]) -> Iterator[MediaListEntry]:
+    """Entries of every group: custom lists can hold entries hidden from the status
+    lists (media-list.md), so every group is read; callers keep each media once."""
+    for group in collection.get("lists") or []:
+        for raw in object_of(group, "lists[]").get("entries") or []:
+            yield entry_of(raw)
+
+
 def entry_of(value: Any) -> MediaListEntry:
     raw = object_of(value, "list entry")
     try:
@@ -134,6 +143,7 @@ def entry_of(value: Any) -> MediaListEntry:
             repeat=int(raw.get("repeat") or 0),
             completed_at=fuzzy_date(raw.get("completedAt")),
             updated_at=int(raw.get("updatedAt") or 0),
+            created_at=int(raw.get("createdAt") or 0),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise shape_error("list entry", exc) from None

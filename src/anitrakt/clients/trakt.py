@@ -291,6 +291,20 @@ class TraktClient:
             "posting anything rather than plan from part of the watched history"
         )
 
+    # -- for the clients beside this one (trakt_lists) -------------------------------
+
+    def send(
+        self, method: str, path: str, *, json: Any = None, idempotent: bool | None = None
+    ) -> Any:
+        """One authenticated request through the choke point above; its JSON body."""
+        return self._api.json(self._call(method, path, json=json, idempotent=idempotent))
+
+    def read_pages(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated read, or IncompleteRead (see `_get_all_pages`)."""
+        return self._get_all_pages(path, dict(params or {}))
+
     # -- OAuth ---------------------------------------------------------------------
 
     def authorization_url(self, state: str, challenge: str | None = None) -> str:

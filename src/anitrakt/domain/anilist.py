@@ -69,7 +69,11 @@ class ListActivity:
 
 @dataclass(frozen=True, slots=True)
 class MediaListEntry:
-    """One entry of a person's anime list."""
+    """One entry of a person's anime list; `score` is in the list's score format.
+
+    `created_at` (unix seconds) is when the entry was added to the list: 0 when it was
+    not asked for.
+    """
 
     media: Media
     status: str
@@ -78,6 +82,19 @@ class MediaListEntry:
     repeat: int
     completed_at: date | None
     updated_at: int
+    created_at: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AniListLibrary:
+    """A person's whole anime list, every status, and the score format it is kept in.
+
+    `score_format` is AniList's `mediaListOptions.scoreFormat` (None when AniList did not
+    say); `entries` hold each media once.
+    """
+
+    score_format: str | None
+    entries: tuple[MediaListEntry, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,3 +48,16 @@ LOCK_PREFIX = "lock:"
 # already told as unmapped.
 NOTIFY_PROBLEM = "notify:problem"
 NOTIFY_UNMAPPED = "notify:unmapped"
+# Beyond history (docs/beyond-history.md): what anitrakt put on the Trakt watchlist and
+# hid as dropped (`domain.lists.Owned`, so it only ever takes off its own), the rewatch
+# rounds it follows (`domain.rewatches.RewatchRound`), when a run of the features alone
+# last succeeded, and each feature's last result (`status:extras:<feature>`).
+EXTRAS_WATCHLIST = "extras:watchlist"
+EXTRAS_DROPPED = "extras:dropped"
+EXTRAS_REWATCHES = "extras:rewatches"
+STATUS_SYNC_EXTRAS_LAST_RUN = "status:sync:extras:last-run"
+
+
+def extras_status_key(feature: str) -> str:
+    """Where a feature beyond history keeps its last result."""
+    return f"status:extras:{feature}"

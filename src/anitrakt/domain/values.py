@@ -56,6 +56,8 @@ class SyncMode(StrEnum):
     FULL = "full"
     COMPLETED = "completed"
     WATCHING = "watching"
+    # The features beyond history alone (docs/beyond-history.md), no history posted.
+    EXTRAS = "extras"
 
     @property
     def label(self) -> str:

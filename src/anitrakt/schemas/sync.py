@@ -11,6 +11,7 @@ from anitrakt.domain.planning import PlannedPlay
 from anitrakt.domain.values import UnmappedEntry
 from anitrakt.errors import UpstreamRefused
 from anitrakt.schemas.common import IdText
+from anitrakt.schemas.extras import FeatureBody
 from anitrakt.schemas.review import ReviewItem
 from anitrakt.usecases.sync.overrides import Override
 from anitrakt.usecases.sync.report import SyncReport
@@ -86,6 +87,8 @@ class SyncRunBody(BaseModel):
     held: int = 0
     review: list[ReviewItem] = Field(default_factory=list)
     plays: list[PlayBody] = Field(default_factory=list)
+    # The features beyond history the run ran (docs/beyond-history.md).
+    extras: list[FeatureBody] = Field(default_factory=list)
     error: str | None = None
     # A stable name for a refusal the person must act on (e.g. "trakt_app_rejected").
     errorCode: str | None = None
@@ -110,6 +113,7 @@ class SyncRunBody(BaseModel):
             held=report.held,
             review=[ReviewItem.of(entry) for entry in report.review],
             plays=[PlayBody.of(p) for p in report.plays] if report.dry_run else [],
+            extras=[FeatureBody.of(part) for part in report.extras],
             error=report.error,
             errorCode=report.failure.code if isinstance(report.failure, UpstreamRefused) else None,
         )

@@ -140,6 +140,7 @@ class Runtime:
                 stop=self.stop,
                 on_finished=self._run_finished,
                 sources=self.source_index,
+                extras=self.settings.extras,
             )
 
     def _run_finished(self, report: SyncReport) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from anitrakt.domain.values import SourceName
 from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.extras import FeatureState, read_feature_states
 from anitrakt.usecases.progress import ProgressEntry, recent_progress
 from anitrakt.usecases.scheduler import CronDecision, cron_state
 from anitrakt.usecases.sources.refresh import SourceStatus, source_status
@@ -23,15 +24,19 @@ class Dashboard:
     scheduler_enabled: bool
     trakt: TraktConnection
     progress: list[ProgressEntry]
+    # The features beyond history: on or off, and their last result.
+    extras: list[FeatureState]
 
 
 def dashboard(runtime: Runtime) -> Dashboard:
-    """Mapping sources, sync status and the next run, the Trakt connection, recent progress."""
+    """Mapping sources, sync status and the next run, the Trakt connection, recent progress,
+    and the features beyond history."""
     settings = runtime.settings
     with runtime.sessions() as session:
         sources = [source_status(session, source) for source in SourceName]
         status = read_sync_status(session)
         cron = cron_state(session, settings.sync_interval_hours, runtime.now())
+        extras = read_feature_states(session, settings.extras)
     return Dashboard(
         sources=sources,
         status=status,
@@ -39,4 +44,5 @@ def dashboard(runtime: Runtime) -> Dashboard:
         scheduler_enabled=settings.sync_interval_hours > 0,
         trakt=stored_connection(runtime),
         progress=recent_progress(runtime, limit=RECENT_PROGRESS).items,
+        extras=extras,
     )

@@ -14,7 +14,7 @@ from anitrakt import __version__
 from anitrakt.config import Settings
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.scheduler import Scheduler
-from anitrakt.web import api_review, api_sources, api_sync, docs, ops, pages
+from anitrakt.web import api_extras, api_review, api_sources, api_sync, docs, ops, pages
 from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router
 from anitrakt.web.edge import Edge
@@ -76,6 +76,7 @@ def create_app(
     app.include_router(api_sources.router)
     app.include_router(api_sync.router)
     app.include_router(api_review.router)
+    app.include_router(api_extras.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
     # Public on purpose: CSS and JS only, no data; the login page needs them too.

@@ -171,7 +171,7 @@ def logout(
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Response:
-    """Mapping sources, sync status, next run, Trakt account and recent progress."""
+    """Mapping sources, sync status, next run, Trakt account, recent progress, extras."""
     view = dashboard_view(runtime)
     trakt = view.trakt
     return render(
@@ -186,6 +186,7 @@ def dashboard(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Resp
         trakt_source=trakt.source,
         trakt_expires=iso_instant(trakt.expires_at) if trakt.expires_at else None,
         progress=view.progress,
+        extras=view.extras,
         failure_headlines=FAILURE_HEADLINES,
         iso=iso_instant,
     )

@@ -214,7 +214,7 @@ def _entry(entry: FakeEntry, media: dict[int, dict[str, Any]]) -> dict[str, Any]
             "day": done.day if done else None,
         },
         "updatedAt": entry.updated_at,
-        "createdAt": entry.updated_at,
+        "createdAt": entry.created_at,
         "media": media[entry.media_id],
     }
 

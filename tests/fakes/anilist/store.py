@@ -30,9 +30,12 @@ class FakeUser:
     id: int
     name: str
     token: str | None = None
+    # `mediaListOptions.scoreFormat`: the format the list's scores are kept (and read) in.
+    score_format: str = "POINT_10"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"__typename": "User", "id": self.id, "name": self.name}
+        options = {"__typename": "MediaListOptions", "scoreFormat": self.score_format}
+        return {"__typename": "User", "id": self.id, "name": self.name, "mediaListOptions": options}
 
 
 @dataclass
@@ -49,6 +52,7 @@ class FakeEntry:
     custom_lists: tuple[str, ...] = ()
     hidden_from_status_lists: bool = False
     private: bool = False
+    created_at: int = 0  # when it was added to the list
 
 
 @dataclass
@@ -136,7 +140,9 @@ class AniListStore:
         custom_lists: tuple[str, ...] = (),
         hidden_from_status_lists: bool = False,
         private: bool = False,
+        created_at: int | None = None,
     ) -> FakeEntry:
+        """An entry on `user_id`'s list; `score` in the user's `score_format`."""
         if media_id not in self.media:
             self.add_media(media_id)
         self._next_created += 60
@@ -153,6 +159,7 @@ class AniListStore:
             custom_lists=custom_lists,
             hidden_from_status_lists=hidden_from_status_lists,
             private=private,
+            created_at=created_at if created_at is not None else self._next_created,
         )
         self.entries.append(entry)
         return entry

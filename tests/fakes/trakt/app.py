@@ -1,8 +1,9 @@
 """`FakeTrakt` itself: its knobs and state, and the way from the catch-all endpoint
 (`fakes.faults.FakeUpstream`) to the handler of a path — the route table is here.
 
-The domains are mixins, one module each (`catalog`, `history`, `watched`, `oauth`,
-`guards`), over the attributes `state` declares; this module sets them.
+The domains are mixins, one module each (`catalog`, `history`, `watched`, `ratings`,
+`lists`, `hidden`, `plays`, `oauth`, `guards`), over the attributes `state` declares;
+this module sets them.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from fakes.faults import RecordedRequest
 from .answers import Handler, _Ctx, _empty, _Route
 from .catalog import ShowCatalog
 from .guards import RequestGuards
+from .hidden import HiddenDropped
 from .history import SyncHistory
+from .lists import SyncWatchlist
 from .model import iso_utc
 from .oauth import DEFAULT_TOKEN_LIFETIME, OOB_REDIRECT_URI, OAuthServer
+from .plays import ItemHistory
+from .ratings import SyncRatings
 from .watched import WatchedState, _initial_activities
 
 # Trakt's 2026 cap on history plays, free and VIP alike (forums.trakt.tv "Updating Trakt
@@ -28,7 +33,21 @@ from .watched import WatchedState, _initial_activities
 HISTORY_PLAY_LIMIT = 100_000
 
 
-class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuards):
+# /users/settings `limits.watchlist.item_count` in traktkit's current fixture.
+WATCHLIST_LIMIT = 100
+
+
+class FakeTrakt(
+    ShowCatalog,
+    SyncHistory,
+    WatchedState,
+    SyncRatings,
+    SyncWatchlist,
+    HiddenDropped,
+    ItemHistory,
+    OAuthServer,
+    RequestGuards,
+):
     """Fake Trakt. `fake.app` (or the fake itself) is the ASGI app; the rest is for tests.
 
     Catalog: `add_show`, `add_movie`, `episode_trakt_id`.
@@ -49,6 +68,10 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
     `lost_pages` ({path: {page numbers}} answered empty with the true headers) and
     `history_limit` (100,000 plays; a post past it is a 420, nothing applied).
     `pkce_failures` and `over_limit_posts` count refusals for tests.
+    Beyond history: `ratings` / `add_rating`, `watchlist` / `add_to_watchlist`,
+    `dropped_shows` / `drop_show`, and the caps `ratings_limit` (None: 10,000, 20,000
+    VIP), `watchlist_limit` (100) and `watchlist_limit_reported` (what /users/settings
+    says; None: the enforced one).
     """
 
     def __init__(
@@ -92,6 +115,9 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
         self.vip_only = frozenset()
         self.lost_pages = {}
         self.history_limit = HISTORY_PLAY_LIMIT
+        self.ratings_limit = None
+        self.watchlist_limit = WATCHLIST_LIMIT
+        self.watchlist_limit_reported = None
         self._shows = {}
         self._movies = {}
         self._episode_ids = set()
@@ -122,6 +148,10 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
         self._devices = {}
         self._last_post = {}
         self._gets = {}
+        self._ratings = {}
+        self._watchlist = []
+        self._next_list_item_id = 0
+        self._dropped = {}
         start = iso_utc(self.clock())
         self._activity = _initial_activities(start)
 
@@ -177,6 +207,7 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
             return _Route(method, re.compile(path), handler, auth)  # type: ignore[arg-type]
 
         seg, ids = r"[^/]+", "trakt|imdb|tmdb|tvdb"
+        kinds = r"(?P<type>movies|shows|seasons|episodes)"
         return [
             route("POST", "/oauth/token", self._oauth_token, "none"),
             route("POST", "/oauth/device/code", self._device_code, "none"),
@@ -194,6 +225,18 @@ class FakeTrakt(ShowCatalog, SyncHistory, WatchedState, OAuthServer, RequestGuar
             route("GET", "/sync/watched/movies", self._watched_movies, "required"),
             route("GET", "/sync/last_activities", self._last_activities, "required"),
             route("GET", "/users/settings", self._user_settings, "required"),
+            route("GET", rf"/sync/history/(?P<type>shows|movies)/(?P<id>{seg})", self._item_history,
+                  "required"),
+            route("GET", "/sync/ratings", self._get_ratings, "required"),
+            route("GET", rf"/sync/ratings/{kinds}", self._get_ratings, "required"),
+            route("POST", "/sync/ratings", self._post_ratings, "required"),
+            route("GET", "/sync/watchlist", self._get_watchlist, "required"),
+            route("GET", rf"/sync/watchlist/{kinds}", self._get_watchlist, "required"),
+            route("POST", "/sync/watchlist", self._post_watchlist, "required"),
+            route("POST", "/sync/watchlist/remove", self._remove_watchlist, "required"),
+            route("GET", "/users/hidden/dropped", self._get_dropped, "required"),
+            route("POST", "/users/hidden/dropped", self._drop, "required"),
+            route("POST", "/users/hidden/dropped/remove", self._undrop, "required"),
         ]  # fmt: skip
 
 

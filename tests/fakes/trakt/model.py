@@ -72,6 +72,16 @@ class Play:
     added_at: str = field(default="", compare=False)
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """One watchlist item: a show or a movie, when it was listed, its list item id."""
+
+    kind: Literal["show", "movie"]
+    trakt_id: int
+    listed_at: str
+    id: int
+
+
 # ------------------------------------------------------------------------ catalog records
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from fakes.faults import FakeUpstream
 
 from .answers import _Route
-from .model import Play, _DeviceCode, _Movie, _Show, _Token
+from .model import Play, _DeviceCode, _Listed, _Movie, _Show, _Token
 
 
 class TraktState(FakeUpstream):
@@ -40,6 +40,11 @@ class TraktState(FakeUpstream):
     vip_only: frozenset[str]
     lost_pages: dict[str, set[int]]
     history_limit: int
+    # Beyond history (`ratings`, `lists`, `hidden`): the caps a write past answers 420,
+    # and the watchlist cap /users/settings reports (None: the enforced one).
+    ratings_limit: int | None
+    watchlist_limit: int
+    watchlist_limit_reported: int | None
     # The catalog, set by `__init__` and emptied only by `reset(catalog=True)`.
     _shows: dict[int, _Show]
     _movies: dict[int, _Movie]
@@ -64,3 +69,9 @@ class TraktState(FakeUpstream):
     _last_post: dict[str, float]
     _gets: dict[str, list[float]]
     _activity: dict[str, Any]
+    # (kind, Trakt id, season) → (rating, rated_at); kind is "movie", "show" or "season"
+    # (then the id is the show's).
+    _ratings: dict[tuple[str, int, int | None], tuple[int, str]]
+    _watchlist: list[_Listed]
+    _next_list_item_id: int
+    _dropped: dict[int, str]  # show Trakt id → hidden_at

@@ -79,7 +79,9 @@ class WatchedState(TraktState):
         return JSONResponse(copy.deepcopy(self._activity))
 
     def _user_settings(self, ctx: _Ctx) -> Response:
-        return JSONResponse(_user_settings(self.username, self.vip))
+        reported = self.watchlist_limit_reported
+        watchlist = self.watchlist_limit if reported is None else reported
+        return JSONResponse(_user_settings(self.username, self.vip, watchlist))
 
 
 def _latest(values: Iterable[str]) -> str | None:
@@ -156,7 +158,7 @@ def _initial_activities(at: str) -> dict[str, Any]:
     }
 
 
-def _user_settings(username: str, vip: bool) -> dict[str, Any]:
+def _user_settings(username: str, vip: bool, watchlist_limit: int) -> dict[str, Any]:
     """GET /users/settings, shaped like traktkit's current fixture."""
     return {
         "user": {
@@ -200,7 +202,7 @@ def _user_settings(username: str, vip: bool) -> dict[str, Any]:
         },
         "limits": {
             "list": {"count": 2, "item_count": 100},
-            "watchlist": {"item_count": 100},
+            "watchlist": {"item_count": watchlist_limit},
             "favorites": {"item_count": 100},
             "search": {"recent_count": 5},
             "collection": {"item_count": 100},

@@ -6,21 +6,24 @@ docs/sync.md §4); dry runs read only and need no lease.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
 from anitrakt.domain import keys
 from anitrakt.domain.anilist import AniListUser, Media
+from anitrakt.domain.extras import Extra
 from anitrakt.domain.planning import events_from_activities, events_from_entries, handled_until
 from anitrakt.domain.values import IdMapping, SyncMode, UnmappedEntry
-from anitrakt.errors import AnitraktError, NotFoundError, StoreUnavailable
+from anitrakt.errors import AnitraktError, InputError, NotFoundError, StoreUnavailable
 from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
 from anitrakt.store.review import load_review, save_review
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.store.unmapped import load_unmapped, save_unmapped
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sync.engine import Pipeline
+from anitrakt.usecases.sync.extras import run_extras
 from anitrakt.usecases.sync.lock import sync_lock
 from anitrakt.usecases.sync.report import SyncDeps, SyncReport
 from anitrakt.usecases.sync.shows import episode_list_of, store_episode_list
@@ -153,9 +156,21 @@ def run_full(deps: SyncDeps, *, dry_run: bool = False, automated: bool = False) 
             deps.events.info(note)
         media = {a.media.id: a.media for a in activities}
         outcome = pipeline.run(events, media)
+        # The features beyond history (docs/beyond-history.md), under the same lease;
+        # rewatches of an entry whose first watch did not get posted wait for it.
+        waiting = {events[i].anilist_id for i in outcome.unhandled}
+        held = run_extras(
+            deps,
+            pipeline.report,
+            user=user,
+            dry_run=dry_run,
+            activities=activities,
+            held=waiting,
+        )
         if dry_run:
             return
-        until = handled_until(events, outcome.unhandled)
+        unhandled = outcome.unhandled | {i for i, e in enumerate(events) if e.activity_id in held}
+        until = handled_until(events, unhandled)
         if until is not None and until > since:
             with deps.sessions.begin() as session:
                 set_config(session, keys.LAST_SYNC_TIMESTAMP, until)
@@ -175,6 +190,8 @@ def run_list(deps: SyncDeps, *, completed: bool, dry_run: bool = False) -> SyncR
         entries = deps.anilist.media_list(user.id, "COMPLETED" if completed else "CURRENT")
         events = events_from_entries(entries, completed=completed, now=deps.now())
         pipeline.run(events, {e.media.id: e.media for e in entries})
+        # Rewatches need the activity window: only the full sync and `run_extras_only`.
+        run_extras(deps, pipeline.report, user=user, dry_run=dry_run)
 
     status = (
         keys.STATUS_SYNC_COMPLETED_LAST_RUN if completed else keys.STATUS_SYNC_WATCHING_LAST_RUN
@@ -182,6 +199,45 @@ def run_list(deps: SyncDeps, *, completed: bool, dry_run: bool = False) -> SyncR
     return _run(
         deps, mode, dry_run=dry_run, body=body, status_keys=[keys.STATUS_SYNC_LAST_RUN, status]
     )
+
+
+def run_extras_only(
+    deps: SyncDeps, *, dry_run: bool = False, features: Iterable[Extra] | None = None
+) -> SyncReport:
+    """The features beyond history alone (default: those on), posting no first watch.
+
+    Rewatches read the activities since `lastSyncTimestamp` (the full sync's window,
+    which only the full sync moves); an entry with a first watch in it waits for the
+    full sync to post that first. A feature that fails makes the run fail; with none on,
+    InputError, before anything is asked or written.
+    """
+    chosen = frozenset(deps.extras if features is None else features)
+    if not chosen:
+        names = ", ".join(e.setting for e in Extra)
+        raise InputError(f"no feature beyond history is on: set one of {names} to true")
+
+    def body(pipeline: Pipeline) -> None:
+        user = _user(deps)
+        activities = None
+        if Extra.REWATCHES in chosen:
+            with deps.sessions() as session:
+                since = _since(get_config(session, keys.LAST_SYNC_TIMESTAMP, 0))
+            activities = deps.anilist.list_activities(user.id, since)
+        events, _ = events_from_activities(activities or ())
+        report = pipeline.report
+        run_extras(
+            deps,
+            report,
+            user=user,
+            dry_run=dry_run,
+            activities=activities,
+            features=chosen,
+            held={e.anilist_id for e in events if e.episodes},
+        )
+        report.failure = next((f.failure for f in report.extras if f.failure), None)
+
+    status = [keys.STATUS_SYNC_EXTRAS_LAST_RUN]
+    return _run(deps, SyncMode.EXTRAS, dry_run=dry_run, body=body, status_keys=status)
 
 
 @dataclass(frozen=True)

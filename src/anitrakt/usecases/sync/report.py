@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.clients.anilist import AniListClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.domain.anilist import Media
+from anitrakt.domain.extras import Extra, ExtraItem
 from anitrakt.domain.planning import PlannedPlay
 from anitrakt.domain.review import ReviewEntry
 from anitrakt.domain.values import SyncMode, UnmappedEntry
@@ -40,6 +41,44 @@ class SyncDeps:
     on_finished: Callable[[SyncReport], None] | None = None
     # The loaded mapping sources, for the hints and neighbours placement weighs.
     sources: SharedSourceIndex | None = None
+    # The features beyond history that are on (`Settings.extras`).
+    extras: frozenset[Extra] = frozenset()
+
+
+@dataclass
+class FeatureReport:
+    """What one feature beyond history did in a run (docs/beyond-history.md).
+
+    `writes`: what it wrote, or (dry) would write; `left`: what it did not, and why;
+    `unchanged`: already as AniList has it; `ignored`: nothing to do (e.g. unscored).
+    """
+
+    feature: Extra
+    enabled: bool
+    dry_run: bool
+    writes: list[ExtraItem] = field(default_factory=list)
+    left: list[ExtraItem] = field(default_factory=list)
+    unchanged: int = 0
+    ignored: int = 0
+    written: int = 0
+    failure: AnitraktError | None = None
+    # The account's cap as its settings name it, and a lower one Trakt enforced with a
+    # 420 (`usecases.sync.extras.effective_limit`).
+    settings_limit: int | None = None
+    learned_limit: int | None = None
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.message if self.failure is not None else None
+
+    @property
+    def summary(self) -> str:
+        label = self.feature.value
+        if self.error:
+            return f"{label} stopped: {self.error}"
+        count = len(self.writes) if self.dry_run else self.written
+        verb = "would write" if self.dry_run else "wrote"
+        return f"{label}: {verb} {count}, {self.unchanged} unchanged, {len(self.left)} left"
 
 
 @dataclass
@@ -62,6 +101,8 @@ class SyncReport:
     review: list[ReviewEntry] = field(default_factory=list)
     plays: list[PlannedPlay] = field(default_factory=list)
     media: dict[int, Media] = field(default_factory=dict)
+    # The features beyond history this run ran, in the order they ran.
+    extras: list[FeatureReport] = field(default_factory=list)
     # Why the run stopped early, when it did; its kind tells the API which status to use.
     failure: AnitraktError | None = None
 
@@ -74,11 +115,16 @@ class SyncReport:
         if self.error:
             return f"{self.mode.label} stopped: {self.error}"
         verb = "would post" if self.dry_run else "posted"
+        extras = "".join(f"; {feature.summary}" for feature in self.extras)
+        if self.mode is SyncMode.EXTRAS:
+            summaries = "; ".join(feature.summary for feature in self.extras)
+            return f"{self.mode.label}: {summaries or 'nothing to do'}"
         return (
             f"{self.mode.label}: {verb} {self.added} plays for {self.synced} entries; "
             f"{self.already_synced} already synced, {self.skipped_unmapped} unmapped, "
             f"{len(self.not_found)} not found on Trakt, {self.pending} pending"
             + (f", {self.held} held for review" if self.held else "")
+            + extras
         )
 
     @property

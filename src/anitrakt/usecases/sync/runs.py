@@ -2,16 +2,24 @@
 
 Each opens the run's clients from the runtime, runs one mode of the pipeline
 (`usecases.sync.modes`) and returns its report; `progress` (confirmed plays, planned
-plays) feeds a progress bar. What each mode reads and posts is in docs/sync.md §1.
+plays) feeds a progress bar. What each mode reads and posts is in docs/sync.md §1; the
+features beyond history in docs/beyond-history.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from anitrakt.domain.extras import Extra
 from anitrakt.domain.values import SyncMode
 from anitrakt.usecases.container import Runtime
-from anitrakt.usecases.sync.modes import ShowSyncResult, run_full, run_list, sync_show
+from anitrakt.usecases.sync.modes import (
+    ShowSyncResult,
+    run_extras_only,
+    run_full,
+    run_list,
+    sync_show,
+)
 from anitrakt.usecases.sync.report import SyncReport
 
 Progress = Callable[[int, int], None]
@@ -26,6 +34,18 @@ def run_sync(
         if mode is SyncMode.FULL:
             return run_full(deps, dry_run=dry_run)
         return run_list(deps, completed=mode is SyncMode.COMPLETED, dry_run=dry_run)
+
+
+def run_extras(runtime: Runtime, *, dry_run: bool = False) -> SyncReport:
+    """Run the features beyond history that are on, alone (docs/beyond-history.md)."""
+    with runtime.sync_deps() as deps:
+        return run_extras_only(deps, dry_run=dry_run)
+
+
+def preview_extras(runtime: Runtime) -> SyncReport:
+    """What every feature beyond history would write now, on or not; writes nothing."""
+    with runtime.sync_deps() as deps:
+        return run_extras_only(deps, dry_run=True, features=Extra)
 
 
 def cache_show(runtime: Runtime, anilist_id: int) -> ShowSyncResult:
