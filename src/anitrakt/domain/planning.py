@@ -186,7 +186,8 @@ def events_from_activities(
 
     `watched episode` counts every episode of its range; `completed` (AniList writes
     it instead of the last `watched episode`) counts every episode of the media;
-    `rewatched episode` is logged, not posted; other statuses carry no episodes.
+    `rewatched episode` is logged, not posted as history (rewatches are their own
+    feature, docs/beyond-history.md); other statuses carry no episodes.
     """
     events: list[WatchEvent] = []
     notes: list[str] = []
@@ -208,7 +209,10 @@ def events_from_activities(
                     "only episodes logged one by one are synced"
                 )
         elif activity.status == REWATCHED:
-            notes.append(f"{media.title}: rewatch of {activity.progress_text} not posted")
+            notes.append(
+                f"{media.title}: rewatch of {activity.progress_text} is not first-watch "
+                "history (SYNC_REWATCHES posts rewatches, docs/beyond-history.md)"
+            )
         events.append(
             WatchEvent(
                 anilist_id=media.id,
