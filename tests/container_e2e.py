@@ -33,10 +33,11 @@ from anitrakt.store.db import create_db_engine, create_session_factory
 from fakes.receiver import Receiver
 from fakes.server import free_port, serve_in_thread
 from sync_world import AOT, AOT_TRAKT, LOST, SPLIT, SPLIT_TRAKT, World
+from waiting import HANG_GUARD
 
 # Deadlines for the container's processes on a busy machine; reaching one is a failure.
-READY_DEADLINE = 120.0
-ANSWER_DEADLINE = 60.0
+READY_DEADLINE = HANG_GUARD
+ANSWER_DEADLINE = HANG_GUARD
 # `podman stop -t` waits this long before SIGKILL (Docker's and podman's default).
 STOP_TIMEOUT = 10
 # Ulimits this kind of machine accepts (higher ones are refused; the defaults break).

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ from anitrakt.config import Settings
 from fakes.files import FileServer
 from fakes.server import free_port
 from sync_world import World
+from waiting import answers, wait_until
 
 FRIBB_PATH = "/Fribb/anime-lists/master/anime-list-full.json"
 OTAKU_PATH = "/Otaku-Mappings/anime_mappings.db"
-STARTUP_TIMEOUT = 30.0
 SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
 
 
@@ -45,17 +44,12 @@ Screenshot = Callable[[Page, str], None]
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"anitrakt serve exited ({process.returncode}):\n{_tail(log)}")
-        try:
-            if httpx.get(url + "/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"anitrakt serve did not answer /api/health:\n{_tail(log)}")
+    wait_until(
+        answers(url + "/api/health", status=200),
+        what="anitrakt serve answering /api/health",
+        process=process,
+        output=lambda: _tail(log),
+    )
 
 
 def _tail(log: Path, lines: int = 30) -> str:

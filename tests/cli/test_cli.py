@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +39,7 @@ from anitrakt.web import server as web_server
 from fakes.server import serve_in_thread
 from fakes.trakt import FakeTrakt
 from seed import add_log
+from waiting import answers, wait_until
 
 Sessions = sessionmaker[Session]
 Invoke = Callable[..., Result]
@@ -531,15 +531,13 @@ def test_serve_answers_over_http(tmp_path: Path) -> None:
             stderr=subprocess.STDOUT,
         )
         try:
-            response = None
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    response = httpx.get(f"{base}/api/status", timeout=2)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            assert response is not None, server_log.read_text()
+            wait_until(
+                answers(f"{base}/api/status"),
+                what="anitrakt serve answering",
+                process=process,
+                output=server_log.read_text,
+            )
+            response = httpx.get(f"{base}/api/status", timeout=10)
             assert response.status_code == 200
             assert set(response.json()) == STATUS_KEYS
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from anitrakt.cli import app
 from anitrakt.config import Settings
 from anitrakt.store.progress import get_progress
 from sync_world import AOT, AOT_TRAKT, LOST, SPLIT, SPLIT_TRAKT, World
+from waiting import wait_until
 
 SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
 Invoke = Callable[..., Result]
@@ -114,13 +114,9 @@ def test_auth_with_a_device_code(world: World, invoke: Invoke) -> None:
     world.trakt.device_interval = 1
 
     def approve_when_shown() -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            codes: list[Any] = world.trakt.device_user_codes
-            if codes:
-                world.trakt.approve_device(codes[0])
-                return
-            time.sleep(0.05)
+        wait_until(lambda: bool(world.trakt.device_user_codes), what="the device code shown")
+        codes: list[Any] = world.trakt.device_user_codes
+        world.trakt.approve_device(codes[0])
 
     approver = threading.Thread(target=approve_when_shown)
     approver.start()

@@ -13,7 +13,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from anitrakt.web import server as web_server
 from anitrakt.web.accesslog import MaskQueryStrings, mask_query
 from anitrakt.web.app import create_app
 from fakes.server import free_port
+from waiting import answers, wait_until
 
 SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
 PUBLIC_HOST = "0.0.0.0"  # noqa: S104 - only ever passed to a replaced uvicorn.run
@@ -257,15 +257,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert process.poll() is None, log.read_text()
-                try:
-                    httpx.get(base + "/api/health", timeout=2)
-                    break
-                except httpx.TransportError:
-                    assert time.monotonic() < deadline, log.read_text()
-                    time.sleep(0.1)
+            wait_until(
+                answers(base + "/api/health"),
+                what="anitrakt serve answering",
+                process=process,
+                output=log.read_text,
+            )
             yield base, port, log
         finally:
             process.terminate()

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,9 +24,10 @@ from anitrakt.store.progress import list_progress
 from anitrakt.usecases.sync.engine import BATCH_SIZE
 from fakes.server import free_port
 from sync_world import World
+from waiting import HANG_GUARD, answers, wait_until
 
 # Deadlines for an external process on a busy machine; reaching one is a failure.
-START_DEADLINE = 60.0
+START_DEADLINE = HANG_GUARD
 STOP_DEADLINE = 30.0
 HISTORY = "/sync/history"
 
@@ -55,16 +55,12 @@ def _serving(env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.P
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + START_DEADLINE
-        while True:
-            assert process.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "the server never became ready"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+        wait_until(
+            answers(f"{base}/readyz", status=200),
+            what="the server ready",
+            process=process,
+            output=(tmp_path / "server.log").read_text,
+        )
         yield process, base
     finally:
         if process.poll() is None:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from anitrakt.clock import utc_now
 from anitrakt.store.locks import Holder, release, renew, try_acquire
 from anitrakt.store.models import SystemConfig
 from anitrakt.usecases.sync.lock import SyncAlreadyRunning, sync_lock
+from waiting import HANG_GUARD, wait_until
 
 Sessions = sessionmaker[Session]
 TTL = timedelta(seconds=90)
@@ -79,7 +79,7 @@ def test_only_one_of_many_concurrent_callers_gets_the_lock(sessions: Sessions) -
             with sync_lock(sessions):
                 outcomes.append("ran")
                 entered.set()
-                release_all.wait(10)
+                release_all.wait(HANG_GUARD)
         except SyncAlreadyRunning:
             outcomes.append("409")
         except Exception as exc:  # SQLite may report busy for a racer; count it as refused
@@ -88,11 +88,12 @@ def test_only_one_of_many_concurrent_callers_gets_the_lock(sessions: Sessions) -
     threads = [threading.Thread(target=run) for _ in range(10)]
     for thread in threads:
         thread.start()
-    assert entered.wait(20)
-    time.sleep(0.2)
+    assert entered.wait(HANG_GUARD)
+    # Every other caller has been answered while the one lease is still held.
+    wait_until(lambda: len(outcomes) == 10, what="all ten callers answered")
     release_all.set()
     for thread in threads:
-        thread.join(20)
+        thread.join(HANG_GUARD)
 
     assert outcomes.count("ran") == 1
     assert outcomes.count("409") == 9
@@ -113,15 +114,12 @@ def test_a_killed_holder_process_does_not_block_the_next_sync(
         sessions = create_session_factory(create_db_engine({url!r}))
         with sync_lock(sessions):
             pathlib.Path({str(ready)!r}).write_text("held")
-            time.sleep(60)
+            time.sleep(3600)  # killed by the test
         """
     )
     holder = subprocess.Popen([sys.executable, "-c", script])
     try:
-        deadline = time.monotonic() + 20
-        while not ready.exists():
-            assert time.monotonic() < deadline, "holder process never took the lock"
-            time.sleep(0.05)
+        wait_until(ready.exists, what="the holder process taking the lock", process=holder)
         with pytest.raises(SyncAlreadyRunning), sync_lock(sessions):
             pass
         os.kill(holder.pid, 9)
@@ -129,6 +127,7 @@ def test_a_killed_holder_process_does_not_block_the_next_sync(
     finally:
         if holder.poll() is None:
             holder.kill()
+            holder.wait()
 
     with sync_lock(sessions) as lease:
         assert lease.pid == os.getpid()

@@ -39,10 +39,11 @@ from anitrakt.store.progress import get_progress_many
 from anitrakt.store.system_config import get_config
 from anitrakt.store.tokens import save_tokens
 from sync_world import World
+from waiting import HANG_GUARD
 
 HISTORY = "/sync/history"
 SEASONS = "/shows/*/seasons"
-WAIT = 60.0  # seconds any single step may take before the test fails instead of hanging
+WAIT = HANG_GUARD  # only a hung step fails by it (tests/waiting.py)
 
 
 def _libpq(url: str) -> str:
@@ -275,6 +276,7 @@ def _kill_at(world: World, point: KillPoint, proc: subprocess.Popen[bytes], url:
     try:
         if not stop.reached.wait(WAIT):
             proc.kill()
+            proc.wait()
             raise AssertionError(f"the run never reached {point.name}")
         if lock is not None:
             lock.acquire()
