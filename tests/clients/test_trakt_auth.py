@@ -58,6 +58,7 @@ from anitrakt.store.tokens import (
 from clocks import ManualClock
 from fakes.trakt import FakeTrakt
 from fakes.transport import SyncASGITransport
+from waiting import HANG_GUARD
 
 API_HOST = "api.trakt.test"
 AUTH_HOST = "auth.trakt.test"
@@ -809,11 +810,11 @@ def test_the_refresh_guard_serialises_two_connections(
     def first() -> None:
         with refresh_guard(sessions) as held:
             first_in.set()
-            release.wait(10)
+            release.wait(HANG_GUARD)
             held.save(TokenSet("new-access", "new-refresh", expires_at=1.0))
 
     def second() -> None:
-        first_in.wait(10)
+        first_in.wait(HANG_GUARD)
         with refresh_guard(sessions) as held:
             second_in.set()
             seen.append(held.current)
@@ -824,7 +825,7 @@ def test_the_refresh_guard_serialises_two_connections(
     entered_early = second_in.wait(0.3)
     release.set()
     for thread in threads:
-        thread.join(timeout=10)
+        thread.join(timeout=HANG_GUARD)
 
     assert not entered_early
     assert seen == [TokenSet("new-access", "new-refresh", expires_at=1.0)]
@@ -838,11 +839,11 @@ def test_a_guard_that_cannot_get_the_lock_gives_up_clearly(
     def holder() -> None:
         with refresh_guard(sessions):
             holding.set()
-            release.wait(10)
+            release.wait(HANG_GUARD)
 
     thread = threading.Thread(target=holder)
     thread.start()
-    holding.wait(10)
+    holding.wait(HANG_GUARD)
     try:
         with (
             pytest.raises(ConflictError, match="refreshing the Trakt token"),
@@ -851,7 +852,7 @@ def test_a_guard_that_cannot_get_the_lock_gives_up_clearly(
             pass
     finally:
         release.set()
-        thread.join(timeout=10)
+        thread.join(timeout=HANG_GUARD)
     with refresh_guard(sessions) as held:  # free again afterwards
         assert held.current is None
 
