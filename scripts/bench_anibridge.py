@@ -96,11 +96,14 @@ settings = Settings(_env_file=None, database_url=database, anitrakt_data_dir=fol
 runtime = Runtime.open(settings)
 migrate.upgrade(runtime.engine)
 runtime.source_index.current()  # loaded, as in a running `serve`
+def vm(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field)) / 1024
+before = vm("VmRSS")
 start, cpu = time.perf_counter(), time.process_time()
 outcome = refresh_source(runtime, SourceName.ANIBRIDGE, force=True)
 elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-with open("/proc/self/status") as status:
-    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+peak = vm("VmHWM")
 start = time.perf_counter()
 again = refresh_source(runtime, SourceName.ANIBRIDGE)
 unchanged = time.perf_counter() - start
@@ -111,7 +114,7 @@ found = runtime.source_index.lookup_many(ids)
 lookup_ms = (time.perf_counter() - start) * 1000
 meta = outcome.meta
 print(f"{elapsed:.2f} {cpu:.2f} {peak:.0f} {meta.count} {meta.ranges} {meta.ids} "
-      f"{int(again.changed)} {unchanged:.3f} {len(found)} {lookup_ms:.1f}")
+      f"{int(again.changed)} {unchanged:.3f} {len(found)} {lookup_ms:.1f} {before:.0f}")
 runtime.close()
 """
 
@@ -210,7 +213,8 @@ def refresh_runs(folder: Path, database_url: str | None, generated: str) -> None
     """The real refresh of both files over local HTTP, each in a fresh process."""
     (folder / "stats.json").write_text(json.dumps({"meta": {"generated_on": generated}}))
     header = (
-        f"{'refresh (real path, HTTP)':<28} {'wall s':>7} {'CPU s':>6} {'peak RSS MB':>12} "
+        f"{'refresh (real path, HTTP)':<28} {'wall s':>7} {'CPU s':>6} {'RSS before':>10} "
+        f"{'peak RSS MB':>12} "
         f"{'entries':>8} {'ranges':>8} {'ids':>8} {'again':>14} {'10k lookups':>12}"
     )
     print()
@@ -229,9 +233,11 @@ def refresh_runs(folder: Path, database_url: str | None, generated: str) -> None
             elapsed, cpu, peak = float(values[0]), float(values[1]), float(values[2])
             count, ranges, ids = int(values[3]), int(values[4]), int(values[5])
             changed, unchanged, found, lookup_ms = values[6] == "1", values[7], values[8], values[9]
+            before = float(values[10])
             again = f"{'CHANGED' if changed else 'unchanged'} {float(unchanged):.2f}s"
             print(
-                f"{name:<28} {elapsed:>7.2f} {cpu:>6.2f} {peak:>12.0f} {count:>8,} {ranges:>8,} "
+                f"{name:<28} {elapsed:>7.2f} {cpu:>6.2f} {before:>10.0f} {peak:>12.0f} "
+                f"{count:>8,} {ranges:>8,} "
                 f"{ids:>8,} {again:>14} {f'{lookup_ms} ms ({found})':>12}"
             )
     print("targets: refresh < 10 s, peak RSS < 250 MB, lookups from the index")

@@ -39,9 +39,9 @@ from anitrakt.domain.anibridge import (
     EntryRanges,
     ParseCounts,
     Provider,
+    key_fields,
     parse_anilist_key,
     parse_entry,
-    parse_key,
     read_lines,
 )
 from anitrakt.domain.mapping_source import SourceEntry, TmdbKind
@@ -140,22 +140,22 @@ def record_of(anilist_id: int, raw: dict[str, Any], counts: ParseCounts) -> Anib
     for key_text, lines_raw in raw.items():
         if key_text.startswith("$"):
             continue
-        key = parse_key(key_text)
-        if key is None or not isinstance(lines_raw, dict):
+        fields = key_fields(key_text)
+        if fields is None or not isinstance(lines_raw, dict):
             counts.keys_skipped += 1
             continue
         named = True
-        provider = key.provider
+        provider, key_id, season, _ = fields
         slot = _ID_SLOTS.get(provider)
         if slot is not None and ids[slot] is None:
-            ids[slot] = key.id if slot == 3 else int(key.id)
+            ids[slot] = key_id if slot == 3 else int(key_id)
         if provider in PLACEMENT_PROVIDERS:
             lines = read_lines(lines_raw, counts)
             # JSON by hand: descriptors and normalised lines are [a-z0-9_:|,-] only, so
             # they need no escaping, and this is several times cheaper than json.dumps.
             body = ",".join(f'"{source}":"{target}"' for source, target in _texts(lines))
             placement.append(f'"{key_text}":{{{body}}}')
-            if provider is Provider.TMDB_SHOW and key.season != 0:
+            if provider is Provider.TMDB_SHOW and season != 0:
                 specials_only = False
     if not named:
         return None
