@@ -56,6 +56,10 @@ _SPACE = " \t\n\r"
 _WHITESPACE = re.compile(r"[ \t\n\r]+")
 _DECODER = json.JSONDecoder()
 _scan_string = json.decoder.scanstring  # type: ignore[attr-defined]
+# Enum members read once: attribute access on an Enum class costs a descriptor call, and
+# the hot paths below run ~10^5 times per refresh.
+_TMDB_SHOW = Provider.TMDB_SHOW
+_MOVIE, _TV = TmdbKind.MOVIE, TmdbKind.TV
 
 
 def _skip_whitespace(text: str, pos: int) -> int:
@@ -98,9 +102,9 @@ class AnibridgeRecord(NamedTuple):
         (season 0): then the entry is a film TMDB also files among a show's extras.
         """
         if self.tmdb_movie_id is not None and (self.specials_only or self.tmdb_show_id is None):
-            tmdb_id, kind = self.tmdb_movie_id, TmdbKind.MOVIE
+            tmdb_id, kind = self.tmdb_movie_id, _MOVIE
         elif self.tmdb_show_id is not None:
-            tmdb_id, kind = self.tmdb_show_id, TmdbKind.TV
+            tmdb_id, kind = self.tmdb_show_id, _TV
         else:
             tmdb_id, kind = None, None
         return SourceEntry(
@@ -111,7 +115,7 @@ class AnibridgeRecord(NamedTuple):
             imdb_id=self.imdb_id,
             mal_id=self.mal_id,
             anidb_id=self.anidb_id,
-            media_type="MOVIE" if kind is TmdbKind.MOVIE else None,
+            media_type="MOVIE" if kind is _MOVIE else None,
         )
 
 
@@ -155,7 +159,7 @@ def record_of(anilist_id: int, raw: dict[str, Any], counts: ParseCounts) -> Anib
             # they need no escaping, and this is several times cheaper than json.dumps.
             body = ",".join(f'"{source}":"{target}"' for source, target in _texts(lines))
             placement.append(f'"{key_text}":{{{body}}}')
-            if provider is Provider.TMDB_SHOW and season != 0:
+            if provider is _TMDB_SHOW and season != 0:
                 specials_only = False
     if not named:
         return None
