@@ -30,6 +30,7 @@ from anitrakt.store.anibridge import ranges_for
 from anitrakt.store.logs import list_logs
 from anitrakt.store.system_config import get_config, get_config_many
 from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.sources.anibridge import stats_url
 from anitrakt.usecases.sources.index import SharedSourceIndex
 from anitrakt.usecases.sources.refresh import refresh_source
 from anitrakt.web.app import create_app
@@ -475,3 +476,25 @@ def test_cli_bad_release_exits_non_zero_and_keeps_the_cache(
     assert "anibridge-mappings" in failed.stderr
     assert "Traceback" not in failed.output
     assert json.loads(invoke("refresh", "anibridge", "--check", "--json").stdout)["count"] == 5
+
+
+@pytest.mark.parametrize(
+    ("url", "stats"),
+    [
+        pytest.param(
+            "https://github.com/anibridge/anibridge-mappings/releases/download/v3/mappings.json.zst",
+            "https://github.com/anibridge/anibridge-mappings/releases/download/v3/stats.json",
+            id="release-asset",
+        ),
+        pytest.param(
+            "http://mirror.test/v3/mappings.min.json?token=x#top",
+            "http://mirror.test/v3/stats.json",
+            id="query-dropped",
+        ),
+        pytest.param("file:///srv/v3/mappings.min.json", "file:///srv/v3/stats.json", id="file"),
+        pytest.param("/srv/v3/mappings.json.zst", "/srv/v3/stats.json", id="path"),
+        pytest.param("mappings.min.json", "stats.json", id="relative"),
+    ],
+)
+def test_stats_json_is_looked_for_beside_the_release(url: str, stats: str) -> None:
+    assert stats_url(url) == stats
