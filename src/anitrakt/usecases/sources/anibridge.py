@@ -10,13 +10,14 @@ The release is tens of megabytes and rebuilt daily, so a refresh is careful with
 2. **Download** to a temporary file, chunk by chunk (never the whole body in memory); a
    local file is read where it is. `mappings.min.json`, `mappings.json` and
    `mappings.json.zst` all work: zstd is recognised by its magic number.
-3. **Validate and swap in ONE transaction**: the file streams through the release parser
-   (`anitrakt.mappings.anibridge.ReleaseReader`) member by member, while the placement
-   lines go into `anibridge_ranges` in batches and the ids are gathered for
-   `mapping_source_entries` (source `anibridge`); the metadata (`cache:anibridge`) and
-   `status:anibridge:last-sync` are written last. Anything wrong with the file — HTML,
-   truncated, not zstd, no AniList entries — raises inside the transaction, so it rolls
-   back and the previous cache stays whole; the error is logged with the reason.
+3. **Validate**: the file streams through the release parser
+   (`anitrakt.mappings.anibridge.ReleaseReader`) member by member, keeping only each
+   entry's compact placement row (for `anibridge_ranges`) and ids (for
+   `mapping_source_entries`, source `anibridge`). Anything wrong with the file — HTML,
+   truncated, not zstd, no AniList entries — raises here, before anything is written,
+   and is logged with the reason; the previous cache stays whole.
+4. **Swap in ONE transaction**: both tables, the metadata (`cache:anibridge`) and
+   `status:anibridge:last-sync`; readers see the old cache or the new one.
 
 Malformed entries and lines are skipped and counted (`skipped`, `skippedLines`).
 """
@@ -24,7 +25,7 @@ Malformed entries and lines are skipped and counted (`skipped`, `skippedLines`).
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,7 +34,7 @@ from anitrakt.clock import utc_now
 from anitrakt.domain.mapping_source import SourceEntry
 from anitrakt.domain.values import SourceName
 from anitrakt.errors import AnitraktError, MappingSourceError
-from anitrakt.mappings.anibridge import AnibridgeRecord, ReleaseReader
+from anitrakt.mappings.anibridge import ReleaseCounts, ReleaseReader
 from anitrakt.mappings.zstd import decompress_stream, looks_like_zstd
 from anitrakt.store.anibridge import add_ranges, clear_ranges, count_ranges
 from anitrakt.store.source_entries import cache_stamps, count_source_entries, replace_source_entries
@@ -57,7 +58,7 @@ PARSER_VERSION = 1
 STATS_NAME = "stats.json"
 # stats.json is a few kilobytes; past this it is not the stats file.
 STATS_MAX_BYTES = 1024 * 1024
-# Rows per insert while the release streams in.
+# Rows per insert.
 BATCH_ROWS = 5000
 _EMPTY_RANGES = "{}"
 
@@ -151,62 +152,81 @@ def _has_ids(entry: SourceEntry) -> bool:
     return entry.tmdb_id is not None or entry.tvdb_id is not None or entry.imdb_id is not None
 
 
-def _store(runtime: Runtime, url: str, downloaded: Downloaded, built: str | None) -> RefreshOutcome:
-    assert downloaded.path is not None
-    path: Path = downloaded.path
+@dataclass(slots=True)
+class _Read:
+    """A validated release: what a refresh writes, and what it saw on the way."""
+
+    compressed: bool
+    count: int
+    rows: list[RangeRow]
+    entries: list[SourceEntry]
+    counts: ReleaseCounts
+    generated_on: str | None
+
+
+def _read(path: Path) -> _Read:
+    """Stream the whole release through the parser; raises when it is not the format.
+
+    Only what the tables get is kept (one compact row and one id record per entry, not
+    the parsed file), so the write that follows is short: SQLite has one writer, and a
+    sync running beside a refresh must not wait out its parse.
+    """
+    rows: list[RangeRow] = []
     entries: list[SourceEntry] = []
+    count = 0
     with path.open("rb") as handle:
         # zstd is recognised by its magic number, whatever the URL's name says.
         compressed = looks_like_zstd(handle.read(4))
         handle.seek(0)
         source = decompress_stream(handle, label=SOURCE.label) if compressed else handle
         reader = ReleaseReader(source)
-        with runtime.sessions.begin() as session:
-            clear_ranges(session)
-            count = ranges = 0
-            batch: list[RangeRow] = []
-            record: AnibridgeRecord
-            for record in reader.records():
-                count += 1
-                entry = record.source_entry()
-                if _has_ids(entry):
-                    entries.append(entry)
-                if record.ranges_json != _EMPTY_RANGES:
-                    batch.append(
-                        (record.anilist_id, record.ranges_json, record.tmdb_show_id, record.tvdb_id)
-                    )
-                    if len(batch) >= BATCH_ROWS:
-                        ranges += add_ranges(session, batch)
-                        batch = []
-            ranges += add_ranges(session, batch)
-            replace_source_entries(session, SOURCE, entries)
-            now = utc_now()
-            lines = reader.counts.lines
-            meta = CacheMeta(
-                count=count,
-                url=url,
-                sha256=downloaded.sha256,
-                bytes=downloaded.size,
-                shape="zstd" if compressed else "json",
-                skipped=reader.counts.entries_skipped,
-                fetched_at=now.isoformat(),
-                parser=PARSER_VERSION,
-                etag=downloaded.etag,
-                generated_on=built or reader.meta.generated_on,
-                last_modified=downloaded.last_modified,
-                ranges=ranges,
-                ids=len(entries),
-                skipped_lines=lines.keys_skipped + lines.lines_skipped,
-            )
-            message = (
-                f"{SOURCE.label} refreshed: {count:,} AniList entries ({ranges:,} with episode "
-                f"ranges, {len(entries):,} with ids; {meta.skipped:,} entries and "
-                f"{meta.skipped_lines:,} lines skipped as malformed) from {url}"
-            )
-            set_config(session, CACHE_KEYS[SOURCE], meta.to_json())
-            set_config(session, STATUS_KEYS[SOURCE], now.isoformat())
-            stamp = cache_stamps(session, [CACHE_KEYS[SOURCE]]).get(CACHE_KEYS[SOURCE])
-            runtime.events.info(message, session=session)
-            status = source_status(session, SOURCE)
+        for record in reader.records():
+            count += 1
+            entry = record.source_entry()
+            if _has_ids(entry):
+                entries.append(entry)
+            if record.ranges_json != _EMPTY_RANGES:
+                rows.append(
+                    (record.anilist_id, record.ranges_json, record.tmdb_show_id, record.tvdb_id)
+                )
+    return _Read(compressed, count, rows, entries, reader.counts, reader.meta.generated_on)
+
+
+def _store(runtime: Runtime, url: str, downloaded: Downloaded, built: str | None) -> RefreshOutcome:
+    assert downloaded.path is not None
+    read = _read(downloaded.path)
+    rows, entries, lines = read.rows, read.entries, read.counts.lines
+    now = utc_now()
+    meta = CacheMeta(
+        count=read.count,
+        url=url,
+        sha256=downloaded.sha256,
+        bytes=downloaded.size,
+        shape="zstd" if read.compressed else "json",
+        skipped=read.counts.entries_skipped,
+        fetched_at=now.isoformat(),
+        parser=PARSER_VERSION,
+        etag=downloaded.etag,
+        generated_on=built or read.generated_on,
+        last_modified=downloaded.last_modified,
+        ranges=len(rows),
+        ids=len(entries),
+        skipped_lines=lines.keys_skipped + lines.lines_skipped,
+    )
+    message = (
+        f"{SOURCE.label} refreshed: {meta.count:,} AniList entries ({len(rows):,} with episode "
+        f"ranges, {len(entries):,} with ids; {meta.skipped:,} entries and "
+        f"{meta.skipped_lines:,} lines skipped as malformed) from {url}"
+    )
+    with runtime.sessions.begin() as session:
+        clear_ranges(session)
+        for start in range(0, len(rows), BATCH_ROWS):
+            add_ranges(session, rows[start : start + BATCH_ROWS])
+        replace_source_entries(session, SOURCE, entries)
+        set_config(session, CACHE_KEYS[SOURCE], meta.to_json())
+        set_config(session, STATUS_KEYS[SOURCE], now.isoformat())
+        stamp = cache_stamps(session, [CACHE_KEYS[SOURCE]]).get(CACHE_KEYS[SOURCE])
+        runtime.events.info(message, session=session)
+        status = source_status(session, SOURCE)
     runtime.source_index.install(SOURCE, entries, stamp)
     return RefreshOutcome(SOURCE, changed=True, message=message, meta=meta, status=status)
