@@ -58,7 +58,7 @@ from anitrakt.store.source_entries import replace_source_entries
 from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.index import SharedSourceIndex
-from anitrakt.usecases.sources.refresh import refresh_fribbs
+from anitrakt.usecases.sources.refresh import refresh_source
 
 DEFAULT_FILE = (
     Path(__file__).resolve().parents[1].parent
@@ -143,7 +143,7 @@ def bench(engine_name: str, database_url: str, fribbs_url: str, runs: int) -> di
         count = 0
         for _ in range(runs):
             started = time.perf_counter()
-            count = refresh_fribbs(runtime, force=True).meta.count
+            count = refresh_source(runtime, SourceName.FRIBB, force=True).meta.count
             refreshed = time.perf_counter()
             SharedSourceIndex(runtime.sessions).current()  # what a fresh process loads
             loaded = time.perf_counter()

@@ -295,6 +295,7 @@ def fakes(tmp: Path) -> Iterator[tuple[World, Receiver, dict[str, str]]]:
                 # No mapping-source download from the container: fail at once, as designed.
                 "FRIBBS_URL": "/data/no-fribb.json",
                 "OTAKU_URL": "/data/no-otaku.db",
+                "ANIBRIDGE_URL": "/data/no-anibridge.min.json",
             },
         )
     engine.dispose()

@@ -104,6 +104,7 @@ class World:
                 # at once instead of trying the real upstream.
                 "fribbs_url": str(settings.anitrakt_data_dir / "anime-list-full.json"),
                 "otaku_url": str(settings.anitrakt_data_dir / "anime_mappings.db"),
+                "anibridge_url": str(settings.anitrakt_data_dir / "mappings.min.json"),
             }
         )
         access, refresh = self.trakt.issue_tokens()

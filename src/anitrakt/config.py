@@ -25,6 +25,10 @@ DEFAULT_FRIBBS_URL = (
 DEFAULT_OTAKU_URL = (
     "https://github.com/Goldenfreddy0703/Otaku-Mappings/raw/refs/heads/main/anime_mappings.db"
 )
+# The rolling `v3` release (rebuilt daily); `stats.json` beside it says when it was built.
+DEFAULT_ANIBRIDGE_URL = (
+    "https://github.com/anibridge/anibridge-mappings/releases/download/v3/mappings.json.zst"
+)
 SQLITE_FILE_NAME = "anitrakt.db"
 # Shorter API tokens are refused on a non-loopback bind (README "Exposing anitrakt").
 MIN_API_TOKEN_LENGTH = 24
@@ -142,6 +146,7 @@ class Settings(BaseSettings):
     tmdb_api_url: str = "https://api.themoviedb.org/3"
     fribbs_url: str = DEFAULT_FRIBBS_URL
     otaku_url: str = DEFAULT_OTAKU_URL
+    anibridge_url: str = DEFAULT_ANIBRIDGE_URL
 
     sync_interval_hours: float = Field(default=6, ge=0)
     # The features beyond history (docs/beyond-history.md), each off unless turned on.

@@ -72,6 +72,8 @@ def served_app(
                 "ANITRAKT_DATA_DIR": str(tmp_path / "data"),
                 "FRIBBS_URL": files_url + FRIBB_PATH,
                 "OTAKU_URL": files_url + OTAKU_PATH,
+                # Never the real release: a refresh fails at once (no such file).
+                "ANIBRIDGE_URL": str(tmp_path / "no-anibridge.min.json"),
                 # No scheduled sync: a run starting on its own would race the test's.
                 "SYNC_INTERVAL_HOURS": "0",
                 **extra_env,

@@ -1,6 +1,7 @@
 """A static-file server (ASGI) for mapping-source downloads, and builders of its files.
 
-The builders make Fribb JSON lists and Otaku SQLite databases.
+The builders make Fribb JSON lists, Otaku SQLite databases and anibridge-mappings
+releases (`mappings.min.json`, its zstd `mappings.json.zst`, and `stats.json`).
 
 `put(path, body)` serves bytes (with an ETag, answering 304 to a matching
 If-None-Match); `fail(path, 500, 500)` makes the next requests to `path` answer those
@@ -21,6 +22,8 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
+
+import zstandard
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -175,3 +178,25 @@ def sqlite_bytes(*statements: str) -> bytes:
             db.execute(statement)
         db.commit()
         return db.serialize()
+
+
+ANIBRIDGE_GENERATED_ON = "2026-02-27T00:00:00Z"
+
+
+def anibridge_release(
+    members: dict[str, Any], *, generated_on: str = ANIBRIDGE_GENERATED_ON
+) -> bytes:
+    """A v3 release file (`mappings.min.json`): `$meta`, then `members` as given."""
+    document = {"$meta": {"schema_version": "3.0.0", "generated_on": generated_on}, **members}
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def zstd(body: bytes) -> bytes:
+    """`body` zstd-compressed, as `mappings.json.zst` is."""
+    return zstandard.ZstdCompressor(level=3).compress(body)
+
+
+def anibridge_stats(generated_on: str = ANIBRIDGE_GENERATED_ON) -> bytes:
+    """The release's `stats.json`: when it was built (and a few counts beside)."""
+    meta = {"generated_on": generated_on, "schema_version": "3.0.0"}
+    return json.dumps({"meta": meta, "counts": {"anilist": 0}}).encode()

@@ -68,6 +68,11 @@ def test_defaults(clean_env: pytest.MonkeyPatch, field: str, expected: Any) -> N
         pytest.param(
             "otaku_url", ["github", "Otaku-Mappings", "anime_mappings.db"], id="OTAKU_URL"
         ),
+        pytest.param(
+            "anibridge_url",
+            ["github", "anibridge-mappings", "/releases/download/v3/", "mappings.json.zst"],
+            id="ANIBRIDGE_URL",
+        ),
     ],
 )
 def test_mapping_source_defaults_point_at_github(
@@ -97,6 +102,13 @@ def test_mapping_source_defaults_point_at_github(
         ),
         pytest.param(
             "OTAKU_URL", "file:///srv/otaku.db", "otaku_url", "file:///srv/otaku.db", id="otaku"
+        ),
+        pytest.param(
+            "ANIBRIDGE_URL",
+            "/srv/mappings.min.json",
+            "anibridge_url",
+            "/srv/mappings.min.json",
+            id="anibridge-path",
         ),
     ],
 )

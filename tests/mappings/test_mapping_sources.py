@@ -41,12 +41,15 @@ from anitrakt.usecases.sources.refresh import (
 )
 from anitrakt.web.app import create_app
 from clocks import ManualClock
-from fakes.files import FileServer, fribb_json, otaku_db
+from fakes.files import FileServer, anibridge_release, anibridge_stats, fribb_json, otaku_db
 from fakes.server import serve_in_thread
 from sql_log import recorded_statements as statements
 
 FRIBB_PATH = "/Fribb/anime-lists/master/anime-list-full.json"
 OTAKU_PATH = "/Otaku-Mappings/anime_mappings.db"
+ANIBRIDGE_DIR = "/anibridge/anibridge-mappings/releases/download/v3"
+ANIBRIDGE_PATH = f"{ANIBRIDGE_DIR}/mappings.min.json"
+ANIBRIDGE_MEMBERS = {"anilist:145064": {"tmdb_show:95479:s1": {"1-23": "25-47"}}}
 CURRENT_LIST = [
     {
         "anilist_id": 104578,
@@ -107,6 +110,8 @@ def files(_served: tuple[FileServer, str]) -> Iterator[FileServer]:
     server.reset()
     server.put(FRIBB_PATH, fribb_json(CURRENT_LIST), content_type="application/json")
     server.put(OTAKU_PATH, otaku_db(OTAKU_ROWS, last_updated=OTAKU_ACTIVITY))
+    server.put(ANIBRIDGE_PATH, anibridge_release(ANIBRIDGE_MEMBERS))
+    server.put(f"{ANIBRIDGE_DIR}/stats.json", anibridge_stats())
     yield server
     server.reset()
 
@@ -115,7 +120,11 @@ def files(_served: tuple[FileServer, str]) -> Iterator[FileServer]:
 def source_settings(settings: Settings, _served: tuple[FileServer, str]) -> Settings:
     _, base_url = _served
     return settings.model_copy(
-        update={"fribbs_url": base_url + FRIBB_PATH, "otaku_url": base_url + OTAKU_PATH}
+        update={
+            "fribbs_url": base_url + FRIBB_PATH,
+            "otaku_url": base_url + OTAKU_PATH,
+            "anibridge_url": base_url + ANIBRIDGE_PATH,
+        }
     )
 
 
@@ -153,6 +162,7 @@ def invoke(
     env["DATABASE_URL"] = source_settings.database_url
     env["FRIBBS_URL"] = source_settings.fribbs_url
     env["OTAKU_URL"] = source_settings.otaku_url
+    env["ANIBRIDGE_URL"] = source_settings.anibridge_url
 
     def run(*args: str, **extra: str) -> Result:
         return CliRunner().invoke(cli_app, list(args), env={**env, **extra})
@@ -352,16 +362,20 @@ def test_a_cache_emptied_by_hand_is_rebuilt(runtime: Runtime) -> None:
 def test_unattended_runs_load_missing_sources_then_only_stale_ones(
     runtime: Runtime, files: FileServer
 ) -> None:
-    assert refresh_stale_sources(runtime) == [SourceName.FRIBB, SourceName.OTAKU]
-    assert set(lookup(runtime, 104578, 16498)) == {104578, 16498}
+    every = [SourceName.FRIBB, SourceName.OTAKU, SourceName.ANIBRIDGE]
+    assert refresh_stale_sources(runtime) == every
+    assert set(lookup(runtime, 104578, 16498, 145064)) == {104578, 16498, 145064}
     asked = len(files.requests)
 
     assert refresh_stale_sources(runtime) == []  # fresh: not even a request
     assert len(files.requests) == asked
 
     a_day_on = utc_now() + SOURCE_MAX_AGE + timedelta(minutes=1)
-    assert refresh_stale_sources(runtime, now=a_day_on) == [SourceName.FRIBB, SourceName.OTAKU]
-    assert [r.status for r in files.requests[asked:]] == [304, 304]  # unchanged: cheap
+    assert refresh_stale_sources(runtime, now=a_day_on) == every
+    # Unchanged, so cheap: Fribb and Otaku answer 304, anibridge's stats.json says the
+    # release was not rebuilt and the release itself is not asked for.
+    later = [(r.path.rsplit("/", 1)[1], r.status) for r in files.requests[asked:]]
+    assert later == [("anime-list-full.json", 304), ("anime_mappings.db", 304), ("stats.json", 200)]
 
 
 def test_an_unattended_refresh_that_fails_is_logged_and_the_other_source_loads(
@@ -369,7 +383,7 @@ def test_an_unattended_refresh_that_fails_is_logged_and_the_other_source_loads(
 ) -> None:
     del files.files[FRIBB_PATH]
 
-    assert refresh_stale_sources(runtime) == [SourceName.OTAKU]
+    assert refresh_stale_sources(runtime) == [SourceName.OTAKU, SourceName.ANIBRIDGE]
 
     assert lookup(runtime, 16498)[16498][1].trakt_id == 1420
     [logged] = error_logs(runtime)

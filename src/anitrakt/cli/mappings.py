@@ -222,7 +222,13 @@ def _download_bar(label: str) -> Iterator[Callable[[int, int | None], None]]:
 
 
 def _refresh(source: SourceName, *, check: bool, force: bool, as_json: bool) -> None:
-    from anitrakt.schemas.sources import FribbCheckBody, OtakuCheckBody, RefreshBody, check_body
+    from anitrakt.schemas.sources import (
+        AnibridgeCheckBody,
+        FribbCheckBody,
+        OtakuCheckBody,
+        RefreshBody,
+        check_body,
+    )
     from anitrakt.usecases.sources.refresh import refresh_source, source_report
 
     with open_runtime() as runtime:
@@ -250,6 +256,15 @@ def _refresh(source: SourceName, *, check: bool, force: bool, as_json: bool) -> 
         table.add_row(
             f"{status.count:,}", local_time(status.lastSync), local_time(status.lastActivity)
         )
+    elif isinstance(status, AnibridgeCheckBody):
+        table.add_column("cache rebuilt")
+        table.add_column("release built")
+        table.add_row(
+            f"{status.count:,}",
+            local_time(status.lastSync),
+            local_time(status.lastFullSync),
+            local_time(status.generatedOn),
+        )
     out.print(table)
 
 
@@ -269,3 +284,13 @@ def refresh_otaku(
 ) -> None:
     """Download Otaku's mapping database (OTAKU_URL) and replace its cache."""
     _refresh(SourceName.OTAKU, check=check, force=force, as_json=as_json)
+
+
+@refresh_app.command("anibridge")
+@cli_errors
+def refresh_anibridge(
+    check: CheckOption = False, force: ForceOption = False, as_json: JsonOption = False
+) -> None:
+    """Download anibridge-mappings (ANIBRIDGE_URL): episode ranges and ids; skipped when
+    its stats.json shows no new release."""
+    _refresh(SourceName.ANIBRIDGE, check=check, force=force, as_json=as_json)

@@ -5,17 +5,24 @@ Retry-After, typed errors). A metering transport under it counts the body as it 
 off the wire: it reports progress and stops the download the moment it passes
 `max_bytes` (or up front, from Content-Length), so a wrong URL serving something huge
 costs at most the cap. Bodies are requested without compression (`identity`) so the
-cap bounds what lands in memory — a gzip bomb cannot inflate past it. The body is kept
-in memory because both parsers need all of it (json.loads; SQLite needs a file).
+cap bounds what lands in memory — a gzip bomb cannot inflate past it. `fetch_source`
+keeps the body in memory because Fribb's and Otaku's parsers need all of it
+(json.loads; SQLite needs a file). `download_file` streams it to a temporary file
+instead (chunk by chunk, hashed on the way), for the anibridge release that is parsed
+as a stream; a local file is read where it is.
 
-A conditional request (`If-None-Match` with the ETag of the previous download) lets an
-unchanged upstream answer 304 without sending the list again.
+A conditional request (`If-None-Match` with the ETag of the previous download, and
+`If-Modified-Since` with its Last-Modified) lets an unchanged upstream answer 304
+without sending the list again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -23,7 +30,7 @@ from urllib.request import url2pathname
 
 import httpx
 
-from anitrakt.clients.http import HttpClient, HttpObserver, RetryPolicy, Upstream
+from anitrakt.clients.http import HttpClient, HttpObserver, RetryPolicy, Upstream, body_chunks
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.errors import MappingSourceError, UpstreamNotFound, UpstreamRejected
 
@@ -134,9 +141,9 @@ class _MeteredTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-def _fetch_http(
-    url: str, label: str, options: DownloadOptions, progress: Progress | None, etag: str | None
-) -> Fetched:
+def _client(
+    url: str, label: str, options: DownloadOptions, progress: Progress | None
+) -> HttpClient:
     inner = options.transport or httpx.HTTPTransport()
     upstream = Upstream(
         name=label,
@@ -146,18 +153,38 @@ def _fetch_http(
         transport=_MeteredTransport(inner, label=label, limit=options.max_bytes, progress=progress),
         observer=options.observer,
     )
+    return HttpClient(upstream)
+
+
+def _headers(etag: str | None, last_modified: str | None = None) -> dict[str, str]:
     headers = {"Accept": "*/*", "Accept-Encoding": "identity"}
     if etag:
         headers["If-None-Match"] = etag
-    with HttpClient(upstream) as client:
-        try:
-            response = client.request("GET", url, headers=headers, ok_statuses=(NOT_MODIFIED,))
-        except UpstreamNotFound:
-            reason = "the server answered HTTP 404 (no file at that URL)"
-            raise MappingSourceError(label, reason) from None
-        except UpstreamRejected as exc:
-            reason = f"the server refused the download (HTTP {exc.status})"
-            raise MappingSourceError(label, reason) from None
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _get(
+    client: HttpClient, url: str, label: str, headers: dict[str, str], *, stream: bool
+) -> httpx.Response:
+    try:
+        return client.request(
+            "GET", url, headers=headers, ok_statuses=(NOT_MODIFIED,), stream=stream
+        )
+    except UpstreamNotFound:
+        reason = "the server answered HTTP 404 (no file at that URL)"
+        raise MappingSourceError(label, reason) from None
+    except UpstreamRejected as exc:
+        reason = f"the server refused the download (HTTP {exc.status})"
+        raise MappingSourceError(label, reason) from None
+
+
+def _fetch_http(
+    url: str, label: str, options: DownloadOptions, progress: Progress | None, etag: str | None
+) -> Fetched:
+    with _client(url, label, options, progress) as client:
+        response = _get(client, url, label, _headers(etag), stream=False)
     if response.status_code == NOT_MODIFIED:
         return Fetched(b"", "", etag=etag, not_modified=True)
     data = response.content
@@ -228,3 +255,107 @@ def fetch_source(
     if path is None:
         return _fetch_http(url, label, options, progress, etag)
     return _fetch_file(path, label, options, progress)
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    """A body on disk (`path`), its digest and size; `not_modified` when the upstream said 304.
+
+    `last_modified` is the server's Last-Modified, for the next conditional request.
+    """
+
+    path: Path | None
+    sha256: str
+    size: int
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+
+
+def _to_file(
+    url: str,
+    label: str,
+    options: DownloadOptions,
+    progress: Progress | None,
+    validators: tuple[str | None, str | None],
+    folder: Path | None,
+) -> Iterator[Downloaded]:
+    with _client(url, label, options, progress) as client:
+        response = _get(client, url, label, _headers(*validators), stream=True)
+        try:
+            if response.status_code == NOT_MODIFIED:
+                yield Downloaded(None, "", 0, validators[0], validators[1], not_modified=True)
+                return
+            yield from _write_body(response, label, options, folder)
+        finally:
+            response.close()
+
+
+def _write_body(
+    response: httpx.Response, label: str, options: DownloadOptions, folder: Path | None
+) -> Iterator[Downloaded]:
+    digest, size = hashlib.sha256(), 0
+    handle, name = tempfile.mkstemp(prefix="anitrakt-", suffix=".download", dir=folder)
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as target:
+            for chunk in body_chunks(label, response):
+                digest.update(chunk)
+                size += len(chunk)
+                if size > options.max_bytes:  # a proxy from the environment bypasses the meter
+                    raise _too_large(label, size, options.max_bytes)
+                target.write(chunk)
+        etag = response.headers.get("ETag")
+        modified = response.headers.get("Last-Modified")
+        yield Downloaded(path, digest.hexdigest(), size, etag, modified)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _hash_file(
+    path: Path, label: str, options: DownloadOptions, progress: Progress | None
+) -> Downloaded:
+    digest, size = hashlib.sha256(), 0
+    try:
+        with path.open("rb") as handle:
+            total = path.stat().st_size
+            if total > options.max_bytes:
+                raise _too_large(label, total, options.max_bytes)
+            while chunk := handle.read(LOCAL_READ_CHUNK):
+                size += len(chunk)
+                if size > options.max_bytes:
+                    raise _too_large(label, size, options.max_bytes)
+                digest.update(chunk)
+                if progress is not None:
+                    progress(size, total)
+    except IsADirectoryError:
+        raise MappingSourceError(label, f"{path} is a folder, not a file") from None
+    except FileNotFoundError:
+        raise MappingSourceError(label, f"{path} does not exist") from None
+    except OSError as exc:
+        raise MappingSourceError(label, f"cannot read {path} ({exc.strerror})") from None
+    return Downloaded(path, digest.hexdigest(), size)
+
+
+@contextmanager
+def download_file(
+    url: str,
+    label: str,
+    *,
+    options: DownloadOptions | None = None,
+    progress: Progress | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    folder: Path | None = None,
+) -> Iterator[Downloaded]:
+    """`url` on disk for the `with` block: streamed to a temporary file (removed after it).
+
+    A `file://` URL or a path is hashed and used where it is. Capped like `fetch_source`.
+    """
+    options = options or DownloadOptions()
+    _check_scheme(url, label)
+    path = local_path(url)
+    if path is not None:
+        yield _hash_file(path, label, options, progress)
+        return
+    yield from _to_file(url, label, options, progress, (etag, last_modified), folder)

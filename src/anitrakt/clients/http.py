@@ -8,6 +8,11 @@ else — and turning failures into the typed errors of `anitrakt.errors`.
 Writes that are not idempotent (Trakt history posts: Trakt does not dedupe plays) are
 never resent after an unclear failure; the caller gets `UnclearWrite` and must re-read
 the upstream's state first.
+
+Large downloads (a mapping release of tens of megabytes) ask for `stream=True`: the
+retries cover everything up to the response headers, and the body is then read chunk by
+chunk with `body_chunks` (a failure mid-body is an `UpstreamUnavailable`) and the
+response closed by the caller — it is never held in memory whole.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -143,8 +148,13 @@ class HttpClient:
         idempotent: bool | None = None,
         auth: Any = httpx.USE_CLIENT_DEFAULT,
         ok_statuses: Iterable[int] = (),
+        stream: bool = False,
     ) -> httpx.Response:
-        """Send with pacing and bounded retries; return a 2xx (or `ok_statuses`) response."""
+        """Send with pacing and bounded retries; return a 2xx (or `ok_statuses`) response.
+
+        `stream`: the body is not read; iterate it with `body_chunks`, then close the
+        response (`with response:`).
+        """
         name = self.upstream.name
         policy = self.upstream.retry
         clock = self.upstream.clock
@@ -156,9 +166,15 @@ class HttpClient:
             for pacer in pacers:
                 pacer.acquire()
             try:
-                response = self._client.request(
-                    method, url, params=params, json=json, data=data, headers=headers, auth=auth
-                )
+                if stream:
+                    built = self._client.build_request(
+                        method, url, params=params, json=json, data=data, headers=headers
+                    )
+                    response = self._client.send(built, auth=auth, stream=True)
+                else:
+                    response = self._client.request(
+                        method, url, params=params, json=json, data=data, headers=headers, auth=auth
+                    )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 self._observe(None)
                 # Nothing reached the server: always safe to try again.
@@ -186,6 +202,8 @@ class HttpClient:
             status = response.status_code
             if 200 <= status < 300 or status in allowed:
                 return response
+            if stream:
+                response.close()  # an error answer: its body is not wanted
             if status == 429:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), clock.time())
                 if last or (retry_after is not None and retry_after > policy.max_retry_after):
@@ -247,6 +265,20 @@ class HttpClient:
             raise UpstreamUnavailable(
                 f"{self.upstream.name} answered {kind} instead of JSON (HTTP {status})"
             ) from None
+
+
+def body_chunks(name: str, response: httpx.Response) -> Iterator[bytes]:
+    """The body of a `stream=True` response, chunk by chunk, as the network delivers it.
+
+    A connection that breaks or stalls mid-body is an `UpstreamUnavailable` naming
+    `name`; errors raised by the transport itself (a size cap) pass through as they are.
+    """
+    try:
+        yield from response.iter_bytes()
+    except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+        raise UpstreamUnavailable(
+            f"{name}: the download broke off ({type(exc).__name__})"
+        ) from None
 
 
 def is_html(response: httpx.Response) -> bool:

@@ -91,8 +91,12 @@ class TargetKey:
         return f"{self.provider.value}:{self.id}"
 
 
-def parse_key(text: object) -> TargetKey | None:
-    """A descriptor such as `tmdb_show:95479:s1`; None when it is not a well-formed one."""
+KeyFields = tuple[Provider, str, int | None, str | None]
+
+
+def key_fields(text: object) -> KeyFields | None:
+    """`parse_key` as a plain tuple (provider, id, season, scope): the release parser's
+    hot path reads ~10^5 descriptors and needs no `TargetKey` for most of them."""
     if not isinstance(text, str):
         return None
     # One regex for every shape, then the provider's own rule: a release has ~10^5 keys.
@@ -109,10 +113,16 @@ def parse_key(text: object) -> TargetKey | None:
     if scoped == "season":
         if scope is None or scope[0] != "s":
             return None
-        return TargetKey(provider, item, int(scope[1:]))
+        return provider, item, int(scope[1:]), None
     if scoped == "type":
-        return None if scope is None or scope[0] == "s" else TargetKey(provider, item, scope=scope)
-    return None if scope is not None else TargetKey(provider, item)
+        return None if scope is None or scope[0] == "s" else (provider, item, None, scope)
+    return None if scope is not None else (provider, item, None, None)
+
+
+def parse_key(text: object) -> TargetKey | None:
+    """A descriptor such as `tmdb_show:95479:s1`; None when it is not a well-formed one."""
+    fields = key_fields(text)
+    return None if fields is None else TargetKey(*fields)
 
 
 def parse_anilist_key(text: str) -> int | None:

@@ -12,6 +12,10 @@ CACHE_OTAKU = "cache:otaku"
 STATUS_FRIBBS_LAST_SYNC = "status:fribbs:last-sync"
 STATUS_OTAKU_LAST_SYNC = "status:otaku:last-sync"
 STATUS_OTAKU_LAST_ACTIVITY = "status:otaku:last-activity"
+# anibridge-mappings (episode ranges and ids, docs/placement.md): the download's metadata
+# and the last refresh, like Fribb's and Otaku's.
+CACHE_ANIBRIDGE = "cache:anibridge"
+STATUS_ANIBRIDGE_LAST_SYNC = "status:anibridge:last-sync"
 STATUS_SYNC_LAST_RUN = "status:sync:last-run"
 STATUS_SYNC_LAST_RUN_AUTO = "status:sync:last-run-auto"
 STATUS_SYNC_WATCHING_LAST_RUN = "status:sync:watching:last-run"

@@ -1,9 +1,11 @@
-"""Value types of the mapping sources (Fribb's anime list, Otaku's mapping database).
+"""Value types of the mapping sources (Fribb's anime list, Otaku's mapping database,
+the ids anibridge-mappings names).
 
-Both sources are normalised into the same record, one per AniList id and source, so
-the resolver reads every id the same way whatever shape the source file had. The two
-sources are kept apart (a `SourceHit` carries both) because they disagree in useful
-ways: Otaku has Trakt ids, Fribb has TMDB-numbered seasons and episode offsets.
+Every source is normalised into the same record, one per AniList id and source, so
+the resolver reads every id the same way whatever shape the source file had. The
+sources are kept apart (a `SourceHit` carries each) because they disagree in useful
+ways: Otaku has Trakt ids, Fribb has TMDB-numbered seasons and episode offsets, and
+anibridge's episode ranges (its own table) place where a season hint cannot.
 """
 
 from __future__ import annotations
@@ -55,15 +57,19 @@ class SourceEntry:
 
 @dataclass(frozen=True, slots=True)
 class SourceHit:
-    """Both sources' records for one AniList id (either may be missing)."""
+    """Every source's record for one AniList id (any may be missing).
+
+    anibridge gives ids only (no season hint: its ranges place on their own).
+    """
 
     anilist_id: int
     fribb: SourceEntry | None = None
     otaku: SourceEntry | None = None
+    anibridge: SourceEntry | None = None
 
     @property
     def found(self) -> bool:
-        return self.fribb is not None or self.otaku is not None
+        return self.fribb is not None or self.otaku is not None or self.anibridge is not None
 
     def season_hint(self) -> SeasonHint | None:
         """Fribb's season and offset; Otaku's only when Fribb has none (docs/placement.md)."""

@@ -4,8 +4,9 @@ The I/O is in `usecases.resolver`.
 
 For an AniList entry that has no stored mapping, everything the mapping sources (and a
 stored row without a Trakt id) know is gathered into one `Candidate`: its external ids
-(Fribb first, Otaku filling gaps, a stored row last — Fribb's ids are the ones Trakt's
-TMDB-based numbering agrees with), whether it is a movie, its season hint, and Otaku's
+(Fribb first, then anibridge-mappings, Otaku filling the gaps left, a stored row last —
+Fribb's ids are the ones Trakt's TMDB-based numbering agrees with, and anibridge's are
+curated against TMDB too), whether it is a movie, its season hint, and Otaku's
 Trakt id when there is one. The resolver then asks upstream only what the candidate
 cannot answer itself.
 """
@@ -123,17 +124,17 @@ def trakt_kind(media: Media, ids: KnownIds, hit: SourceHit | None) -> TraktType:
     if media.is_movie or ids.tmdb_kind is TmdbKind.MOVIE:
         return TraktType.MOVIE
     if media.format is None and hit is not None:
-        entries = (hit.fribb, hit.otaku)
+        entries = (hit.fribb, hit.anibridge, hit.otaku)
         if any(entry is not None and entry.is_movie for entry in entries):
             return TraktType.MOVIE
     return TraktType.SHOW
 
 
 def candidate(media: Media, hit: SourceHit | None, stored: KnownIds | None = None) -> Candidate:
-    """Merge what the sources (Fribb first, then Otaku) and a stored row know about `media`."""
+    """Merge what the sources (Fribb, anibridge, then Otaku) and a stored row know about `media`."""
     ids = KnownIds()
     if hit is not None:
-        ids = ids_of(hit.fribb).filled(ids_of(hit.otaku))
+        ids = ids_of(hit.fribb).filled(ids_of(hit.anibridge)).filled(ids_of(hit.otaku))
     if stored is not None:
         ids = ids.filled(stored)
     otaku_trakt = hit.otaku.trakt_id if hit is not None and hit.otaku is not None else None

@@ -28,6 +28,7 @@ class SourceName(StrEnum):
 
     FRIBB = "fribbs"
     OTAKU = "otaku"
+    ANIBRIDGE = "anibridge"
 
     @property
     def label(self) -> str:
@@ -35,7 +36,11 @@ class SourceName(StrEnum):
         return _LABELS[self]
 
 
-_LABELS = {SourceName.FRIBB: "Fribb mapping list", SourceName.OTAKU: "Otaku mappings"}
+_LABELS = {
+    SourceName.FRIBB: "Fribb mapping list",
+    SourceName.OTAKU: "Otaku mappings",
+    SourceName.ANIBRIDGE: "anibridge-mappings",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,9 @@ from anitrakt.domain.anibridge import (
     EntryRanges,
     ParseCounts,
     Provider,
+    key_fields,
     parse_anilist_key,
     parse_entry,
-    parse_key,
     read_lines,
 )
 from anitrakt.domain.mapping_source import SourceEntry, TmdbKind
@@ -56,6 +56,10 @@ _SPACE = " \t\n\r"
 _WHITESPACE = re.compile(r"[ \t\n\r]+")
 _DECODER = json.JSONDecoder()
 _scan_string = json.decoder.scanstring  # type: ignore[attr-defined]
+# Enum members read once: attribute access on an Enum class costs a descriptor call, and
+# the hot paths below run ~10^5 times per refresh.
+_TMDB_SHOW = Provider.TMDB_SHOW
+_MOVIE, _TV = TmdbKind.MOVIE, TmdbKind.TV
 
 
 def _skip_whitespace(text: str, pos: int) -> int:
@@ -98,9 +102,9 @@ class AnibridgeRecord(NamedTuple):
         (season 0): then the entry is a film TMDB also files among a show's extras.
         """
         if self.tmdb_movie_id is not None and (self.specials_only or self.tmdb_show_id is None):
-            tmdb_id, kind = self.tmdb_movie_id, TmdbKind.MOVIE
+            tmdb_id, kind = self.tmdb_movie_id, _MOVIE
         elif self.tmdb_show_id is not None:
-            tmdb_id, kind = self.tmdb_show_id, TmdbKind.TV
+            tmdb_id, kind = self.tmdb_show_id, _TV
         else:
             tmdb_id, kind = None, None
         return SourceEntry(
@@ -111,7 +115,7 @@ class AnibridgeRecord(NamedTuple):
             imdb_id=self.imdb_id,
             mal_id=self.mal_id,
             anidb_id=self.anidb_id,
-            media_type="MOVIE" if kind is TmdbKind.MOVIE else None,
+            media_type="MOVIE" if kind is _MOVIE else None,
         )
 
 
@@ -140,22 +144,22 @@ def record_of(anilist_id: int, raw: dict[str, Any], counts: ParseCounts) -> Anib
     for key_text, lines_raw in raw.items():
         if key_text.startswith("$"):
             continue
-        key = parse_key(key_text)
-        if key is None or not isinstance(lines_raw, dict):
+        fields = key_fields(key_text)
+        if fields is None or not isinstance(lines_raw, dict):
             counts.keys_skipped += 1
             continue
         named = True
-        provider = key.provider
+        provider, key_id, season, _ = fields
         slot = _ID_SLOTS.get(provider)
         if slot is not None and ids[slot] is None:
-            ids[slot] = key.id if slot == 3 else int(key.id)
+            ids[slot] = key_id if slot == 3 else int(key_id)
         if provider in PLACEMENT_PROVIDERS:
             lines = read_lines(lines_raw, counts)
             # JSON by hand: descriptors and normalised lines are [a-z0-9_:|,-] only, so
             # they need no escaping, and this is several times cheaper than json.dumps.
             body = ",".join(f'"{source}":"{target}"' for source, target in _texts(lines))
             placement.append(f'"{key_text}":{{{body}}}')
-            if provider is Provider.TMDB_SHOW and key.season != 0:
+            if provider is _TMDB_SHOW and season != 0:
                 specials_only = False
     if not named:
         return None

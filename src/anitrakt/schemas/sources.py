@@ -25,8 +25,28 @@ class OtakuCheckBody(BaseModel):
     lastActivity: str | None
 
 
-def check_body(status: SourceStatus) -> FribbCheckBody | OtakuCheckBody:
+class AnibridgeCheckBody(BaseModel):
+    """`?check=1` for anibridge-mappings: cached entries, last refresh, last rebuild of the
+    cache, and when upstream built the cached release."""
+
+    count: int
+    lastSync: str | None
+    lastFullSync: str | None
+    generatedOn: str | None
+
+
+CheckBody = FribbCheckBody | OtakuCheckBody | AnibridgeCheckBody
+
+
+def check_body(status: SourceStatus) -> CheckBody:
     """The check answer for whichever source `status` describes."""
+    if status.source is SourceName.ANIBRIDGE:
+        return AnibridgeCheckBody(
+            count=status.count,
+            lastSync=iso_instant(status.last_sync),
+            lastFullSync=iso_instant(status.last_full_sync),
+            generatedOn=iso_instant(status.generated_on),
+        )
     if status.source is SourceName.FRIBB:
         return FribbCheckBody(
             count=status.count,
@@ -53,7 +73,7 @@ class RefreshBody(BaseModel):
     bytes: int
     sha256: str
     missingColumns: list[str]
-    status: FribbCheckBody | OtakuCheckBody
+    status: CheckBody
 
     @classmethod
     def of(cls, outcome: RefreshOutcome) -> RefreshBody:

@@ -1,11 +1,12 @@
 """The in-memory index of the mapping sources, loaded once per process and shared.
 
 Lookups never touch the source files and normally not the database either: the first
-lookup loads every cached row (`mapping_source_entries`) into two dicts in one query,
+lookup loads every cached row (`mapping_source_entries`) into a dict per source in one query,
 and every later lookup — one id or a batch of thousands — is dict access. A refresh in
 this process installs its new entries directly. A refresh by another process (the CLI
-while `serve` runs) is noticed by comparing the `updated_at` of `cache:fribbs` and
-`cache:otaku` at most once every `RECHECK_SECONDS`, a single tiny query.
+while `serve` runs) is noticed by comparing the `updated_at` of `cache:fribbs`,
+`cache:otaku` and `cache:anibridge` at most once every `RECHECK_SECONDS`, a single tiny
+query.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from anitrakt.store.source_entries import cache_stamps, load_source_entries
 
 # How stale another process's refresh may look to this one.
 RECHECK_SECONDS = 30.0
-CACHE_KEYS = {SourceName.FRIBB: keys.CACHE_FRIBBS, SourceName.OTAKU: keys.CACHE_OTAKU}
+CACHE_KEYS = {
+    SourceName.FRIBB: keys.CACHE_FRIBBS,
+    SourceName.OTAKU: keys.CACHE_OTAKU,
+    SourceName.ANIBRIDGE: keys.CACHE_ANIBRIDGE,
+}
 
 
 def _empty() -> Mapping[int, SourceEntry]:
@@ -37,37 +42,50 @@ def _empty() -> Mapping[int, SourceEntry]:
 
 @dataclass(frozen=True)
 class SourceIndex:
-    """An immutable snapshot of both sources, keyed by AniList id."""
+    """An immutable snapshot of every source, keyed by AniList id."""
 
     fribb: Mapping[int, SourceEntry] = field(default_factory=_empty)
     otaku: Mapping[int, SourceEntry] = field(default_factory=_empty)
+    anibridge: Mapping[int, SourceEntry] = field(default_factory=_empty)
 
     def entries(self, source: SourceName) -> Mapping[int, SourceEntry]:
-        return self.fribb if source is SourceName.FRIBB else self.otaku
+        if source is SourceName.FRIBB:
+            return self.fribb
+        return self.otaku if source is SourceName.OTAKU else self.anibridge
 
     def count(self, source: SourceName) -> int:
         return len(self.entries(source))
 
     def lookup(self, anilist_id: int) -> SourceHit:
-        """What both sources know about one AniList id."""
-        return SourceHit(anilist_id, self.fribb.get(anilist_id), self.otaku.get(anilist_id))
+        """What every source knows about one AniList id."""
+        return SourceHit(
+            anilist_id,
+            self.fribb.get(anilist_id),
+            self.otaku.get(anilist_id),
+            self.anibridge.get(anilist_id),
+        )
 
     def lookup_many(self, anilist_ids: Iterable[int]) -> dict[int, SourceHit]:
-        """`lookup` for many ids; ids neither source knows are left out."""
+        """`lookup` for many ids; ids no source knows are left out."""
         found = {}
-        fribb, otaku = self.fribb, self.otaku
+        fribb, otaku, anibridge = self.fribb, self.otaku, self.anibridge
         for anilist_id in anilist_ids:
             from_fribb, from_otaku = fribb.get(anilist_id), otaku.get(anilist_id)
-            if from_fribb is not None or from_otaku is not None:
-                found[anilist_id] = SourceHit(anilist_id, from_fribb, from_otaku)
+            from_anibridge = anibridge.get(anilist_id)
+            if from_fribb is not None or from_otaku is not None or from_anibridge is not None:
+                found[anilist_id] = SourceHit(anilist_id, from_fribb, from_otaku, from_anibridge)
         return found
 
     def replacing(self, source: SourceName, entries: Iterable[SourceEntry]) -> SourceIndex:
         """A copy with `source`'s entries replaced."""
         table = MappingProxyType({entry.anilist_id: entry for entry in entries})
-        if source is SourceName.FRIBB:
-            return SourceIndex(fribb=table, otaku=self.otaku)
-        return SourceIndex(fribb=self.fribb, otaku=table)
+        tables = {name: self.entries(name) for name in SourceName}
+        tables[source] = table
+        return SourceIndex(
+            fribb=tables[SourceName.FRIBB],
+            otaku=tables[SourceName.OTAKU],
+            anibridge=tables[SourceName.ANIBRIDGE],
+        )
 
 
 class SharedSourceIndex:
@@ -104,17 +122,18 @@ class SharedSourceIndex:
                     self._index = SourceIndex(
                         fribb=MappingProxyType(loaded[SourceName.FRIBB]),
                         otaku=MappingProxyType(loaded[SourceName.OTAKU]),
+                        anibridge=MappingProxyType(loaded[SourceName.ANIBRIDGE]),
                     )
                     self._stamps = stamps
             self._checked_at = now
             return self._index
 
     def lookup_many(self, anilist_ids: Iterable[int]) -> dict[int, SourceHit]:
-        """Both sources' entries for many AniList ids: dict access on the shared index."""
+        """Every source's entries for many AniList ids: dict access on the shared index."""
         return self.current().lookup_many(anilist_ids)
 
     def any_loaded(self) -> bool:
-        """Whether either source has entries (a miss before any refresh means "refresh")."""
+        """Whether any source has entries (a miss before any refresh means "refresh")."""
         index = self.current()
         return any(index.count(source) for source in SourceName)
 

@@ -6,10 +6,13 @@ Where the cache lives (docs/state-model.md leaves the choice open):
   per (source, AniList id) — tens of thousands of rows that a lookup reads by key and
   a refresh replaces wholesale, which a single `system_config` text value would make
   slow to write, slow to load and impossible to query;
-* `system_config` keeps the seed's keys meaningful: `cache:fribbs` / `cache:otaku` hold
-  the metadata of the download the rows came from — JSON `{count, url, sha256, bytes,
-  etag, shape, skipped, fetchedAt, parser, missingColumns}` — and `status:fribbs:last-sync`,
-  `status:otaku:last-sync`, `status:otaku:last-activity` hold ISO-8601 UTC instants.
+* `system_config` keeps the seed's keys meaningful: `cache:<source>` holds the metadata
+  of the download the rows came from and `status:<source>:last-sync` when it was last
+  checked (`usecases.sources.cache`).
+
+anibridge-mappings is refreshed by `usecases.sources.anibridge` (streamed to a file,
+parsed as a stream, its ranges in `anibridge_ranges` and its ids beside Fribb's);
+`refresh_source` hands it over, so every edge and the scheduler treat the three alike.
 
 A refresh writes the rows, the metadata and the status keys in ONE transaction, so
 the cache is either wholly the old one or wholly the new one. A download that fails or
@@ -23,17 +26,12 @@ only moves `last-sync`: that is the difference between Fribb's `lastSync` and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-from sqlalchemy.orm import Session
 
 from anitrakt.clients.download import Fetched, Progress, fetch_source
 from anitrakt.clock import utc_now
 from anitrakt.domain import keys
-from anitrakt.domain.instants import iso_instant, parse_instant
+from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.mapping_source import ParsedSource
 from anitrakt.domain.values import SourceName
 from anitrakt.errors import AnitraktError, MappingSourceError
@@ -42,131 +40,44 @@ from anitrakt.mappings.otaku import parse_otaku
 from anitrakt.store.source_entries import cache_stamps, count_source_entries, replace_source_entries
 from anitrakt.store.system_config import delete_config, get_config_many, set_config
 from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.sources.anibridge import refresh_anibridge
+from anitrakt.usecases.sources.cache import (
+    STATUS_KEYS,
+    CacheMeta,
+    RefreshOutcome,
+    SourceStatus,
+    display_url,
+    kept,
+    record_unchanged,
+    source_report,
+    source_status,
+    source_url,
+)
 from anitrakt.usecases.sources.index import CACHE_KEYS
 
-# Fribb and Otaku add ids for new shows every few days; an unattended sync refreshes a
-# cache older than this first (a download that did not change costs only a digest).
+# What the edges import from here (the cache's shapes live in `usecases.sources.cache`).
+__all__ = [
+    "SOURCE_MAX_AGE",
+    "RefreshOutcome",
+    "SourceStatus",
+    "refresh_source",
+    "refresh_stale_sources",
+    "source_report",
+    "source_status",
+]
+
+# Fribb and Otaku add ids for new shows every few days, anibridge rebuilds daily; an
+# unattended sync refreshes a cache older than this first (a download that did not
+# change costs only a digest, or for anibridge a look at `stats.json`).
 SOURCE_MAX_AGE = timedelta(hours=24)
 
 # Bump when normalisation changes: a cache built by an older parser is rebuilt even
 # when the source file itself did not change.
 PARSER_VERSION = 1
-STATUS_KEYS = {
-    SourceName.FRIBB: keys.STATUS_FRIBBS_LAST_SYNC,
-    SourceName.OTAKU: keys.STATUS_OTAKU_LAST_SYNC,
-}
 PARSERS: dict[SourceName, Callable[[bytes], ParsedSource]] = {
     SourceName.FRIBB: parse_fribb,
     SourceName.OTAKU: parse_otaku,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class CacheMeta:
-    """What `cache:<source>` holds: where the cached rows came from."""
-
-    count: int
-    url: str
-    sha256: str
-    bytes: int
-    shape: str
-    skipped: int
-    fetched_at: str
-    parser: int
-    etag: str | None = None
-    missing_columns: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "url": self.url,
-            "sha256": self.sha256,
-            "bytes": self.bytes,
-            "etag": self.etag,
-            "shape": self.shape,
-            "skipped": self.skipped,
-            "fetchedAt": self.fetched_at,
-            "parser": self.parser,
-            "missingColumns": list(self.missing_columns),
-        }
-
-    @classmethod
-    def from_json(cls, value: Any) -> CacheMeta | None:
-        """The metadata in a stored value, or None for anything else (e.g. a legacy cache)."""
-        if not isinstance(value, dict):
-            return None
-        try:
-            return cls(
-                count=int(value["count"]),
-                url=str(value["url"]),
-                sha256=str(value["sha256"]),
-                bytes=int(value["bytes"]),
-                shape=str(value["shape"]),
-                skipped=int(value.get("skipped", 0)),
-                fetched_at=str(value["fetchedAt"]),
-                parser=int(value.get("parser", 0)),
-                etag=value.get("etag") if isinstance(value.get("etag"), str) else None,
-                missing_columns=tuple(str(c) for c in value.get("missingColumns") or ()),
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """The `?check=1` answer: Fribb uses `last_full_sync`, Otaku `last_activity`."""
-
-    source: SourceName
-    count: int
-    last_sync: datetime | None
-    last_full_sync: datetime | None
-    last_activity: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshOutcome:
-    """What a refresh did; `changed` is False when the download matched the cache."""
-
-    source: SourceName
-    changed: bool
-    message: str
-    meta: CacheMeta
-    status: SourceStatus
-
-
-def display_url(url: str) -> str:
-    """`url` without user name or password, for metadata and logs."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
-def source_url(runtime: Runtime, source: SourceName) -> str:
-    settings = runtime.settings
-    return settings.fribbs_url if source is SourceName.FRIBB else settings.otaku_url
-
-
-def source_status(session: Session, source: SourceName) -> SourceStatus:
-    """Count and last refresh times of `source`, from `system_config` in one query."""
-    wanted = [CACHE_KEYS[source], STATUS_KEYS[source]]
-    if source is SourceName.OTAKU:
-        wanted.append(keys.STATUS_OTAKU_LAST_ACTIVITY)
-    stored = get_config_many(session, wanted)
-    meta = CacheMeta.from_json(stored.get(CACHE_KEYS[source]))
-    return SourceStatus(
-        source=source,
-        count=meta.count if meta else 0,
-        last_sync=parse_instant(stored.get(STATUS_KEYS[source])),
-        last_full_sync=parse_instant(meta.fetched_at) if meta else None,
-        last_activity=parse_instant(stored.get(keys.STATUS_OTAKU_LAST_ACTIVITY)),
-    )
-
-
-def source_report(runtime: Runtime, source: SourceName) -> SourceStatus:
-    """`source_status` in a session of its own: the `?check=1` answer and `--check`."""
-    with runtime.sessions() as session:
-        return source_status(session, source)
 
 
 def refresh_stale_sources(
@@ -175,7 +86,7 @@ def refresh_stale_sources(
     """Refresh every source never loaded or last refreshed over `max_age` ago.
 
     For unattended runs: a source that fails is logged by `refresh_source` and keeps its
-    previous cache, and the other source and the sync still go ahead. Returns the sources
+    previous cache, and the other sources and the sync still go ahead. Returns the sources
     refreshed.
     """
     moment = now or utc_now()
@@ -197,6 +108,8 @@ def refresh_source(
     runtime: Runtime, source: SourceName, progress: Progress | None = None, *, force: bool = False
 ) -> RefreshOutcome:
     """Refresh one source; on any failure the previous cache stays and an error is logged."""
+    if source is SourceName.ANIBRIDGE:
+        return refresh_anibridge(runtime, progress, force=force)
     url = source_url(runtime, source)
     with runtime.source_index.refreshing(source):
         with runtime.sessions() as session:
@@ -222,38 +135,19 @@ def refresh_source(
                 and previous
                 and (fetched.not_modified or fetched.sha256 == previous.sha256)
             ):
-                return _unchanged(runtime, source, previous)
+                return record_unchanged(runtime, source, previous)
             parsed = PARSERS[source](fetched.data)
             return _store(runtime, source, display_url(url), fetched, parsed)
         except AnitraktError as exc:
             reason = exc.reason if isinstance(exc, MappingSourceError) else exc.message
-            runtime.events.error(f"{source.label} refresh failed: {reason}; {_kept(previous)}")
+            runtime.events.error(f"{source.label} refresh failed: {reason}; {kept(previous)}")
             raise
         except Exception as exc:
             runtime.events.error(
                 f"{source.label} refresh failed unexpectedly ({type(exc).__name__}); "
-                f"{_kept(previous)}"
+                f"{kept(previous)}"
             )
             raise
-
-
-def _kept(previous: CacheMeta | None) -> str:
-    if previous is None:
-        return "there was no previous cache"
-    return f"kept the previous cache ({previous.count:,} entries from {previous.fetched_at})"
-
-
-def _unchanged(runtime: Runtime, source: SourceName, previous: CacheMeta) -> RefreshOutcome:
-    now = utc_now()
-    message = (
-        f"{source.label} is unchanged since {previous.fetched_at}; "
-        f"kept its {previous.count:,} AniList entries"
-    )
-    with runtime.sessions.begin() as session:
-        set_config(session, STATUS_KEYS[source], now.isoformat())
-        runtime.events.info(message, session=session)
-        status = source_status(session, source)
-    return RefreshOutcome(source, changed=False, message=message, meta=previous, status=status)
 
 
 def _store(

@@ -86,6 +86,8 @@ function initDashboard() {
         last.setAttribute("datetime", check.body.lastSync || ""); last.textContent = localTime(check.body.lastSync);
         const act = $("#last-activity-" + src);
         if (act) { act.setAttribute("datetime", check.body.lastActivity || ""); act.textContent = localTime(check.body.lastActivity); }
+        const built = $("#generated-on-" + src);
+        if (built) { built.setAttribute("datetime", check.body.generatedOn || ""); built.textContent = localTime(check.body.generatedOn); }
       }
       say(out, res.body.message || "Updated.");
     }));
