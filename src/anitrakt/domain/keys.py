@@ -44,6 +44,8 @@ TRAKT_PENDING_AUTHORIZATION = "trakt:oauth:pending"
 TRAKT_PENDING_DEVICE = "trakt:oauth:device"
 # Leases (store/locks.py) live under this prefix: `lock:sync`.
 LOCK_PREFIX = "lock:"
+# What the holder of `lock:sync` runs: {mode, startedAt, jobId, owner} (usecases/sync/lock.py).
+SYNC_RUNNING = "sync:running"
 # Notifications (usecases/notifier.py): the failure last told about, and the ids
 # already told as unmapped.
 NOTIFY_PROBLEM = "notify:problem"

@@ -24,8 +24,8 @@ from anitrakt.store.unmapped import load_unmapped, save_unmapped
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sync.engine import Pipeline
 from anitrakt.usecases.sync.extras import run_extras
-from anitrakt.usecases.sync.lock import sync_lock
-from anitrakt.usecases.sync.report import SyncDeps, SyncReport
+from anitrakt.usecases.sync.lock import RunningSync, sync_lock
+from anitrakt.usecases.sync.report import READING_ANILIST, SyncDeps, SyncReport
 from anitrakt.usecases.sync.shows import episode_list_of, store_episode_list
 from anitrakt.usecases.sync.status import SyncFailure, clear_failure, record_failure
 
@@ -74,7 +74,8 @@ def _run(
     """
     pipeline = Pipeline(deps, mode, dry_run=dry_run)
     label = mode.label + (" (dry run)" if dry_run else "")
-    with nullcontext() if dry_run else sync_lock(deps.sessions):
+    running = RunningSync(mode.value, deps.now(), deps.job_id)
+    with nullcontext() if dry_run else sync_lock(deps.sessions, running=running):
         deps.events.info(f"{label} started")
         try:
             body(pipeline)
@@ -147,6 +148,7 @@ def run_full(deps: SyncDeps, *, dry_run: bool = False, automated: bool = False) 
     """Incremental sync of AniList list activities since `lastSyncTimestamp`."""
 
     def body(pipeline: Pipeline) -> None:
+        deps.tell(READING_ANILIST)
         user = _user(deps)
         with deps.sessions() as session:
             since = _since(get_config(session, keys.LAST_SYNC_TIMESTAMP, 0))
@@ -186,6 +188,7 @@ def run_list(deps: SyncDeps, *, completed: bool, dry_run: bool = False) -> SyncR
     mode = SyncMode.COMPLETED if completed else SyncMode.WATCHING
 
     def body(pipeline: Pipeline) -> None:
+        deps.tell(READING_ANILIST)
         user = _user(deps)
         entries = deps.anilist.media_list(user.id, "COMPLETED" if completed else "CURRENT")
         events = events_from_entries(entries, completed=completed, now=deps.now())
@@ -217,6 +220,7 @@ def run_extras_only(
         raise InputError(f"no feature beyond history is on: set one of {names} to true")
 
     def body(pipeline: Pipeline) -> None:
+        deps.tell(READING_ANILIST)
         user = _user(deps)
         activities = None
         if Extra.REWATCHES in chosen:
