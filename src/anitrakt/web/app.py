@@ -16,7 +16,17 @@ from anitrakt.schemas.sync import SyncRunBody
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.jobs import JobRunner
 from anitrakt.usecases.scheduler import Scheduler
-from anitrakt.web import api_extras, api_jobs, api_review, api_sources, api_sync, docs, ops, pages
+from anitrakt.web import (
+    api_extras,
+    api_jobs,
+    api_library,
+    api_review,
+    api_sources,
+    api_sync,
+    docs,
+    ops,
+    pages,
+)
 from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router
 from anitrakt.web.edge import Edge
@@ -82,6 +92,7 @@ def create_app(
     app.include_router(api_sources.router)
     app.include_router(api_sync.router)
     app.include_router(api_jobs.router)
+    app.include_router(api_library.router)
     app.include_router(api_review.router)
     app.include_router(api_extras.router)
     app.include_router(pages.router)

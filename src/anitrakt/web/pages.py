@@ -51,6 +51,7 @@ router = APIRouter(include_in_schema=False)
 NAV = [
     ("/", "Dashboard"),
     ("/sync", "Sync"),
+    ("/library", "Library"),
     ("/mappings", "Mappings"),
     ("/manual", "Manual mapping"),
     ("/overrides", "Overrides"),
@@ -208,6 +209,7 @@ for _path, _template, _summary in [
         "Manual and automatic mappings, entries held for review, and unmapped entries.",
     ),
     ("/manual", "manual.html", "Add or update one manual mapping."),
+    ("/library", "library.html", "Every AniList entry, its state and why; fix it from there."),
     ("/overrides", "overrides.html", "Episode overrides: show-absolute episode → S/E."),
     ("/logs", "logs.html", "The operational log, live."),
 ]:

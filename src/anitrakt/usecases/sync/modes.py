@@ -49,6 +49,11 @@ def _user(deps: SyncDeps) -> AniListUser:
     return user
 
 
+def anilist_user(deps: SyncDeps) -> AniListUser:
+    """The AniList account a sync reads (cached; see `_user`)."""
+    return _user(deps)
+
+
 def _since(value: Any) -> int:
     try:
         since = int(value)
