@@ -148,3 +148,19 @@ def test_jobs_are_listed_newest_first_and_filtered_by_state(world: World) -> Non
     assert [j.id for j in recent_jobs(world.runtime, "succeeded")] == [first.id]
     with pytest.raises(ConflictError):
         runner.submit(SyncMode.FULL)
+
+
+def test_only_the_newest_ended_jobs_are_kept(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("anitrakt.usecases.jobs.KEEP_JOBS", 2)
+    runner = JobRunner(world.runtime, _render)
+    ids = []
+    for _ in range(3):
+        job = runner.submit(SyncMode.FULL, dry_run=True)
+        runner.run(job.id)
+        ids.append(job.id)
+        world.clock.advance(60)
+    waiting = runner.submit(SyncMode.FULL, dry_run=True)
+
+    runner.recover()
+
+    assert [j.id for j in recent_jobs(world.runtime)] == [waiting.id, ids[2], ids[1]]

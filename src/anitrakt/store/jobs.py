@@ -93,3 +93,17 @@ def fail_jobs(session: Session, job_ids: Sequence[str], *, now: datetime, error:
         .values(state=FAILED, finished_at=now, error=error)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def prune_jobs(session: Session, *, keep: int) -> int:
+    """Delete ended jobs beyond the newest `keep`; how many went."""
+    newest = (
+        sa.select(JobRow.id)
+        .where(JobRow.state.in_((SUCCEEDED, FAILED)))
+        .order_by(JobRow.created_at.desc(), JobRow.id.desc())
+        .limit(keep)
+    )
+    result = session.execute(
+        sa.delete(JobRow).where(JobRow.state.in_((SUCCEEDED, FAILED)), JobRow.id.not_in(newest))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -34,6 +34,7 @@ from anitrakt.store.jobs import (
     finish_job,
     get_job,
     list_jobs,
+    prune_jobs,
     set_job_progress,
     start_job,
 )
@@ -57,6 +58,8 @@ STATES = (QUEUED, RUNNING, SUCCEEDED, FAILED)
 # `GET /api/jobs?state=active`: queued or running.
 ACTIVE_FILTER = "active"
 LIST_LIMIT = 50
+# Ended jobs kept (newest first); older ones are deleted when a runner starts.
+KEEP_JOBS = 500
 CRASHED = (
     "anitrakt stopped while this job ran (a crash or a restart); every batch it confirmed "
     "is recorded: start the sync again to post the rest"
@@ -181,7 +184,7 @@ class JobRunner:
                 fail_jobs(session, leftover, now=self.runtime.now(), error=SHUT_DOWN)
 
     def recover(self) -> int:
-        """Fail the queued or running jobs whose process is gone."""
+        """Fail the queued or running jobs whose process is gone; forget old ended ones."""
         runtime = self.runtime
         now = runtime.now()
         with runtime.sessions.begin() as session:
@@ -190,6 +193,7 @@ class JobRunner:
                 row.id for row in active_jobs(session) if self._orphaned(row, lease is not None)
             ]
             count = fail_jobs(session, orphans, now=now, error=CRASHED)
+            prune_jobs(session, keep=KEEP_JOBS)
         if count:
             runtime.events.warn(f"{count} background job(s) were cut off by a restart: {CRASHED}")
         return count
