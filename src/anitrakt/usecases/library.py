@@ -28,6 +28,7 @@ from anitrakt.store.review import load_review
 from anitrakt.store.unmapped import load_unmapped
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.explain import Explanation, explain
+from anitrakt.usecases.stats import remember_states
 from anitrakt.usecases.sync.modes import anilist_user
 
 OK, PENDING, REVIEW, UNMAPPED = "ok", "pending", "needs review", "unmapped"
@@ -101,6 +102,8 @@ def library(runtime: Runtime, *, state: str | None = None, query: str | None = N
         raise InputError(f"the search is longer than {MAX_QUERY} characters", field="q")
     entries = _entries(runtime)
     counts = {name: sum(1 for e in entries if e.state == name) for name in STATES}
+    with runtime.sessions.begin() as session:  # the dashboard's share chart
+        remember_states(session, counts, runtime.now())
     shown = [
         e
         for e in entries

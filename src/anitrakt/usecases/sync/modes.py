@@ -22,6 +22,7 @@ from anitrakt.store.review import load_review, save_review
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.store.unmapped import load_unmapped, save_unmapped
 from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.stats import count_plays
 from anitrakt.usecases.sync.engine import Pipeline
 from anitrakt.usecases.sync.extras import run_extras
 from anitrakt.usecases.sync.lock import RunningSync, sync_lock
@@ -101,6 +102,7 @@ def _run(
             _remember_review(deps, pipeline)
             finished = deps.now()
             with deps.sessions.begin() as session:
+                count_plays(session, finished.date(), report.added)
                 if report.error:
                     code = getattr(report.failure, "code", None)
                     failure = SyncFailure(finished, label, report.error, code, automated)
