@@ -25,7 +25,13 @@ SEED_TABLES = {
     "show_map",
 }
 # Tables anitrakt adds beside the seed's (documented in the README's state model).
-EXTENSION_TABLES = {"mapping_source_entries", "anilist_titles", "web_sessions", "anibridge_ranges"}
+EXTENSION_TABLES = {
+    "mapping_source_entries",
+    "anilist_titles",
+    "web_sessions",
+    "anibridge_ranges",
+    "jobs",
+}
 ALL_TABLES = SEED_TABLES | EXTENSION_TABLES
 
 

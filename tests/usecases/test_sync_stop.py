@@ -31,7 +31,7 @@ def test_a_stop_request_mid_run_ends_after_the_current_batch(
     deps = world.deps()
     deps.stop = stop
     # The request arrives while the first batch is being confirmed.
-    deps.progress = lambda done, total: stop.set()
+    deps.progress = lambda p: stop.set() if p.done else None
 
     report = run_full(deps)
 
@@ -61,7 +61,7 @@ def test_the_run_after_a_stop_posts_the_rest_and_nothing_twice(
     stop = threading.Event()
     deps = world.deps()
     deps.stop = stop
-    deps.progress = lambda done, total: stop.set()
+    deps.progress = lambda p: stop.set() if p.done else None
     run_full(deps)
 
     rerun = run_full(world.deps())

@@ -99,15 +99,25 @@ def _entry(title: str, anilist_id: int | None) -> str:
 def _run(mode: SyncMode, dry_run: bool, as_json: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from anitrakt.usecases.sync.report import RunProgress
     from anitrakt.usecases.sync.runs import run_sync
 
-    label = "planning (dry run)" if dry_run else "posting to Trakt"
-    columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn())
+    prefix = "(dry run) " if dry_run else ""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn())
     with open_runtime() as runtime, Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("post", total=None)
+        task = bar.add_task(f"{prefix}starting", total=None)
 
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def progress(step: RunProgress) -> None:
+            # The phase (reading AniList, resolving, reading Trakt, posting k/n), and a
+            # rate-limit wait as such; the bar fills while posting.
+            counted = step.done is not None and step.total is not None
+            text = step.phase + (f" — {step.note}" if step.note else "")
+            bar.update(
+                task,
+                description=prefix + text,
+                completed=step.done if counted else 0,
+                total=step.total if counted else None,
+            )
 
         report = run_sync(runtime, mode, dry_run=dry_run, progress=progress)
     if report.error and not as_json:

@@ -36,7 +36,7 @@ from anitrakt.clients.anilist_wire import (
     user_of,
 )
 from anitrakt.clients.http import HttpClient, HttpObserver, Upstream
-from anitrakt.clients.timing import SlidingWindow
+from anitrakt.clients.timing import SlidingWindow, WaitHook
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import (
@@ -136,6 +136,10 @@ class AniListClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def watch_waits(self, hook: WaitHook) -> None:
+        """Tell `hook` before every wait: the per-minute budget and retry backoffs."""
+        self.window.on_wait = self._http.on_wait = hook
 
     def __enter__(self) -> AniListClient:
         return self

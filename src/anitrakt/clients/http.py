@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import httpx
 
 from anitrakt import __version__
-from anitrakt.clients.timing import Pacer
+from anitrakt.clients.timing import Pacer, WaitHook
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.errors import (
     EdgeBlocked,
@@ -117,6 +117,8 @@ class HttpClient:
     ) -> None:
         self.upstream = upstream
         self._on_response = on_response
+        # Told about every wait before a retry (`clients.timing.WaitHook`).
+        self.on_wait: WaitHook | None = None
         self._client = httpx.Client(
             base_url=upstream.base_url,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
@@ -232,6 +234,9 @@ class HttpClient:
 
     def _wait(self, seconds: float, reason: str) -> None:
         logger.info("%s: %s, retrying in %.1fs", self.upstream.name, reason, seconds)
+        if self.on_wait is not None:
+            told = "it asked us to slow down (HTTP 429)" if reason == "HTTP 429" else reason
+            self.on_wait(seconds, f"{told}, then retrying")
         if self.upstream.observer is not None:
             self.upstream.observer.waited(
                 self.upstream.name, seconds, rate_limited=reason == "HTTP 429"

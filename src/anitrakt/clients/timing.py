@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 from anitrakt.clock import Clock
+
+# Told (seconds, reason) just before a client waits: a pacing wait or a retry's backoff.
+# The sync sets it to report rate-limit waits as such (`usecases.sync.report.SyncDeps`).
+WaitHook = Callable[[float, str], None]
+PACING_REASON = "staying under its rate limit"
 
 
 class Pacer(Protocol):
@@ -22,6 +28,7 @@ class MinInterval:
         self._clock = clock
         self._last: float | None = None
         self._lock = threading.Lock()
+        self.on_wait: WaitHook | None = None
 
     def acquire(self) -> None:
         with self._lock:
@@ -29,6 +36,8 @@ class MinInterval:
             if self._last is not None:
                 wait = self._last + self.interval - now
                 if wait > 0:
+                    if self.on_wait is not None:
+                        self.on_wait(wait, PACING_REASON)
                     self._clock.sleep(wait)
                     now = self._clock.monotonic()
             self._last = now
@@ -43,6 +52,7 @@ class SlidingWindow:
         self._clock = clock
         self._calls: deque[float] = deque()
         self._lock = threading.Lock()
+        self.on_wait: WaitHook | None = None
 
     def acquire(self) -> None:
         with self._lock:
@@ -52,6 +62,8 @@ class SlidingWindow:
             if len(self._calls) >= self.limit:
                 wait = self._calls[0] + self.period - now
                 if wait > 0:
+                    if self.on_wait is not None:
+                        self.on_wait(wait, PACING_REASON)
                     self._clock.sleep(wait)
                 now = self._clock.monotonic()
                 while self._calls and self._calls[0] <= now - self.period:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import httpx
 
 from anitrakt.clients.http import HttpClient, HttpObserver, Upstream, edge_blocked, is_html
-from anitrakt.clients.timing import MinInterval, SlidingWindow
+from anitrakt.clients.timing import MinInterval, SlidingWindow, WaitHook
 from anitrakt.clients.trakt_auth import TokenStorage, TraktTokenAuth
 from anitrakt.clients.trakt_oauth import TraktOAuth
 from anitrakt.clients.trakt_wire import (
@@ -187,6 +187,10 @@ class TraktClient:
     def close(self) -> None:
         self._api.close()
         self._oauth.close()
+
+    def watch_waits(self, hook: WaitHook) -> None:
+        """Tell `hook` before every wait: write and read pacing, and retry backoffs."""
+        self._writes.on_wait = self._reads.on_wait = self._api.on_wait = hook
 
     def __enter__(self) -> TraktClient:
         return self

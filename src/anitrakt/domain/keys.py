@@ -48,6 +48,12 @@ TRAKT_PENDING_AUTHORIZATION = "trakt:oauth:pending"
 TRAKT_PENDING_DEVICE = "trakt:oauth:device"
 # Leases (store/locks.py) live under this prefix: `lock:sync`.
 LOCK_PREFIX = "lock:"
+# The dashboard's charts (usecases/stats.py): plays posted per day, {YYYY-MM-DD: n}, and
+# the share of entries by state as the last library read found it, {counts, at}.
+STATS_PLAYS_DAILY = "stats:plays:daily"
+LIBRARY_STATES = "library:states"
+# What the holder of `lock:sync` runs: {mode, startedAt, jobId, owner} (usecases/sync/lock.py).
+SYNC_RUNNING = "sync:running"
 # Notifications (usecases/notifier.py): the failure last told about, and the ids
 # already told as unmapped.
 NOTIFY_PROBLEM = "notify:problem"

@@ -50,7 +50,7 @@ class Holder:
             return None
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -71,7 +71,7 @@ def try_acquire(
         other is not None
         and other.host == holder.host
         and other.pid != holder.pid
-        and not _pid_alive(other.pid)
+        and not pid_alive(other.pid)
     ):
         # Its process is gone on this very host: no need to wait for the ttl.
         session.execute(
@@ -109,3 +109,21 @@ def release(session: Session, name: str, holder: Holder) -> None:
             SystemConfig.key == LOCK_PREFIX + name, SystemConfig.value == holder.encode()
         )
     )
+
+
+def live_holder(session: Session, name: str, *, ttl: timedelta, now: datetime) -> Holder | None:
+    """Who holds `lock:<name>` now, or None when nobody does (absent, stale, or a dead
+    process on this host)."""
+    row = session.execute(
+        sa.select(SystemConfig.value, SystemConfig.updated_at).where(
+            SystemConfig.key == LOCK_PREFIX + name
+        )
+    ).first()
+    if row is None or row.updated_at is None or row.updated_at < now - ttl:
+        return None
+    holder = Holder.decode(row.value)
+    if holder is None:
+        return None
+    if holder.host == socket.gethostname() and holder.pid != os.getpid():
+        return holder if pid_alive(holder.pid) else None
+    return holder

@@ -201,3 +201,30 @@ class WebSession(Base):
         UTCDateTime(), default=utc_now, server_default=utcnow()
     )
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class JobRow(Base):
+    """One background sync (`usecases.jobs`): what was asked, how far it got, its report.
+
+    Extension table (migration 0007). `runner` names the process that owns the job
+    (`store.locks.Holder`), so a restart can tell a job whose process died (marked
+    failed) from one another live process is still running. `report` is the finished
+    run's JSON body, as `GET /api/jobs/{id}` returns it.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    mode: Mapped[str] = mapped_column(sa.Text)
+    dry_run: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    state: Mapped[str] = mapped_column(sa.Text, index=True)
+    runner: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    phase: Mapped[str | None] = mapped_column(sa.Text)
+    done: Mapped[int | None] = mapped_column(sa.Integer)
+    total: Mapped[int | None] = mapped_column(sa.Integer)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    report: Mapped[str | None] = mapped_column(sa.Text)
+    error: Mapped[str | None] = mapped_column(sa.Text)

@@ -130,7 +130,7 @@ class Runtime:
             anilist = stack.enter_context(self.anilist())
             trakt = stack.enter_context(self.trakt())
             tmdb = stack.enter_context(self.tmdb())
-            yield SyncDeps(
+            deps = SyncDeps(
                 sessions=self.sessions,
                 events=self.events,
                 anilist=anilist,
@@ -142,6 +142,10 @@ class Runtime:
                 sources=self.source_index,
                 extras=self.settings.extras,
             )
+            # Rate-limit waits reach the run's progress and the log (`SyncDeps.waited`).
+            anilist.watch_waits(lambda s, why: deps.waited("AniList", s, why))
+            trakt.watch_waits(lambda s, why: deps.waited("Trakt", s, why))
+            yield deps
 
     def _run_finished(self, report: SyncReport) -> None:
         """What a run's end tells this process: the metrics and the notifier."""

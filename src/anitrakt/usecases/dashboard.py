@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from anitrakt.domain.values import SourceName
 from anitrakt.usecases.container import Runtime
@@ -10,6 +11,7 @@ from anitrakt.usecases.extras import FeatureState, read_feature_states
 from anitrakt.usecases.progress import ProgressEntry, recent_progress
 from anitrakt.usecases.scheduler import CronDecision, cron_state
 from anitrakt.usecases.sources.refresh import SourceStatus, source_status
+from anitrakt.usecases.stats import StateShare, last_states, plays_per_day
 from anitrakt.usecases.sync.status import SyncStatus, read_sync_status
 from anitrakt.usecases.trakt_account import TraktConnection, stored_connection
 
@@ -26,6 +28,9 @@ class Dashboard:
     progress: list[ProgressEntry]
     # The features beyond history: on or off, and their last result.
     extras: list[FeatureState]
+    # The charts: plays posted per day (last 30 days), entries by state (last library read).
+    plays: list[tuple[date, int]] = field(default_factory=list)
+    states: StateShare | None = None
 
 
 def dashboard(runtime: Runtime) -> Dashboard:
@@ -37,6 +42,8 @@ def dashboard(runtime: Runtime) -> Dashboard:
         status = read_sync_status(session)
         cron = cron_state(session, settings.sync_interval_hours, runtime.now())
         extras = read_feature_states(session, settings.extras)
+        plays = plays_per_day(session, runtime.now().date())
+        states = last_states(session)
     return Dashboard(
         sources=sources,
         status=status,
@@ -45,4 +52,6 @@ def dashboard(runtime: Runtime) -> Dashboard:
         trakt=stored_connection(runtime),
         progress=recent_progress(runtime, limit=RECENT_PROGRESS).items,
         extras=extras,
+        plays=plays,
+        states=states,
     )

@@ -12,9 +12,21 @@ from fastapi.staticfiles import StaticFiles
 
 from anitrakt import __version__
 from anitrakt.config import Settings
+from anitrakt.schemas.sync import SyncRunBody
 from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.jobs import JobRunner
 from anitrakt.usecases.scheduler import Scheduler
-from anitrakt.web import api_extras, api_review, api_sources, api_sync, docs, ops, pages
+from anitrakt.web import (
+    api_extras,
+    api_jobs,
+    api_library,
+    api_review,
+    api_sources,
+    api_sync,
+    docs,
+    ops,
+    pages,
+)
 from anitrakt.web.api import public_router
 from anitrakt.web.api import router as api_router
 from anitrakt.web.edge import Edge
@@ -52,9 +64,13 @@ def create_app(
         app.state.scheduler = timer  # /readyz asks whether it is alive
         if timer is not None:
             timer.start()
+        jobs = JobRunner(runtime, lambda report: SyncRunBody.of(report).model_dump(mode="json"))
+        app.state.jobs = jobs
+        jobs.start()
         try:
             yield
         finally:
+            jobs.stop(SCHEDULER_STOP_SECONDS)
             if timer is not None:
                 timer.stop(SCHEDULER_STOP_SECONDS)
             runtime.close()
@@ -75,6 +91,8 @@ def create_app(
     app.include_router(api_router)
     app.include_router(api_sources.router)
     app.include_router(api_sync.router)
+    app.include_router(api_jobs.router)
+    app.include_router(api_library.router)
     app.include_router(api_review.router)
     app.include_router(api_extras.router)
     app.include_router(pages.router)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from anitrakt.domain.charts import daily_bars, share_segments
 from anitrakt.domain.instants import iso_instant
 from anitrakt.usecases.dashboard import dashboard as dashboard_view
 from anitrakt.web.deps import RuntimeDep
@@ -51,6 +52,7 @@ router = APIRouter(include_in_schema=False)
 NAV = [
     ("/", "Dashboard"),
     ("/sync", "Sync"),
+    ("/library", "Library"),
     ("/mappings", "Mappings"),
     ("/manual", "Manual mapping"),
     ("/overrides", "Overrides"),
@@ -187,6 +189,10 @@ def dashboard(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Resp
         trakt_expires=iso_instant(trakt.expires_at) if trakt.expires_at else None,
         progress=view.progress,
         extras=view.extras,
+        plays_bars=daily_bars(view.plays),
+        plays_total=sum(count for _, count in view.plays),
+        state_segments=share_segments(view.states.counts) if view.states else [],
+        states_at=iso_instant(view.states.at) if view.states else None,
         failure_headlines=FAILURE_HEADLINES,
         iso=iso_instant,
     )
@@ -208,6 +214,7 @@ for _path, _template, _summary in [
         "Manual and automatic mappings, entries held for review, and unmapped entries.",
     ),
     ("/manual", "manual.html", "Add or update one manual mapping."),
+    ("/library", "library.html", "Every AniList entry, its state and why; fix it from there."),
     ("/overrides", "overrides.html", "Episode overrides: show-absolute episode → S/E."),
     ("/logs", "logs.html", "The operational log, live."),
 ]:

@@ -4,4 +4,4 @@
 Alembic (tests/test_migrations.py holds it to the scripts).
 """
 
-HEAD = "0006_anibridge_ranges"
+HEAD = "0007_jobs"

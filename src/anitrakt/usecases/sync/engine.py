@@ -49,7 +49,14 @@ from anitrakt.store.overrides import get_overrides_for_shows
 from anitrakt.store.progress import get_progress_many, set_progress
 from anitrakt.store.titles import save_titles
 from anitrakt.usecases.sync.facts import load_placement_facts
-from anitrakt.usecases.sync.report import RunOutcome, SyncDeps, SyncReport
+from anitrakt.usecases.sync.report import (
+    POSTING,
+    READING_TRAKT,
+    RESOLVING,
+    RunOutcome,
+    SyncDeps,
+    SyncReport,
+)
 from anitrakt.usecases.sync.shows import load_episode_lists
 
 # Plays per POST /sync/history. Trakt processes a history post synchronously and
@@ -99,6 +106,7 @@ class Pipeline:
         report.media = dict(wanted)
         if not self.dry_run:
             self._remember_titles(wanted.values())
+        deps.tell(RESOLVING, None, len(wanted))
         resolutions = deps.resolver.resolve_many(list(wanted.values()), save=not self.dry_run)
         self.resolved_ids = {a for a, r in resolutions.items() if isinstance(r, IdMapping)}
         retry = {a for a, r in resolutions.items() if isinstance(r, Unresolved) and r.retry}
@@ -107,6 +115,7 @@ class Pipeline:
             for a, r in resolutions.items()
             if isinstance(r, IdMapping) and r.trakt_id is not None and not is_movie(r, wanted[a])
         }
+        deps.tell(READING_TRAKT)
         watched = read_watched_state(deps.trakt)
         with deps.sessions() as session:
             progress = get_progress_many(session, wanted)
@@ -245,6 +254,7 @@ class Pipeline:
 
         # Entries with nothing to post may still move forward (e.g. all on Trakt already).
         self._record_progress(set(done), done, last_abs)
+        self.deps.tell(POSTING, 0, len(plays))
         for start in range(0, len(plays), BATCH_SIZE):
             if self.deps.stop is not None and self.deps.stop.is_set():
                 self._interrupted(len(confirmed), len(plays))
@@ -252,8 +262,7 @@ class Pipeline:
             batch = plays[start : start + BATCH_SIZE]
             try:
                 self._post_batch(batch, record)
-                if self.deps.progress is not None:
-                    self.deps.progress(len(confirmed), len(plays))
+                self.deps.tell(POSTING, len(confirmed), len(plays))
             except AnitraktError as exc:
                 self.report.failure = exc
                 self.deps.events.error(

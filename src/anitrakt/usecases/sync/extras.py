@@ -19,7 +19,7 @@ from anitrakt.store.extras import save_feature_status
 from anitrakt.usecases.sync.extras_context import Extras, needed, stopping
 from anitrakt.usecases.sync.lists import sync_dropped, sync_watchlist
 from anitrakt.usecases.sync.ratings import sync_ratings
-from anitrakt.usecases.sync.report import FeatureReport, SyncDeps, SyncReport
+from anitrakt.usecases.sync.report import EXTRAS, FeatureReport, SyncDeps, SyncReport
 from anitrakt.usecases.sync.rewatches import sync_rewatches
 
 # The order features run in: the ones that only read and write lists first, rewatches
@@ -56,6 +56,7 @@ def run_extras(
     report.extras.extend(parts)
     if not parts:
         return set()
+    deps.tell(EXTRAS)
     steps: dict[Extra, Step] = {
         Extra.RATINGS: sync_ratings,
         Extra.WATCHLIST: sync_watchlist,

@@ -22,10 +22,11 @@ from anitrakt.store.review import load_review, save_review
 from anitrakt.store.system_config import get_config, set_config
 from anitrakt.store.unmapped import load_unmapped, save_unmapped
 from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.stats import count_plays
 from anitrakt.usecases.sync.engine import Pipeline
 from anitrakt.usecases.sync.extras import run_extras
-from anitrakt.usecases.sync.lock import sync_lock
-from anitrakt.usecases.sync.report import SyncDeps, SyncReport
+from anitrakt.usecases.sync.lock import RunningSync, sync_lock
+from anitrakt.usecases.sync.report import READING_ANILIST, SyncDeps, SyncReport
 from anitrakt.usecases.sync.shows import episode_list_of, store_episode_list
 from anitrakt.usecases.sync.status import SyncFailure, clear_failure, record_failure
 
@@ -47,6 +48,11 @@ def _user(deps: SyncDeps) -> AniListUser:
             session, keys.ANILIST_USER, {"id": user.id, "name": user.name, "for": fingerprint}
         )
     return user
+
+
+def anilist_user(deps: SyncDeps) -> AniListUser:
+    """The AniList account a sync reads (cached; see `_user`)."""
+    return _user(deps)
 
 
 def _since(value: Any) -> int:
@@ -74,7 +80,8 @@ def _run(
     """
     pipeline = Pipeline(deps, mode, dry_run=dry_run)
     label = mode.label + (" (dry run)" if dry_run else "")
-    with nullcontext() if dry_run else sync_lock(deps.sessions):
+    running = RunningSync(mode.value, deps.now(), deps.job_id)
+    with nullcontext() if dry_run else sync_lock(deps.sessions, running=running):
         deps.events.info(f"{label} started")
         try:
             body(pipeline)
@@ -95,6 +102,7 @@ def _run(
             _remember_review(deps, pipeline)
             finished = deps.now()
             with deps.sessions.begin() as session:
+                count_plays(session, finished.date(), report.added)
                 if report.error:
                     code = getattr(report.failure, "code", None)
                     failure = SyncFailure(finished, label, report.error, code, automated)
@@ -147,6 +155,7 @@ def run_full(deps: SyncDeps, *, dry_run: bool = False, automated: bool = False) 
     """Incremental sync of AniList list activities since `lastSyncTimestamp`."""
 
     def body(pipeline: Pipeline) -> None:
+        deps.tell(READING_ANILIST)
         user = _user(deps)
         with deps.sessions() as session:
             since = _since(get_config(session, keys.LAST_SYNC_TIMESTAMP, 0))
@@ -186,6 +195,7 @@ def run_list(deps: SyncDeps, *, completed: bool, dry_run: bool = False) -> SyncR
     mode = SyncMode.COMPLETED if completed else SyncMode.WATCHING
 
     def body(pipeline: Pipeline) -> None:
+        deps.tell(READING_ANILIST)
         user = _user(deps)
         entries = deps.anilist.media_list(user.id, "COMPLETED" if completed else "CURRENT")
         events = events_from_entries(entries, completed=completed, now=deps.now())
@@ -217,6 +227,7 @@ def run_extras_only(
         raise InputError(f"no feature beyond history is on: set one of {names} to true")
 
     def body(pipeline: Pipeline) -> None:
+        deps.tell(READING_ANILIST)
         user = _user(deps)
         activities = None
         if Extra.REWATCHES in chosen:

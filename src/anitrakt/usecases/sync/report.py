@@ -21,6 +21,31 @@ from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.resolver import Resolver
 from anitrakt.usecases.sources.index import SharedSourceIndex
 
+# The phases a run reports (`RunProgress.phase`), in the order it meets them.
+READING_ANILIST = "reading AniList"
+RESOLVING = "resolving"
+READING_TRAKT = "reading Trakt"
+POSTING = "posting"
+EXTRAS = "beyond history"
+# Waits shorter than this are ordinary pacing (one Trakt write a second) and are not told.
+NOTABLE_WAIT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """Where a run is: its phase, `done` of `total` (when counted), and a note such as
+    a rate-limit wait ("waiting 30 s: Trakt asked us to slow down")."""
+
+    phase: str
+    done: int | None = None
+    total: int | None = None
+    note: str = ""
+
+    @property
+    def text(self) -> str:
+        counted = f" {self.done}/{self.total}" if self.done is not None and self.total else ""
+        return f"{self.phase}{counted}" + (f" ({self.note})" if self.note else "")
+
 
 @dataclass
 class SyncDeps:
@@ -32,8 +57,11 @@ class SyncDeps:
     trakt: TraktClient
     resolver: Resolver
     now: Callable[[], datetime]
-    # Called after each posted batch with (plays confirmed so far, plays planned).
-    progress: Callable[[int, int], None] | None = None
+    # Told each phase of the run and, while posting, after each confirmed batch
+    # (`RunProgress`: "posting" with plays confirmed so far of plays planned).
+    progress: Callable[[RunProgress], None] | None = None
+    # The background job this run belongs to (`usecases.jobs`), named in a 409.
+    job_id: str | None = None
     # Set when the process is stopping: the run ends before its next batch.
     stop: threading.Event | None = None
     # Told every run's report once it has ended and its bookkeeping is written
@@ -43,6 +71,24 @@ class SyncDeps:
     sources: SharedSourceIndex | None = None
     # The features beyond history that are on (`Settings.extras`).
     extras: frozenset[Extra] = frozenset()
+    _last: RunProgress | None = field(default=None, repr=False)
+
+    def tell(self, phase: str, done: int | None = None, total: int | None = None) -> None:
+        """Report the run's phase to whoever watches it (a job, a progress bar)."""
+        self._last = RunProgress(phase, done, total)
+        if self.progress is not None:
+            self.progress(self._last)
+
+    def waited(self, upstream: str, seconds: float, reason: str) -> None:
+        """An upstream client is about to wait `seconds` (pacing or a 429): tell and log
+        it when it is long enough for a person to notice."""
+        if seconds < NOTABLE_WAIT_SECONDS:
+            return
+        note = f"waiting {seconds:.0f} s for {upstream}: {reason}"
+        self.events.info(note)
+        if self.progress is not None:
+            last = self._last or RunProgress(READING_TRAKT)
+            self.progress(RunProgress(last.phase, last.done, last.total, note))
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """The syncs a person starts (a route, a command): one call each, over the runtime.
 
 Each opens the run's clients from the runtime, runs one mode of the pipeline
-(`usecases.sync.modes`) and returns its report; `progress` (confirmed plays, planned
-plays) feeds a progress bar. What each mode reads and posts is in docs/sync.md §1; the
-features beyond history in docs/beyond-history.md.
+(`usecases.sync.modes`) and returns its report; `progress` (a `RunProgress`: the phase,
+and while posting confirmed of planned plays) feeds a progress bar or a job. What each
+mode reads and posts is in docs/sync.md §1; the features beyond history in
+docs/beyond-history.md.
 """
 
 from __future__ import annotations
@@ -20,17 +21,27 @@ from anitrakt.usecases.sync.modes import (
     run_list,
     sync_show,
 )
-from anitrakt.usecases.sync.report import SyncReport
+from anitrakt.usecases.sync.report import RunProgress, SyncReport
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[RunProgress], None]
 
 
 def run_sync(
-    runtime: Runtime, mode: SyncMode, *, dry_run: bool = False, progress: Progress | None = None
+    runtime: Runtime,
+    mode: SyncMode,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    job_id: str | None = None,
 ) -> SyncReport:
-    """Run one manual sync of `mode` (full, completed or watching) and report it."""
+    """Run one manual sync of `mode` (full, completed or watching) and report it.
+
+    `progress` hears each phase (`RunProgress`); `job_id` names the background job the
+    run belongs to (a 409 to another caller names it).
+    """
     with runtime.sync_deps() as deps:
         deps.progress = progress
+        deps.job_id = job_id
         if mode is SyncMode.FULL:
             return run_full(deps, dry_run=dry_run)
         return run_list(deps, completed=mode is SyncMode.COMPLETED, dry_run=dry_run)

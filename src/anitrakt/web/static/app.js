@@ -139,7 +139,6 @@ function showRun(out, res) {
   }
   out.append(logsLink());
 }
-const dry = () => ($("#dry-run").checked ? "?dryRun=1" : "");
 
 function initSync() {
   $("#single-form").addEventListener("submit", (ev) => {
@@ -152,8 +151,7 @@ function initSync() {
     });
   });
   $("#full-run").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
-    const out = $("#full-result"); say(out, "Running…");
-    showRun(out, await api("/api/full-sync" + dry(), { method: "POST" }));
+    await runJob("full", $("#full-result"));  // jobs.js: a background job, followed here
   }));
   document.querySelectorAll(".list-sync").forEach((section) => {
     const mode = section.dataset.mode, out = $("#" + mode + "-result");
@@ -177,8 +175,7 @@ function initSync() {
       say(out, res.body.count + " show(s) would be posted.");
     }));
     $("#" + mode + "-run").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
-      say(out, "Running…");
-      showRun(out, await api("/api/" + mode + "-sync" + dry(), { method: "POST" }));
+      await runJob(mode, out);  // jobs.js: a background job, followed here
     }));
   });
   initTrakt();
