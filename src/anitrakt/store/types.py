@@ -21,6 +21,8 @@ from sqlalchemy.sql.functions import FunctionElement
 _SQLITE_STORAGE = (
     "%(year)04d-%(month)02d-%(day)02dT%(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d+00:00"
 )
+# len("2026-01-02T03:04:05.000006+00:00"): the storage format's own text.
+_STORED_LENGTH = 32
 # Also accepts what hand-written SQL tends to insert (`CURRENT_TIMESTAMP`, no fraction).
 _SQLITE_PARSE = r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6})\d*)?"
 
@@ -36,6 +38,12 @@ class _SqliteIsoDateTime(sqlite.DATETIME):
         def process(value: str | None) -> datetime | None:
             if value is None:
                 return None
+            if len(value) == _STORED_LENGTH and value.endswith("+00:00") and value[10] == "T":
+                # What we write ourselves: the C parser, about 10x the regex (issue 18).
+                try:
+                    return datetime.fromisoformat(value[:-6])
+                except ValueError:
+                    pass  # the regex below says what is wrong with it
             match = pattern.match(value)
             if match is None:
                 raise ValueError(f"unparsable timestamp in SQLite: {value!r}")
