@@ -167,10 +167,10 @@ def scaling(
         f"({number(largest, 'entries'):.0f} entries, {largest['plays']} plays, "
         f"{largest['database']}) costs {real:.0f} s of the process's own time against "
         f"{virtual:.0f} s that the upstream rate limits impose, in "
-        f"{number(largest, 'peak_rss_mb'):.0f} MB; the rate limits, not the process, set "
-        "the pace, and a person's list grows by tens of entries a year. The read API "
-        f"answers {min(rates):.0f}–{max(rates):.0f} requests/s per route under load on "
-        "one process, where the dashboard needs a few a minute.",
+        f"{number(largest, 'peak_rss_mb'):.0f} MB: the rate limits, not the process, set "
+        "the pace, and a faster machine or a second process would not sync one library "
+        "any sooner. The read API answers "
+        f"{min(rates):.0f}–{max(rates):.0f} requests/s per route under load on one process.",
         "- **Many accounts: several stateless app processes on one PostgreSQL.** A process "
         "keeps nothing that another needs: state is in the database, and what a process "
         "holds in memory (the mapping-source index) it loads from there. Every "
