@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
@@ -96,6 +99,52 @@ class ProgressPage(BaseModel):
     @classmethod
     def of(cls, page: ProgressPageValue) -> ProgressPage:
         return cls(count=page.count, items=[ProgressItem.of(e) for e in page.items])
+
+
+# The read routes that answer a list render it straight to JSON, without a model per
+# row: building and re-validating 200 models cost more than the query (issue 18). The
+# shapes are LogBody's and ProgressPage's (tests/web/test_api.py holds them equal).
+
+
+def _iso(moment: datetime | None) -> str | None:
+    # The store hands back aware UTC instants; anything else takes the general path.
+    if moment is not None and moment.tzinfo is UTC:
+        return moment.isoformat()
+    return iso_instant(moment)
+
+
+def _json(value: object) -> bytes:
+    """Compact UTF-8 JSON, as FastAPI renders a response model."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def logs_json(entries: Iterable[LogEntry]) -> bytes:
+    """`list[LogBody]` of `entries` as JSON."""
+    return _json(
+        [
+            {
+                "id": e.id,
+                "message": e.message,
+                "level": e.level.value,
+                "created_at": _iso(e.created_at) or "",
+            }
+            for e in entries
+        ]
+    )
+
+
+def progress_page_json(page: ProgressPageValue) -> bytes:
+    """`ProgressPage` of `page` as JSON."""
+    items = [
+        {
+            "anilistId": e.anilist_id,
+            "lastAbs": e.last_abs,
+            "updatedAt": _iso(e.updated_at),
+            "title": e.title,
+        }
+        for e in page.items
+    ]
+    return _json({"count": page.count, "items": items})
 
 
 class ProgressOne(BaseModel):

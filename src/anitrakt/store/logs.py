@@ -21,12 +21,23 @@ def add_logs(session: Session, events: Iterable[tuple[str, LogLevel, datetime]])
     )
 
 
-def list_logs(session: Session, *, limit: int = 200, level: LogLevel | None = None) -> list[LogRow]:
-    """The newest `limit` rows, newest first, optionally of one level."""
-    query = sa.select(LogRow).order_by(LogRow.created_at.desc(), LogRow.id.desc()).limit(limit)
+def list_logs(
+    session: Session, *, limit: int = 200, level: LogLevel | None = None
+) -> list[sa.Row[tuple[int, str, LogLevel, datetime]]]:
+    """The newest `limit` rows (`id, message, level, created_at`), newest first,
+    optionally of one level.
+
+    Plain columns, not ORM objects: nothing here is changed and saved, and building and
+    tracking 200 instances cost more than the query (issue 18).
+    """
+    query = (
+        sa.select(LogRow.id, LogRow.message, LogRow.level, LogRow.created_at)
+        .order_by(LogRow.created_at.desc(), LogRow.id.desc())
+        .limit(limit)
+    )
     if level is not None:
         query = query.where(LogRow.level == LogLevel(level))
-    return list(session.scalars(query))
+    return list(session.execute(query))
 
 
 def prune_logs(session: Session, older_than_days: int, *, now: datetime | None = None) -> int:

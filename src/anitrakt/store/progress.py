@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -45,15 +46,18 @@ def set_progress(session: Session, anilist_id: int, last_abs: int) -> None:
     session.execute(statement)
 
 
-def list_progress(session: Session, *, limit: int = 50, offset: int = 0) -> list[SyncProgress]:
-    """Progress rows, most recently updated first."""
+def list_progress(
+    session: Session, *, limit: int = 50, offset: int = 0
+) -> list[sa.Row[tuple[int, int, datetime | None]]]:
+    """Progress rows (`anilist_id, last_abs, updated_at`), most recently updated first
+    (plain columns: read-only, and cheaper than ORM objects)."""
     query = (
-        sa.select(SyncProgress)
+        sa.select(SyncProgress.anilist_id, SyncProgress.last_abs, SyncProgress.updated_at)
         .order_by(SyncProgress.updated_at.desc(), SyncProgress.anilist_id.desc())
         .limit(limit)
         .offset(offset)
     )
-    return list(session.scalars(query))
+    return list(session.execute(query))
 
 
 def count_progress(session: Session) -> int:

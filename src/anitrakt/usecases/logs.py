@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from anitrakt.domain.values import LogLevel
 from anitrakt.store.logs import list_logs
 from anitrakt.usecases.container import Runtime
 
 
-@dataclass(frozen=True, slots=True)
-class LogEntry:
+class LogEntry(NamedTuple):
+    """One row (a tuple: a page of 200 is built many times a second under load)."""
+
     id: int
     message: str
     level: LogLevel
@@ -22,4 +23,4 @@ def recent_logs(runtime: Runtime, *, limit: int, level: LogLevel | None = None) 
     """The newest `limit` rows, newest first, optionally of one level."""
     with runtime.sessions() as session:
         rows = list_logs(session, limit=limit, level=level)
-        return [LogEntry(r.id, r.message, r.level, r.created_at) for r in rows]
+        return [LogEntry._make(row) for row in rows]

@@ -25,7 +25,7 @@ from anitrakt.errors import AnitraktError
 from anitrakt.store.system_config import get_config
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.refresh import refresh_stale_sources
-from anitrakt.usecases.sync.lock import SyncAlreadyRunning
+from anitrakt.usecases.sync.lock import SyncAlreadyRunning, sync_lock
 from anitrakt.usecases.sync.modes import run_full
 from anitrakt.usecases.sync.report import SyncReport
 from anitrakt.usecases.sync.status import SyncFailure, read_sync_status, record_failure
@@ -37,6 +37,8 @@ logger = logging.getLogger("anitrakt.usecases.scheduler")
 CHECK_EVERY_SECONDS = 300.0
 # The first look comes soon after start-up, not a whole period later.
 FIRST_CHECK_SECONDS = 15.0
+# The lease a tick holds while it looks at the gate and runs (besides the sync's own).
+CRON_LOCK = "cron"
 # After an automated run that failed, the gate waits this long before the next one.
 RETRY_AFTER_FAILURE = timedelta(minutes=30)
 
@@ -106,7 +108,24 @@ class CronOutcome:
 def cron_tick(
     runtime: Runtime, run: Callable[[Runtime], SyncReport] = run_automated_sync
 ) -> CronOutcome:
-    """Ask the gate once; run the automated sync when it is due."""
+    """Ask the gate once; run the automated sync when it is due.
+
+    The look and the run happen under the `cron` lease, so several processes sharing one
+    database (several `serve`s on one PostgreSQL) run each due sync exactly once: one
+    that decided "due" cannot start its run after another's run has already cleared
+    the gate. A tick that finds the lease taken is a busy tick.
+    """
+    try:
+        with sync_lock(runtime.sessions, name=CRON_LOCK):
+            return _tick_holding_the_lease(runtime, run)
+    except SyncAlreadyRunning as exc:
+        logger.info("scheduled sync skipped: another sync is running")
+        with runtime.sessions() as session:
+            decision = cron_state(session, runtime.settings.sync_interval_hours, runtime.now())
+        return CronOutcome(Tick.BUSY, decision, error=exc)
+
+
+def _tick_holding_the_lease(runtime: Runtime, run: Callable[[Runtime], SyncReport]) -> CronOutcome:
     with runtime.sessions() as session:
         decision = cron_state(session, runtime.settings.sync_interval_hours, runtime.now())
     if not decision.due:

@@ -1,6 +1,12 @@
 """JSON routes that need no upstream: status, logs, progress, mappings.
 
 Each parses its input, calls one use case and renders it (docs/architecture.md).
+
+The routes are `async` and run their use case, which reads the database, in the thread
+pool themselves: FastAPI runs a plain `def` route in a worker thread and then validates
+its answer in another hop, and those hops, not the queries, were most of a read's time
+(issue 18, docs/performance.md). The list routes render their JSON in the same hop,
+without a model per row.
 """
 
 from __future__ import annotations
@@ -8,6 +14,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from anitrakt import __version__
 from anitrakt.domain.ids import parse_anilist_id, parse_positive_id
@@ -24,6 +31,8 @@ from anitrakt.schemas.common import (
     ProgressPage,
     StatusBody,
     UnmapResult,
+    logs_json,
+    progress_page_json,
 )
 from anitrakt.usecases.logs import recent_logs
 from anitrakt.usecases.manual import ManualMappingInput
@@ -52,44 +61,56 @@ def _clamp(value: int, low: int, high: int) -> int:
 
 
 @public_router.get("/health", response_model=Health)
-def health() -> Health:
+async def health() -> Health:
     """Liveness check; needs no token and touches nothing."""
     return Health(status="ok", version=__version__)
 
 
 @router.get("/status", response_model=StatusBody)
-def status(runtime: RuntimeDep) -> StatusBody:
+async def status(runtime: RuntimeDep) -> StatusBody:
     """When each kind of sync last ran (ISO-8601 with offset, or null)."""
-    return StatusBody.of(sync_status(runtime))
+    return StatusBody.of(await run_in_threadpool(sync_status, runtime))
+
+
+JSON = "application/json"
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/logs", response_model=list[LogBody])
-def logs(
+async def logs(
     runtime: RuntimeDep,
-    response: Response,
     limit: Annotated[int, Query(description="rows to return, 1–1000")] = LOGS_DEFAULT_LIMIT,
     level: Annotated[LogLevel | None, Query(description="only this level")] = None,
-) -> list[LogBody]:
+) -> Response:
     """The newest log rows, newest first."""
-    response.headers["Cache-Control"] = "no-store"
-    entries = recent_logs(runtime, limit=_clamp(limit, 1, LOGS_MAX_LIMIT), level=level)
-    return [LogBody.of(entry) for entry in entries]
+
+    def read() -> bytes:
+        return logs_json(recent_logs(runtime, limit=_clamp(limit, 1, LOGS_MAX_LIMIT), level=level))
+
+    return Response(await run_in_threadpool(read), media_type=JSON, headers=NO_STORE)
 
 
 @router.get("/progress", response_model=ProgressPage | ProgressOne)
-def progress(
+async def progress(
     runtime: RuntimeDep,
     limit: Annotated[int, Query(description="rows to return, clamped to 1–500")] = (
         PROGRESS_DEFAULT_LIMIT
     ),
     anilist_id: Annotated[str | None, Query(alias="anilistId")] = None,
-) -> ProgressPage | ProgressOne:
+) -> ProgressOne | Response:
     """Posting progress: one entry with `anilistId`, else the most recent rows."""
     if anilist_id is not None:
         entry = parse_positive_id(anilist_id, "anilistId")
-        return ProgressOne(anilistId=entry, lastAbs=progress_of(runtime, entry))
-    page = recent_progress(runtime, limit=_clamp(limit, 1, PROGRESS_MAX_LIMIT))
-    return ProgressPage.of(page)
+        return ProgressOne(
+            anilistId=entry, lastAbs=await run_in_threadpool(progress_of, runtime, entry)
+        )
+
+    def read() -> bytes:
+        return progress_page_json(
+            recent_progress(runtime, limit=_clamp(limit, 1, PROGRESS_MAX_LIMIT))
+        )
+
+    return Response(await run_in_threadpool(read), media_type=JSON)
 
 
 @router.get("/mappings", response_model=MappingLists)

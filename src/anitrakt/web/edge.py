@@ -24,7 +24,6 @@ streams in and left unread when the request is refused.
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anitrakt.web.errors import edge_error, error_response
 from anitrakt.web.forwarding import HostPolicy, ProxyPolicy
-from anitrakt.web.security import SAFE_METHODS, UNAUTHORIZED_MESSAGE, identify, same_origin
+from anitrakt.web.security import SAFE_METHODS, UNAUTHORIZED_MESSAGE, identify_async, same_origin
 
 MAX_BODY_BYTES = 1024 * 1024
 # Only our own files: no inline script or style, no framing, forms post only here.
@@ -134,7 +133,7 @@ class Edge:
             )
         path, method = request.scope["path"], request.scope["method"]
         if self.token_set and token_guarded(path):
-            caller = await run_in_threadpool(identify, request)
+            caller = await identify_async(request)
             if caller is None:
                 return error_response(
                     401, UNAUTHORIZED_MESSAGE, headers={"WWW-Authenticate": "Bearer"}

@@ -37,10 +37,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from anitrakt.errors import AnitraktError
 from anitrakt.usecases.container import Runtime
@@ -188,6 +189,39 @@ def identify(request: Request) -> Caller | None:
     return caller
 
 
+def identify_at_once(request: Request) -> Caller | Literal[False] | None:
+    """`identify` when it needs no database, else False (call `identify_async`).
+
+    Known already, no token configured, or the right Bearer token from an address that
+    is not locked out: decided from memory. A session cookie (a database look-up) and a
+    wrong Bearer token (counted, perhaps logged) are left to `identify`.
+    """
+    if _CALLER_KEY in request.scope:
+        known: Caller | None = request.scope[_CALLER_KEY]
+        return known
+    token = _configured_token(request)
+    if token is None:
+        return identify(request)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token_matches(request, given.strip()):
+        check_throttle(request)
+        caller = request.scope[_CALLER_KEY] = Caller("bearer", None)
+        return caller
+    return False
+
+
+async def identify_async(request: Request) -> Caller | None:
+    """`identify` from async code: in a worker thread only when it reads the database.
+
+    The hop to the thread pool and back costs more than a read route's query (issue 18),
+    so the common cases (no token, a Bearer token, the edge already knew) skip it.
+    """
+    caller = identify_at_once(request)
+    if caller is False:
+        return await run_in_threadpool(identify, request)
+    return caller
+
+
 def _identify(request: Request) -> Caller | None:
     token = _configured_token(request)
     if token is None:
@@ -249,12 +283,12 @@ BEARER = HTTPBearer(
 )
 
 
-def require_api_token(
+async def require_api_token(
     request: Request,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
 ) -> None:
     """Guard every `/api/` route but health: Bearer or session, plus CSRF on writes."""
-    caller = identify(request)
+    caller = await identify_async(request)
     if caller is None:
         raise Unauthorized(UNAUTHORIZED_MESSAGE)
     check_csrf(request, caller, request.headers.get(CSRF_HEADER))
