@@ -101,3 +101,28 @@ def test_near_the_history_cap_everything_is_planned_before_the_first_post(
     history = world.history()
     assert all(history[key] == 1 for key in expected)
     assert all(history[key] == 1 for key in late), "none posted twice"
+
+
+def test_a_read_failing_after_posts_began_keeps_them_and_the_rerun_finishes(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    world = World(sessions, settings)
+    expected = world.generated_library()
+    last_show = max(k[0] for k in expected if k[0] != "movie")
+    # Trakt down for that show's seasons read, every attempt of it (5).
+    world.trakt.fail_next(5, status=500, path=f"/shows/{last_show}/seasons", method="GET")
+
+    report = run_full(world.deps())
+
+    assert report.error is not None
+    posted = world.history()
+    assert 0 < sum(posted.values()) < sum(expected.values()), "batches went out before it"
+    assert max(posted.values()) == 1
+    assert report.added == sum(posted.values())
+    with world.sessions() as session:
+        assert get_config(session, keys.LAST_SYNC_TIMESTAMP) is None
+
+    rerun = run_full(world.deps())
+
+    assert rerun.error is None
+    assert world.history() == expected
