@@ -7,11 +7,14 @@ show through season hints, movies, the rest one-season shows) totalling about EP
 watched episodes, each watched through one `watched episode` range activity. The fakes
 run in-process and count requests; every client paces on one injected ManualClock, so
 the *virtual* time is what the rate limits cost on a real account while the run itself
-takes seconds. Prints, per upstream, the requests by endpoint; the floor the rate
-limits impose; the virtual and real time; peak RSS. Then a second, no-op incremental
-run (target: 1 AniList request, 0 Trakt requests).
-Targets (issue 5): no per-episode requests; virtual time within 10% of the floor; RSS
-under 200 MB.
+takes seconds. The fake Trakt enforces its three budgets (writes, user GETs, public GETs,
+each in its own window), so a run faster than Trakt allows shows up as `throttled`
+(429s answered; must be 0) instead of looking fast. Prints, per upstream, the requests
+by endpoint; the floor the rate limits impose with the three Trakt budgets in parallel
+(and the serial floor: every budget one after the other); the virtual and real time;
+peak RSS. Then a second, no-op incremental run (target: 1 AniList request, 0 Trakt).
+Targets (issue 5, issue 18): no per-episode requests; throttled 0; virtual time within
+0.55 × the serial floor (1,000 entries ≤ 249 s); RSS under 200 MB.
 """
 
 from __future__ import annotations
@@ -36,7 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from anitrakt.clients.anilist import RATE_WINDOW_SECONDS, REQUESTS_PER_MINUTE  # noqa: E402
-from anitrakt.clients.trakt import GET_LIMIT, GET_PERIOD_SECONDS, WRITE_INTERVAL_SECONDS  # noqa: E402
+from anitrakt.clients.trakt_budgets import (  # noqa: E402
+    GET_LIMIT,
+    GET_PERIOD_SECONDS,
+    PUBLIC_GET_LIMIT,
+    USER_GET_RESERVE,
+    WRITE_INTERVAL_SECONDS,
+)
 from anitrakt.config import Settings  # noqa: E402
 from anitrakt.store import migrate  # noqa: E402
 from anitrakt.store.db import create_db_engine, create_session_factory  # noqa: E402
@@ -107,20 +116,30 @@ def build_library(world: World, entries: int, episodes: int) -> tuple[int, int]:
     return plays, shows
 
 
-def floor_seconds(plays: int, shows: int, pages: int) -> tuple[float, str]:
-    """What the rate limits alone cost: AniList pages, then Trakt reads, then writes."""
+def floor_seconds(plays: int, shows: int, pages: int) -> tuple[float, float, str]:
+    """What the rate limits alone cost: (parallel floor, serial floor, detail).
+
+    AniList's activity pages come first (nothing is known before them); then Trakt's
+    three budgets run side by side: the seasons reads in the public window and, past it,
+    the user's (less its reserve); the user's own reads (watched shows, watched movies,
+    settings); the writes. The serial floor is every Trakt budget one after the other
+    in one GET window, as before issue 18.
+    """
     anilist = max(0, pages - REQUESTS_PER_MINUTE) / REQUESTS_PER_MINUTE * RATE_WINDOW_SECONDS
-    gets = shows + 2  # seasons per show + watched shows + watched movies
-    trakt_reads = math.floor((gets - 1) / GET_LIMIT) * GET_PERIOD_SECONDS
+    user_gets = 3
+    gets = shows + user_gets
+    per_window = PUBLIC_GET_LIMIT + GET_LIMIT - USER_GET_RESERVE
+    trakt_reads = math.floor((gets - 1) / per_window) * GET_PERIOD_SECONDS
     posts = math.ceil(plays / BATCH_SIZE)
     writes = (posts - 1) * WRITE_INTERVAL_SECONDS
+    serial_reads = math.floor((gets - 1) / GET_LIMIT) * GET_PERIOD_SECONDS
     detail = (
         f"AniList {anilist:.0f} s ({pages} pages at {REQUESTS_PER_MINUTE}/min) + "
-        f"Trakt reads {trakt_reads:.0f} s "
-        f"({gets} GETs at {GET_LIMIT}/{GET_PERIOD_SECONDS:.0f} s) + "
-        f"writes {writes:.0f} s ({posts} posts at 1/{WRITE_INTERVAL_SECONDS:.0f} s)"
+        f"max(Trakt reads {trakt_reads:.0f} s ({gets} GETs at {per_window}/"
+        f"{GET_PERIOD_SECONDS:.0f} s over the public and user windows), "
+        f"writes {writes:.0f} s ({posts} posts at 1/{WRITE_INTERVAL_SECONDS:.0f} s))"
     )
-    return anilist + trakt_reads + writes, detail
+    return anilist + max(trakt_reads, writes), anilist + serial_reads + writes, detail
 
 
 def endpoint_counts(world: World) -> Counter[str]:
@@ -162,11 +181,14 @@ def main() -> None:
         try:
             migrate.upgrade(engine)
             sessions = create_session_factory(engine)
-            settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+            settings = Settings(  # type: ignore[call-arg]
+                _env_file=None, database_url=url, anitrakt_data_dir=Path(tmp)
+            )
             world = World(sessions, settings)
+            world.trakt.enforce_rate_limits = True
             plays, shows = build_library(world, args.entries, args.episodes)
             pages = math.ceil(len(world.anilist.activities) / ACTIVITIES_PER_PAGE)
-            floor, detail = floor_seconds(plays, shows, pages)
+            floor, serial_floor, detail = floor_seconds(plays, shows, pages)
 
             virtual_start = world.clock.time()
             real_start = time.perf_counter()
@@ -184,6 +206,7 @@ def main() -> None:
             idle_trakt = len(world.trakt.requests) - trakt_before
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             exact = sum(history.values()) == plays and max(history.values()) == 1
+            throttled = world.trakt.rate_limited
             result = {
                 "database": "PostgreSQL" if args.postgres else "SQLite",
                 "entries": args.entries,
@@ -194,7 +217,11 @@ def main() -> None:
                 "requests": dict(sorted(counts.items())),
                 "floor_seconds": floor,
                 "floor_detail": detail,
+                "serial_floor_seconds": serial_floor,
                 "virtual_seconds": virtual,
+                "ratio": virtual / floor if floor else None,
+                "serial_ratio": virtual / serial_floor if serial_floor else None,
+                "throttled": throttled,
                 "real_seconds": real,
                 "idle_anilist_requests": idle_anilist,
                 "idle_trakt_requests": idle_trakt,
@@ -212,8 +239,14 @@ def main() -> None:
             for name, count in sorted(counts.items()):
                 print(f"  {count:6d}  {name}")
             print(f"rate-limit floor: {floor:.0f} s virtual = {detail}")
+            print(f"serial floor (one budget after another): {serial_floor:.0f} s")
             ratio = virtual / floor if floor else float("nan")
-            print(f"virtual time: {virtual:.0f} s ({ratio:.3f} × floor); real time: {real:.1f} s")
+            serial_ratio = virtual / serial_floor if serial_floor else float("nan")
+            print(
+                f"virtual time: {virtual:.0f} s ({ratio:.3f} × floor, {serial_ratio:.3f} × "
+                f"serial floor); real time: {real:.1f} s"
+            )
+            print(f"throttled (429s from the fake Trakt): {throttled}")
             print(
                 f"no-op incremental run: {idle_anilist} AniList request(s), {idle_trakt} Trakt "
                 f"request(s), {idle.added} plays, {idle_real * 1000:.0f} ms"

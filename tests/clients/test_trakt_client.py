@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from anitrakt.clients.trakt import GET_LIMIT, GET_PERIOD_SECONDS, TraktClient
+from anitrakt.clients.trakt import TraktClient
+from anitrakt.clients.trakt_budgets import (
+    GET_LIMIT,
+    GET_PERIOD_SECONDS,
+    PUBLIC_GET_LIMIT,
+    USER_GET_RESERVE,
+)
 from anitrakt.config import Settings
 from anitrakt.domain.trakt import (
     EpisodePlay,
@@ -509,6 +515,65 @@ def test_reads_are_paced_under_the_five_minute_window(
 
     assert fake.rate_limited == 0
     assert clock.monotonic() - start >= GET_PERIOD_SECONDS
+
+
+def test_catalog_reads_have_their_own_window_beside_the_users(
+    client: TraktClient, fake: FakeTrakt, clock: ManualClock
+) -> None:
+    fake.enforce_rate_limits = True
+    start = clock.monotonic()
+
+    for _ in range(PUBLIC_GET_LIMIT):
+        client.show(FRIEREN)
+    for _ in range(GET_LIMIT):
+        client.user_settings()
+
+    assert clock.monotonic() == start, "a full user window does not slow catalog reads"
+    assert fake.rate_limited == 0
+    catalog = [r for r in fake.requests if r.path.startswith("/shows/")]
+    assert len(catalog) == PUBLIC_GET_LIMIT
+    assert all("authorization" not in r.headers for r in catalog)
+
+
+def test_a_full_public_window_borrows_the_users_but_keeps_its_reserve(
+    client: TraktClient, fake: FakeTrakt, clock: ManualClock
+) -> None:
+    fake.enforce_rate_limits = True
+    start = clock.monotonic()
+    borrowable = GET_LIMIT - USER_GET_RESERVE
+
+    for _ in range(PUBLIC_GET_LIMIT + borrowable):
+        client.seasons_with_episodes(FRIEREN)
+    assert clock.monotonic() == start
+    assert client.next_catalog_read_at() == start + GET_PERIOD_SECONDS
+    for _ in range(USER_GET_RESERVE):
+        client.user_settings()  # the reserve is still there for the person's own reads
+    assert clock.monotonic() == start
+    client.seasons_with_episodes(FRIEREN)
+
+    assert clock.monotonic() == start + GET_PERIOD_SECONDS
+    assert fake.rate_limited == 0
+    seasons = [r for r in fake.requests if r.path.endswith("/seasons")]
+    with_token = [r for r in seasons if "authorization" in r.headers]
+    assert len(with_token) == borrowable
+    assert (
+        seasons[:PUBLIC_GET_LIMIT] == [r for r in seasons if r not in with_token][:PUBLIC_GET_LIMIT]
+    ), "the public window is used first"
+
+
+def test_writes_and_reads_say_when_they_may_go_next(
+    client: TraktClient, fake: FakeTrakt, clock: ManualClock
+) -> None:
+    fake.enforce_rate_limits = True
+    start = clock.monotonic()
+    assert client.next_write_at() == client.next_catalog_read_at() == start
+
+    client.add_to_history(HistoryItems(shows=(frieren_plays(1),)))
+    client.show(FRIEREN)
+
+    assert client.next_write_at() == start + 1
+    assert client.next_catalog_read_at() == start
+    assert fake.rate_limited == 0
 
 
 # -- values -----------------------------------------------------------------------------------

@@ -84,4 +84,8 @@ def test_a_stop_requested_before_posting_posts_nothing(
 
     assert isinstance(report.failure, Interrupted)
     assert world.posts() == 0
-    assert "0 of 298 plays" in report.message
+    # Reading stops too (the first batch was planned, the rest not read): nothing lost.
+    assert "0 of the 100 plays planned so far were recorded" in report.message
+    with world.sessions() as session:
+        assert get_config(session, keys.LAST_SYNC_TIMESTAMP) is None
+        assert list_progress(session, limit=500) == []

@@ -1,4 +1,9 @@
-"""The two pacing shapes the upstreams need, on an injected clock (anitrakt.clock)."""
+"""The two pacing shapes the upstreams need, on an injected clock (anitrakt.clock).
+
+Besides blocking (`acquire`), each says when it would next let a call through
+(`ready_at`), so a caller with work for several budgets can do first whatever is
+allowed first (the sync pipeline overlaps Trakt reads and writes that way).
+"""
 
 from __future__ import annotations
 
@@ -42,6 +47,12 @@ class MinInterval:
                     now = self._clock.monotonic()
             self._last = now
 
+    def ready_at(self) -> float:
+        """The monotonic moment `acquire` would return without waiting."""
+        with self._lock:
+            now = self._clock.monotonic()
+            return now if self._last is None else max(now, self._last + self.interval)
+
 
 class SlidingWindow:
     """At most `limit` calls in any `period` seconds (Trakt GETs, AniList's minute budget)."""
@@ -69,6 +80,20 @@ class SlidingWindow:
                 while self._calls and self._calls[0] <= now - self.period:
                     self._calls.popleft()
             self._calls.append(now)
+
+    def ready_at(self, keep: int = 0) -> float:
+        """The monotonic moment a call would fit with `keep` more still free afterwards."""
+        with self._lock:
+            now = self._clock.monotonic()
+            while self._calls and self._calls[0] <= now - self.period:
+                self._calls.popleft()
+            allowed = self.limit - keep
+            if allowed <= 0:
+                return float("inf")
+            over = len(self._calls) - allowed
+            if over < 0:
+                return now
+            return max(now, self._calls[over] + self.period)
 
     def pause_until(self, moment: float) -> None:
         """Treat the window as full until `moment` (monotonic), e.g. after 'remaining: 0'."""

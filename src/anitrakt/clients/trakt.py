@@ -21,8 +21,9 @@ from urllib.parse import quote
 import httpx
 
 from anitrakt.clients.http import HttpClient, HttpObserver, Upstream, edge_blocked, is_html
-from anitrakt.clients.timing import MinInterval, SlidingWindow, WaitHook
+from anitrakt.clients.timing import WaitHook
 from anitrakt.clients.trakt_auth import TokenStorage, TraktTokenAuth
+from anitrakt.clients.trakt_budgets import TraktBudgets
 from anitrakt.clients.trakt_oauth import TraktOAuth
 from anitrakt.clients.trakt_wire import (
     as_int,
@@ -65,13 +66,6 @@ from anitrakt.errors import (
 logger = logging.getLogger("anitrakt.trakt")
 
 API_VERSION = "2"
-# AUTHED_API_POST_LIMIT: POST, PUT and DELETE, 1 call per second (apiary intro, "Rate
-# Limiting"). Every write waits until a second has passed since the previous one.
-WRITE_INTERVAL_SECONDS = 1.0
-# Authenticated GETs: 500 calls per 5 minutes (docs/sync.md; the 2023 docs excerpt still says
-# 1000). Applied to every GET, authenticated or not, to stay well clear of either limit.
-GET_LIMIT = 500
-GET_PERIOD_SECONDS = 300.0
 # /sync/watched/* is paginated since 2026 and `extended=progress` caps a page at 100
 # items (trakt/trakt-api discussion #775; PlexTraktSync #2518, jellyfin-plugin-trakt #298).
 WATCHED_PAGE_LIMIT = 100
@@ -109,8 +103,7 @@ class TraktClient:
     ) -> None:
         self._api = api
         self._oauth = oauth
-        self._writes = MinInterval(WRITE_INTERVAL_SECONDS, clock)
-        self._reads = SlidingWindow(GET_LIMIT, GET_PERIOD_SECONDS, clock)
+        self._budgets = TraktBudgets(clock, lambda: self._auth.current() is not None)
         self._auth = TraktTokenAuth(
             oauth,
             token_store,
@@ -190,7 +183,9 @@ class TraktClient:
 
     def watch_waits(self, hook: WaitHook) -> None:
         """Tell `hook` before every wait: write and read pacing, and retry backoffs."""
-        self._writes.on_wait = self._reads.on_wait = self._api.on_wait = hook
+        budgets = self._budgets
+        budgets.writes.on_wait = budgets.user_reads.on_wait = hook
+        budgets.public_reads.on_wait = self._api.on_wait = hook
 
     def __enter__(self) -> TraktClient:
         return self
@@ -201,8 +196,16 @@ class TraktClient:
     # -- plumbing ------------------------------------------------------------------
 
     def pace(self, method: str) -> None:
-        """Wait until one more request of `method` is within Trakt's limits."""
-        (self._reads if method.upper() == "GET" else self._writes).acquire()
+        """Wait until one more authenticated `method` request is within Trakt's limits."""
+        self._budgets.for_request(method, True)[0].acquire()
+
+    def next_write_at(self) -> float:
+        """The monotonic moment a write could go without waiting."""
+        return self._budgets.next_write_at()
+
+    def next_catalog_read_at(self) -> float:
+        """The monotonic moment a catalog read (e.g. a show's seasons) could go."""
+        return self._budgets.next_catalog_read_at()
 
     def _call(
         self,
@@ -214,7 +217,7 @@ class TraktClient:
         authenticated: bool = True,
         idempotent: bool | None = None,
     ) -> httpx.Response:
-        pacer = self._reads if method.upper() == "GET" else self._writes
+        pacer, authenticated = self._budgets.for_request(method, authenticated)
         response = self._api.request(
             method,
             path,

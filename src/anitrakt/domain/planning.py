@@ -3,9 +3,8 @@
 The pipeline is read → resolve → translate → drop what is done → post → record. This
 module is the middle: it turns AniList activities or list entries into `WatchEvent`s,
 then, given each entry's Trakt target, its `last_abs` and Trakt's watched state,
-decides play by play what is already done, what is pending, and what to post.
-The executor (`anitrakt.sync`) posts the plan and records progress with the helpers
-at the bottom, which decide how far progress and `lastSyncTimestamp` may advance.
+decides play by play what is already done, what is pending, and what to post. The
+helpers at the bottom decide how far progress and `lastSyncTimestamp` may advance.
 """
 
 from __future__ import annotations
@@ -275,14 +274,19 @@ def plan_sync(
     targets: Mapping[int, Target],
     progress: Mapping[int, int],
     watched: WatchedState,
+    *,
+    indices: Iterable[int] | None = None,
 ) -> Plan:
     """Decide, episode by episode, what to post; nothing is posted twice.
 
     Dropped: episodes at or below the entry's `last_abs`, episodes Trakt already
     reports watched, and a second play of an episode this plan already posts.
+    `indices` (ascending): plan only those events (entries on different Trakt shows
+    share no play, so they can be planned apart), keeping their places in `events`.
     """
     planner = _Planner(watched)
-    for index, event in enumerate(events):
+    for index in range(len(events)) if indices is None else indices:
+        event = events[index]
         if not event.episodes:
             continue
         target = targets.get(event.anilist_id) or Unmapped("not resolved")

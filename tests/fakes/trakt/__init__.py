@@ -36,8 +36,11 @@ Deliberate differences from real Trakt (none of them is something a client shoul
   `last_watched_at`; an unparseable `watched_at` is a 422 and nothing is applied;
 - error bodies of the API host are empty (Trakt documents none); the fake adds an
   `x-fake-reason` header to help whoever reads a failing test;
-- rate limits are enforced only with `enforce_rate_limits=True` (POST 1/s, authed GET
-  `get_limit` per 5 minutes, per token).
+- rate limits are enforced only with `enforce_rate_limits=True`, each budget in its own
+  window (trakt/trakt-api `guides/rate-limiting.md`, 2026-10-07): writes 1/s per user,
+  GETs with a token `get_limit` (500) per 5 minutes per user, GETs without one
+  `get_limit` per 5 minutes per client id (the fake has one IP); past one, a 429 with
+  `Retry-After` (whole seconds until the window frees) and `X-Ratelimit` naming it.
 
 Python interface for tests: see `FakeTrakt` (catalog, tokens, device flow, history
 inspection, recorded requests, `fail_next` scripted faults, `reset`).

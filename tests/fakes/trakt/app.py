@@ -91,7 +91,7 @@ class FakeTrakt(
         device_interval: int = 5,
         timeout_sleep: float = 2.0,
         enforce_rate_limits: bool = False,
-        get_limit: int = 1000,
+        get_limit: int = 500,
         watched_seasons_need_progress: bool = True,
     ) -> None:
         super().__init__(in_process=in_process, timeout_sleep=timeout_sleep)

@@ -8,6 +8,7 @@ to a scripted fault (X-Ratelimit on a 429, X-Upgrade-URL on a 420/426, …).
 from __future__ import annotations
 
 import json
+import math
 from fnmatch import fnmatchcase
 from typing import Literal
 
@@ -98,36 +99,50 @@ class RequestGuards(TraktState):
         return _empty(401, description, {"WWW-Authenticate": _www_authenticate(description)})
 
     def _rate_limit(self, req: RecordedRequest, token: str | None) -> Response | None:
-        if not self.enforce_rate_limits or token is None:
+        """Trakt's three budgets, each in its own window (only with `enforce_rate_limits`).
+
+        trakt/trakt-api `guides/rate-limiting.md` (2026-10-07): writes 1 per second per
+        user; GETs with a token `get_limit` per 5 minutes per user; GETs without one
+        `get_limit` per 5 minutes per client id and public IP (one IP here: the key is
+        the client id). A refused request does not count against its window.
+        """
+        if not self.enforce_rate_limits:
             return None
         now = self.clock()
         if req.method in ("POST", "PUT", "DELETE"):
-            last = self._last_post.get(token)
-            self._last_post[token] = now
+            if token is None:
+                return None
+            last = self._last_post.get(self.username)
             if last is not None and now - last < 1.0:
-                return self._too_many("AUTHED_API_POST_LIMIT", 1, 1, last + 1.0 - now)
+                return self._too_many("AUTHED_API_POST_LIMIT", 1, 1, last + 1.0)
+            self._last_post[self.username] = now
             return None
-        window = [t for t in self._gets.get(token, []) if t > now - 300]
+        if token is None:
+            name, key = "UNAUTHED_API_GET_LIMIT", "app:" + req.headers.get("trakt-api-key", "")
+        else:
+            name, key = "AUTHED_API_GET_LIMIT", "user:" + self.username
+        window = [t for t in self._gets.get(key, []) if t > now - 300]
+        self._gets[key] = window
         if len(window) >= self.get_limit:
-            self._gets[token] = window
-            return self._too_many(
-                "AUTHED_API_GET_LIMIT", 300, self.get_limit, window[0] + 300 - now
-            )
+            return self._too_many(name, 300, self.get_limit, window[0] + 300)
         window.append(now)
-        self._gets[token] = window
         return None
 
-    def _too_many(self, name: str, period: int, limit: int, wait: float) -> Response:
+    def _too_many(self, name: str, period: int, limit: int, until: float) -> Response:
+        """A 429 as the rate-limiting guide shows it: Retry-After and X-Ratelimit."""
         self.rate_limited += 1
+        wait = until - self.clock()
         headers = {
-            "Retry-After": str(max(1, int(wait + 0.999))),
-            "X-Ratelimit": self._ratelimit_header(name, period, limit),
+            "Retry-After": str(max(1, math.ceil(wait))),
+            "X-Ratelimit": self._ratelimit_header(name, period, limit, until),
         }
         return _empty(429, f"{name} exceeded", headers)
 
-    def _ratelimit_header(self, name: str, period: int, limit: int) -> str:
-        until = iso_utc(self.clock() + period)
-        body = {"name": name, "period": period, "limit": limit, "remaining": 0, "until": until}
+    def _ratelimit_header(
+        self, name: str, period: int, limit: int, until: float | None = None
+    ) -> str:
+        moment = iso_utc(self.clock() + period if until is None else until)
+        body = {"name": name, "period": period, "limit": limit, "remaining": 0, "until": moment}
         return json.dumps(body, separators=(",", ":"))
 
 

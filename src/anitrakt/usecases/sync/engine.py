@@ -14,7 +14,7 @@ that happens here. Guarantees, in the order a run meets them:
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from anitrakt.clients.trakt import TraktClient
@@ -22,22 +22,14 @@ from anitrakt.domain.anilist import Media
 from anitrakt.domain.planning import (
     Plan,
     PlannedPlay,
-    ShowTarget,
     Skipped,
-    Target,
     WatchedState,
     WatchEvent,
     advance_progress,
-    plan_sync,
 )
 from anitrakt.domain.review import review_entries
-from anitrakt.domain.targets import (
-    build_targets,
-    history_items,
-    is_movie,
-    not_found_matches,
-    on_trakt,
-)
+from anitrakt.domain.targets import history_items, is_movie, not_found_matches, on_trakt
+from anitrakt.domain.trakt import TraktUser
 from anitrakt.domain.values import (
     IdMapping,
     SyncMode,
@@ -48,7 +40,7 @@ from anitrakt.errors import AccountLimit, AnitraktError, Interrupted, UnclearWri
 from anitrakt.store.overrides import get_overrides_for_shows
 from anitrakt.store.progress import get_progress_many, set_progress
 from anitrakt.store.titles import save_titles
-from anitrakt.usecases.sync.facts import load_placement_facts
+from anitrakt.usecases.sync.facts import dates_wanted, load_placement_facts
 from anitrakt.usecases.sync.report import (
     POSTING,
     READING_TRAKT,
@@ -57,7 +49,7 @@ from anitrakt.usecases.sync.report import (
     SyncDeps,
     SyncReport,
 )
-from anitrakt.usecases.sync.shows import load_episode_lists
+from anitrakt.usecases.sync.stream import ShowPlanner, merge_plans
 
 # Plays per POST /sync/history. Trakt processes a history post synchronously and
 # answers with per-item results; 100 episodes keep the body around 10 kB and the request
@@ -115,45 +107,107 @@ class Pipeline:
             for a, r in resolutions.items()
             if isinstance(r, IdMapping) and r.trakt_id is not None and not is_movie(r, wanted[a])
         }
+        # The dedupe read, complete before anything is planned (so before the first post).
         deps.tell(READING_TRAKT)
         watched = read_watched_state(deps.trakt)
         with deps.sessions() as session:
             progress = get_progress_many(session, wanted)
             overrides = get_overrides_for_shows(session, show_ids)
-        now = deps.now()
-        save = not self.dry_run
-        lists, fetched = load_episode_lists(deps.sessions, deps.trakt, show_ids, now=now, save=save)
-        # Air dates only for entries with episodes past their recorded progress.
+        # Air dates only for entries with episodes past their recorded progress, read
+        # show by show with the groups (AniList's budget, while Trakt's are busy).
         unfinished = {
             e.anilist_id for e in active if max(e.episodes) > progress.get(e.anilist_id, 0)
         }
-        facts = load_placement_facts(deps, wanted, resolutions, dates_for=unfinished)
-        targets = build_targets(wanted, resolutions, lists, overrides, facts)
-        plan = plan_sync(events, targets, progress, watched)
-        stale = self._stale_shows(plan, targets, fetched)
-        if stale:
-            refreshed, _ = load_episode_lists(
-                deps.sessions, deps.trakt, stale, now=now, refetch=stale, save=save
-            )
-            lists.update(refreshed)
-            targets = build_targets(wanted, resolutions, lists, overrides, facts)
-            plan = plan_sync(events, targets, progress, watched)
-        self.placed_ids = {a for a, t in targets.items() if isinstance(t, ShowTarget)}
-        self._describe(plan, wanted)
+        facts = load_placement_facts(deps, wanted, resolutions, airing={})
+        shows = ShowPlanner(
+            deps,
+            events,
+            wanted,
+            resolutions,
+            overrides=overrides,
+            facts=facts,
+            progress=progress,
+            watched=watched,
+            now=deps.now(),
+            save=not self.dry_run,
+            undated=dates_wanted(wanted, resolutions, facts, unfinished),
+        )
         if self.dry_run:
+            parts = []
+            while shows.remaining:
+                parts.append(shows.plan_next())
+            plan = merge_plans(parts, events)
+            self.placed_ids = shows.placed_ids
+            self._describe(plan, wanted)
             report.added = len(plan.plays)
             report.synced = len({p.anilist_id for p in plan.plays})
             return RunOutcome(report, self._unhandled(plan, set(plan.plays), retry))
-        if plan.plays and not self._fits_history_cap(len(plan.plays), watched):
+        book = _Book(self, progress)
+        try:
+            capped = self._overlap(shows, book, watched)
+        except AnitraktError:
+            # A read failed: what was posted is recorded; the run fails as before.
+            report.added = len(book.confirmed)
+            report.synced = len({p.anilist_id for p in book.confirmed})
+            raise
+        plan = merge_plans(book.parts, events)
+        self.placed_ids = shows.placed_ids
+        self._describe(plan, wanted)
+        if capped:
             return RunOutcome(report, self._unhandled(plan, set(), retry))
-        confirmed = self._post(plan, progress)
-        report.added = len(confirmed)
-        report.synced = len({p.anilist_id for p in confirmed})
-        return RunOutcome(report, self._unhandled(plan, confirmed, retry))
+        report.added = len(book.confirmed)
+        report.synced = len({p.anilist_id for p in book.confirmed})
+        unhandled = self._unhandled(plan, book.confirmed, retry) | shows.unplanned()
+        return RunOutcome(report, unhandled)
 
-    def _fits_history_cap(self, planned: int, watched: WatchedState) -> bool:
+    def _overlap(self, shows: ShowPlanner, book: _Book, watched: WatchedState) -> bool:
+        """Read and post at once: each step is whichever Trakt allows first.
+
+        A batch goes out once BATCH_SIZE plays are planned (or everything is), when the
+        write budget frees no later than the next seasons read; otherwise the next show
+        is read and planned. Posting may start early only if the account's history cap
+        holds even for the most the rest could add (`play_bound`); if not, everything is
+        planned first and checked exactly, as a run without overlap. True: the cap
+        refused the run (nothing posted).
+        """
+        trakt = self.deps.trakt
+        queue: deque[PlannedPlay] = deque()
+        early: bool | None = None  # may post before everything is planned
+        user: TraktUser | None = None
+        while True:
+            more = shows.remaining
+            full = len(queue) >= BATCH_SIZE or (bool(queue) and not more)
+            if full and early is None:
+                user = trakt.user_settings()
+                bound = book.planned + shows.play_bound()
+                early = watched.plays + bound <= user.history_limit
+            if full and (early or not more):
+                if not more and not early:
+                    early = True  # everything is planned: the exact check, once
+                    if user is not None and not self._fits_history_cap(book.planned, watched, user):
+                        return True
+                if not more or trakt.next_write_at() <= shows.next_read_at():
+                    book.flush()
+                    if self.deps.stop is not None and self.deps.stop.is_set():
+                        self._interrupted(len(book.confirmed), book.planned, all_planned=not more)
+                        return False
+                    batch = [queue.popleft() for _ in range(min(BATCH_SIZE, len(queue)))]
+                    try:
+                        self._post_batch(batch, book.record)
+                    except AnitraktError as exc:
+                        self._batch_failed(exc, len(book.confirmed))
+                        return False
+                    self.deps.tell(POSTING, len(book.confirmed), book.planned)
+                    continue
+            if not more:
+                book.flush()  # entries with nothing to post may still move forward
+                return False
+            part = shows.plan_next()
+            book.add(part)
+            queue.extend(part.plays)
+
+    def _fits_history_cap(self, planned: int, watched: WatchedState, user: TraktUser) -> bool:
         """Check the account's history cap before the first post, not with a 420 mid-batch."""
-        user = self.deps.trakt.user_settings()
         limit = user.history_limit
         if watched.plays + planned <= limit:
             return True
@@ -165,28 +219,6 @@ class Pipeline:
             vip=user.vip,
         )
         return False
-
-    @staticmethod
-    def _stale_shows(plan: Plan, targets: Mapping[int, Target], fetched: set[int]) -> set[int]:
-        """Cached shows that look out of date: an episode fell past their end, or one was
-        held because its hint names a season they lack (the season may be new on Trakt).
-        A hint the air dates settled costs no refetch; lists fetched in this run are not
-        retried.
-        """
-        stale = set()
-        for skipped in plan.pending:
-            target = targets.get(skipped.anilist_id)
-            if isinstance(target, ShowTarget) and skipped.past_end:
-                stale.add(target.trakt_id)
-        for held in plan.review:
-            target = targets.get(held.anilist_id)
-            if (
-                isinstance(target, ShowTarget)
-                and target.hint is not None
-                and not target.episodes.has_season(target.hint.season)
-            ):
-                stale.add(target.trakt_id)
-        return stale - fetched
 
     def _describe(self, plan: Plan, media: Mapping[int, Media]) -> None:
         report, log = self.report, self.deps.events
@@ -223,60 +255,19 @@ class Pipeline:
                 f"{entry.episodes_text}: {entry.reason}; nothing was posted for them"
             )
 
-    def _post(self, plan: Plan, progress: Mapping[int, int]) -> set[PlannedPlay]:
-        """Post every batch, recording progress after each confirmed one."""
-        done: dict[int, set[int]] = defaultdict(set)
-        covered_by: dict[PlannedPlay, list[Skipped]] = defaultdict(list)
-        for skipped in plan.already:
-            if skipped.waits_for is None:
-                done[skipped.anilist_id].add(skipped.anilist_episode)
-            else:
-                covered_by[skipped.waits_for].append(skipped)
-        last_abs = dict(progress)
-        confirmed: set[PlannedPlay] = set()
-        plays = list(plan.plays)
-        # An AniList episode spanning several Trakt episodes is done once all are posted.
-        outstanding = Counter((p.anilist_id, p.anilist_episode) for p in plays)
+    def _batch_failed(self, exc: AnitraktError, confirmed: int) -> None:
+        self.report.failure = exc
+        self.deps.events.error(
+            f"{self.report.mode.label}: posting batch {self.report.batches + 1} failed: "
+            f"{exc.message}; {confirmed} plays were recorded, the rest will be "
+            "posted by the next run"
+        )
 
-        def record(batch: Sequence[PlannedPlay]) -> None:
-            confirmed.update(batch)
-            touched = set()
-            for play in batch:
-                key = (play.anilist_id, play.anilist_episode)
-                outstanding[key] -= 1
-                if outstanding[key] <= 0:
-                    done[play.anilist_id].add(play.anilist_episode)
-                touched.add(play.anilist_id)
-                for repeat in covered_by.get(play, ()):
-                    done[repeat.anilist_id].add(repeat.anilist_episode)
-                    touched.add(repeat.anilist_id)
-            self._record_progress(touched, done, last_abs)
-
-        # Entries with nothing to post may still move forward (e.g. all on Trakt already).
-        self._record_progress(set(done), done, last_abs)
-        self.deps.tell(POSTING, 0, len(plays))
-        for start in range(0, len(plays), BATCH_SIZE):
-            if self.deps.stop is not None and self.deps.stop.is_set():
-                self._interrupted(len(confirmed), len(plays))
-                break
-            batch = plays[start : start + BATCH_SIZE]
-            try:
-                self._post_batch(batch, record)
-                self.deps.tell(POSTING, len(confirmed), len(plays))
-            except AnitraktError as exc:
-                self.report.failure = exc
-                self.deps.events.error(
-                    f"{self.report.mode.label}: posting batch {self.report.batches + 1} failed: "
-                    f"{exc.message}; {len(confirmed)} plays were recorded, the rest will be "
-                    "posted by the next run"
-                )
-                break
-        return confirmed
-
-    def _interrupted(self, confirmed: int, planned: int) -> None:
+    def _interrupted(self, confirmed: int, planned: int, *, all_planned: bool) -> None:
+        of = f"{planned} plays" if all_planned else f"the {planned} plays planned so far"
         self.report.failure = Interrupted(
-            f"stopped because anitrakt is shutting down; {confirmed} of {planned} plays "
-            "were recorded, the rest will be posted by the next run"
+            f"stopped because anitrakt is shutting down; {confirmed} of {of} were "
+            "recorded, the rest will be posted by the next run"
         )
         self.deps.events.warn(f"{self.report.mode.label}: {self.report.failure.message}")
 
@@ -355,3 +346,57 @@ class Pipeline:
         }
         unhandled |= {i for i, event in enumerate(plan.events) if event.anilist_id in retry}
         return unhandled
+
+
+class _Book:
+    """What the posting side of one run knows: the plans so far and what is confirmed.
+
+    Progress moves only over episodes done (confirmed, or covered by a confirmed play),
+    each confirmed batch at once in its own transaction.
+    """
+
+    def __init__(self, pipeline: Pipeline, progress: Mapping[int, int]) -> None:
+        self._pipeline = pipeline
+        self.parts: list[Plan] = []
+        self._unbooked: list[Plan] = []
+        self.planned = 0
+        self.confirmed: set[PlannedPlay] = set()
+        self._done: dict[int, set[int]] = defaultdict(set)
+        self._covered_by: dict[PlannedPlay, list[Skipped]] = defaultdict(list)
+        self._last_abs = dict(progress)
+        # An AniList episode spanning several Trakt episodes is done once all are posted.
+        self._outstanding: Counter[tuple[int, int]] = Counter()
+
+    def add(self, part: Plan) -> None:
+        self.parts.append(part)
+        self._unbooked.append(part)
+        self.planned += len(part.plays)
+        self._outstanding.update((p.anilist_id, p.anilist_episode) for p in part.plays)
+
+    def flush(self) -> None:
+        """Book the parts added since the last flush (before posting any of their plays)."""
+        touched = set()
+        for part in self._unbooked:
+            for skipped in part.already:
+                if skipped.waits_for is None:
+                    self._done[skipped.anilist_id].add(skipped.anilist_episode)
+                    touched.add(skipped.anilist_id)
+                else:
+                    self._covered_by[skipped.waits_for].append(skipped)
+        self._unbooked.clear()
+        # Entries with nothing to post may still move forward (e.g. all on Trakt already).
+        self._pipeline._record_progress(touched, self._done, self._last_abs)
+
+    def record(self, batch: Sequence[PlannedPlay]) -> None:
+        self.confirmed.update(batch)
+        touched = set()
+        for play in batch:
+            key = (play.anilist_id, play.anilist_episode)
+            self._outstanding[key] -= 1
+            if self._outstanding[key] <= 0:
+                self._done[play.anilist_id].add(play.anilist_episode)
+            touched.add(play.anilist_id)
+            for repeat in self._covered_by.get(play, ()):
+                self._done[repeat.anilist_id].add(repeat.anilist_episode)
+                touched.add(repeat.anilist_id)
+        self._pipeline._record_progress(touched, self._done, self._last_abs)

@@ -11,7 +11,7 @@ entries, and a failure there only means placing without dates (logged).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from anitrakt.domain.airdates import Airing
 from anitrakt.domain.anibridge import EntryRanges, Provider, stored_entry
@@ -101,10 +101,30 @@ def _needs_dates(anilist_id: int, mapping: IdMapping, facts: PlacementFacts) -> 
     return entry.manual_hint is None and entry.ranges is None
 
 
+def dates_wanted(
+    media: Mapping[int, Media],
+    resolutions: Mapping[int, Resolution],
+    facts: PlacementFacts,
+    dates_for: Iterable[int],
+) -> list[int]:
+    """The entries `load_placement_facts(dates_for=…)` would ask AniList dates for.
+
+    For a caller that reads them itself, a few at a time (`read_airing`), with facts
+    loaded with `airing={}`.
+    """
+    shows = show_mappings(media, resolutions)
+    asked = set(dates_for)
+    return [a for a, m in shows.items() if a in asked and _needs_dates(a, m, facts)]
+
+
 def _airing(
     deps: SyncDeps, shows: Mapping[int, IdMapping], facts: PlacementFacts
 ) -> dict[int, Airing]:
-    wanted = [a for a, m in shows.items() if _needs_dates(a, m, facts)]
+    return read_airing(deps, [a for a, m in shows.items() if _needs_dates(a, m, facts)])
+
+
+def read_airing(deps: SyncDeps, wanted: Sequence[int]) -> dict[int, Airing]:
+    """AniList's air dates of `wanted` (one request per 50); none, logged, if it fails."""
     if not wanted:
         return {}
     try:
