@@ -41,6 +41,7 @@ from anitrakt.store.jobs import (
 from anitrakt.store.locks import Holder, live_holder, pid_alive
 from anitrakt.store.models import JobRow
 from anitrakt.usecases.container import Runtime
+from anitrakt.usecases.database import DATABASE_ERRORS
 from anitrakt.usecases.sync.lock import (
     LEASE_TTL,
     SYNC_LOCK,
@@ -153,6 +154,7 @@ class JobRunner:
         self._submit_guard = threading.Lock()
         self._idle = threading.Condition()
         self._pending = 0
+        self._recovered = False
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -161,7 +163,7 @@ class JobRunner:
 
         Returns how many jobs were marked failed.
         """
-        failed = self.recover()
+        failed = self._recover_once()
         self._thread = threading.Thread(target=self._work, name="anitrakt-jobs", daemon=True)
         self._thread.start()
         return failed
@@ -182,6 +184,20 @@ class JobRunner:
         if leftover:
             with self.runtime.sessions.begin() as session:
                 fail_jobs(session, leftover, now=self.runtime.now(), error=SHUT_DOWN)
+
+    def _recover_once(self) -> int:
+        """`recover`, until it has worked once: a database that is down or not migrated
+        yet must not stop start-up (readiness reports it); the first job submitted tries
+        again, so jobs a crash left behind never block new ones."""
+        if self._recovered:
+            return 0
+        try:
+            count = self.recover()
+        except DATABASE_ERRORS as exc:
+            logger.warning("could not check for jobs cut off by a restart: %s", type(exc).__name__)
+            return 0
+        self._recovered = True
+        return count
 
     def recover(self) -> int:
         """Fail the queued or running jobs whose process is gone; forget old ended ones."""
@@ -216,6 +232,7 @@ class JobRunner:
     def submit(self, mode: SyncMode, *, dry_run: bool = False) -> Job:
         """Queue a job and return it at once; 409 when a sync runs or a job waits."""
         runtime = self.runtime
+        self._recover_once()
         with self._submit_guard, runtime.sessions.begin() as session:
             busy = active_jobs(session)
             if busy:

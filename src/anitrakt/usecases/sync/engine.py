@@ -192,6 +192,8 @@ class Pipeline:
                         self._interrupted(len(book.confirmed), book.planned, all_planned=not more)
                         return False
                     batch = [queue.popleft() for _ in range(min(BATCH_SIZE, len(queue)))]
+                    # Posting k/n, n the plays planned so far (it grows while shows are read).
+                    self.deps.tell(POSTING, len(book.confirmed), book.planned)
                     try:
                         self._post_batch(batch, book.record)
                     except AnitraktError as exc:
