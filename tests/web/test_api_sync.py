@@ -258,3 +258,30 @@ def test_code_paste_authorization(world: World, client: TestClient) -> None:
     assert response.json()["connected"] is True
     assert client.post("/api/trakt-auth", json={"code": ""}).status_code == 400
     assert code not in client.get("/api/logs").text
+
+
+def test_a_preview_reports_an_upstream_failure_like_a_dry_run(
+    world: World, client: TestClient
+) -> None:
+    world.anilist.add_entry(world.user.id, SPLIT, progress=0, status="COMPLETED")
+    world.trakt.fail_next(50, status=503, path="/sync/watched/shows")
+
+    preview = client.get("/api/completed-sync", params={"preview": 1})
+    dry = client.get("/api/completed-sync", params={"dryRun": 1})
+
+    assert preview.status_code == dry.status_code == 502
+    assert "503" in preview.json()["error"]
+    assert preview.json()["error"] == dry.json()["error"]
+
+
+def test_a_preview_lists_what_it_would_not_post_and_why(world: World, client: TestClient) -> None:
+    world.anilist.add_entry(world.user.id, SPLIT, progress=0, status="COMPLETED")
+    world.anilist.add_entry(world.user.id, LOST, progress=3, status="COMPLETED")
+
+    preview = client.get("/api/completed-sync", params={"preview": 1}).json()
+
+    assert [i["anilistShowId"] for i in preview["items"]] == [SPLIT]
+    [skip] = preview["skipped"]
+    assert (skip["anilistShowId"], skip["state"]) == (LOST, "unmapped")
+    assert skip["title"] == "Nobody Knows"
+    assert skip["reason"]

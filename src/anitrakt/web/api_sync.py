@@ -126,7 +126,13 @@ def _list_route(mode: SyncMode) -> Callable[..., SyncRunBody | PreviewBody]:
         dry_run: Annotated[bool, Query(alias="dryRun")] = False,
     ) -> SyncRunBody | PreviewBody:
         if preview:
-            return PreviewBody.of(run_sync(runtime, mode, dry_run=True))
+            # A preview is a dry run: when it fails, say so as `?dryRun=1` does.
+            report = run_sync(runtime, mode, dry_run=True)
+            if report.failure is not None:
+                raise report.failure.restated(
+                    report.message, details=PreviewBody.of(report).model_dump()
+                )
+            return PreviewBody.of(report)
         return _finish(run_sync(runtime, mode, dry_run=dry_run))
 
     return handler

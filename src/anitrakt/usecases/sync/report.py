@@ -99,6 +99,8 @@ class SyncReport:
     unmapped: list[UnmappedEntry] = field(default_factory=list)
     # Entries with episodes held because the sources disagree (docs/placement.md).
     review: list[ReviewEntry] = field(default_factory=list)
+    # Entries with episodes not on Trakt yet: AniList id → (episodes, why).
+    pending_entries: dict[int, tuple[tuple[int, ...], str]] = field(default_factory=dict)
     plays: list[PlannedPlay] = field(default_factory=list)
     media: dict[int, Media] = field(default_factory=dict)
     # The features beyond history this run ran, in the order they ran.

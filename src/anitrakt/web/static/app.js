@@ -137,6 +137,7 @@ function showRun(out, res) {
   }
   out.append(logsLink());
 }
+const SKIP_LABELS = { unmapped: "Not posted: unmapped", pending: "Not posted yet: not on Trakt", review: "Held for review" };
 const dry = () => ($("#dry-run").checked ? "?dryRun=1" : "");
 
 function initSync() {
@@ -171,8 +172,16 @@ function initSync() {
         cell(tr, timeEl(item.watchedAt));
         body.append(tr);
       });
-      if (!res.body.items.length) { const tr = document.createElement("tr"); cell(tr, "Nothing to post.").colSpan = 4; body.append(tr); }
-      say(out, res.body.count + " show(s) would be posted.");
+      (res.body.skipped || []).forEach((s) => {
+        const tr = document.createElement("tr");
+        tr.className = "skipped"; tr.setAttribute("data-testid", "skipped-" + s.anilistShowId);
+        cell(tr, s.title); cell(tr, s.episodes ? "episodes " + s.episodes : "");
+        cell(tr, SKIP_LABELS[s.state] || s.state); cell(tr, s.reason);
+        body.append(tr);
+      });
+      if (!res.body.items.length && !(res.body.skipped || []).length) { const tr = document.createElement("tr"); cell(tr, "Nothing to post.").colSpan = 4; body.append(tr); }
+      const left = (res.body.skipped || []).length;
+      say(out, res.body.count + " show(s) would be posted" + (left ? "; " + left + " not posted (see why in the table)." : "."), !left);
     }));
     $("#" + mode + "-run").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
       say(out, "Running…");
