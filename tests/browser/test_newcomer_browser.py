@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from served_app import AppServer
+from served_app import AppServer, StartApp
 
+from anitrakt.store.tokens import clear_tokens, save_tokens
 from sync_world import World
 
 pytestmark = pytest.mark.browser
@@ -34,3 +35,40 @@ def test_the_preview_shows_what_it_will_not_post_and_why(app: AppServer, page: P
     expect(skipped).to_contain_text("A Show Nobody Mapped")
     expect(skipped).to_contain_text("unmapped")
     expect(page.locator("#completed-result")).to_contain_text("1 not posted")
+
+
+def _forget_stored_tokens(world: World) -> None:
+    with world.sessions.begin() as session:
+        clear_tokens(session)
+
+
+def test_trakt_tokens_from_the_environment_show_as_connected(
+    world: World, start_app: StartApp, page: Page
+) -> None:
+    _forget_stored_tokens(world)
+    app = start_app(TRAKT_ACCESS_TOKEN=world.tokens.access_token, TRAKT_REFRESH_TOKEN="r-env")
+    page.goto(app.url + "/")
+    expect(page.locator("#trakt-card")).to_have_attribute("data-connected", "true")
+    expect(page.locator("#trakt-username")).to_have_text(app.world.trakt.username)
+    page.goto(app.url + "/sync")
+    expect(page.locator("#trakt-status")).to_contain_text(
+        "Connected as " + app.world.trakt.username
+    )
+
+
+def test_the_trakt_state_on_the_sync_page_is_read_again_after_a_run(
+    app: AppServer, page: Page
+) -> None:
+    tokens = app.world.tokens
+    _forget_stored_tokens(app.world)
+    page.goto("/sync")
+    expect(page.locator("#trakt-status")).to_contain_text("Not connected")
+
+    with app.world.sessions.begin() as session:  # connected meanwhile, e.g. `anitrakt auth`
+        save_tokens(session, tokens)
+    page.locator("#full-run").click()
+
+    expect(page.locator("#full-result")).to_contain_text("posted 0 plays")
+    expect(page.locator("#trakt-status")).to_contain_text(
+        "Connected as " + app.world.trakt.username
+    )

@@ -136,6 +136,8 @@ function showRun(out, res) {
     out.append(ul);
   }
   out.append(logsLink());
+  // A run may have connected, refreshed or lost the Trakt account: say what is true now.
+  if ($("#trakt-status")) api("/api/trakt-auth").then(traktStatus);
 }
 const SKIP_LABELS = { unmapped: "Not posted: unmapped", pending: "Not posted yet: not on Trakt", review: "Held for review" };
 const dry = () => ($("#dry-run").checked ? "?dryRun=1" : "");
