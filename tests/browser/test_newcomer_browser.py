@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from served_app import AppServer, StartApp
@@ -72,3 +74,20 @@ def test_the_trakt_state_on_the_sync_page_is_read_again_after_a_run(
     expect(page.locator("#trakt-status")).to_contain_text(
         "Connected as " + app.world.trakt.username
     )
+
+
+def test_a_run_summary_says_each_number_once_and_is_not_green_when_entries_are_unmapped(
+    app: AppServer, page: Page
+) -> None:
+    _aot(app.world)
+    app.world.media(LOST, "A Show Nobody Mapped", episodes=3)
+    app.world.watched(AOT, "1 - 3")
+    app.world.watched(LOST, "1 - 2")
+
+    page.goto("/sync")
+    page.locator("#full-run").click()
+
+    summary = page.get_by_test_id("run-summary")
+    expect(summary).to_have_text("full sync: posted 3 plays for 1 entry; 1 unmapped")
+    expect(summary).not_to_have_class(re.compile(r"\bok\b"))
+    expect(summary).to_have_class(re.compile(r"\bwarn\b"))

@@ -121,18 +121,30 @@ class SyncReport:
         if self.mode is SyncMode.EXTRAS:
             summaries = "; ".join(feature.summary for feature in self.extras)
             return f"{self.mode.label}: {summaries or 'nothing to do'}"
+        # Each number once, and only those that are not zero: "0 unmapped" hides the
+        # one that matters.
+        counts = [
+            (self.already_synced, "already synced"),
+            (self.skipped_unmapped, "unmapped"),
+            (len(self.not_found), "not found on Trakt"),
+            (self.pending, "pending (not on Trakt yet)"),
+            (self.held, "held for review"),
+        ]
+        rest = ", ".join(f"{count:,} {what}" for count, what in counts if count)
         return (
-            f"{self.mode.label}: {verb} {self.added} plays for {self.synced} entries; "
-            f"{self.already_synced} already synced, {self.skipped_unmapped} unmapped, "
-            f"{len(self.not_found)} not found on Trakt, {self.pending} pending"
-            + (f", {self.held} held for review" if self.held else "")
-            + extras
+            f"{self.mode.label}: {verb} {_count(self.added, 'play')} for "
+            f"{_count(self.synced, 'entry', 'entries')}" + (f"; {rest}" if rest else "") + extras
         )
 
     @property
     def held(self) -> int:
         """Episodes held for review in this run."""
         return sum(len(entry.episodes) for entry in self.review)
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    """`1 play`, `1,234 plays`: for people (JSON keeps the bare numbers)."""
+    return f"{number:,} {one if number == 1 else many or one + 's'}"
 
 
 @dataclass

@@ -99,20 +99,20 @@ function initDashboard() {
 }
 
 /* -- sync ----------------------------------------------------------------------- */
+/** The run's message (it has every number once) and whether it is all good. */
 function summarize(body) {
-  const parts = [body.message];
-  const posted = body.addedEpisodes ?? body.added;
-  if (posted !== undefined) parts.push((body.dryRun ? "would post " : "posted ") + posted);
-  if (body.alreadySynced !== undefined) parts.push("already synced " + body.alreadySynced);
-  if (body.skippedUnmapped !== undefined) parts.push("unmapped " + body.skippedUnmapped);
-  if (body.notFound) parts.push("not found on Trakt " + body.notFound.length);
-  if (body.held) parts.push("held for review " + body.held);
-  return parts.filter((p) => p !== undefined && p !== "").join(" · ");
+  const attention = (body.skippedUnmapped || 0) + (body.notFound ? body.notFound.length : 0) + (body.held || 0);
+  return { text: body.message, attention };
 }
 function showRun(out, res) {
   out.textContent = "";
   const p = document.createElement("p");
-  say(p, res.ok ? summarize(res.body) : errorText(res), res.ok);
+  if (res.ok) {
+    const sum = summarize(res.body);
+    say(p, sum.text, !sum.attention);
+    p.classList.toggle("error", false); p.classList.toggle("warn", !!sum.attention);
+  } else { say(p, errorText(res), false); }
+  p.setAttribute("data-testid", "run-summary");
   out.append(p);
   const details = res.ok ? res.body : res.body && res.body.details;
   if (details && details.unmapped && details.unmapped.length) {
