@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from served_app import AppServer, StartApp
 
-from anitrakt.store.tokens import clear_tokens, save_tokens
+from anitrakt.store.mappings import get_mapping
+from anitrakt.store.tokens import clear_tokens, load_tokens, save_tokens
 from sync_world import World
 
 pytestmark = pytest.mark.browser
@@ -91,3 +92,38 @@ def test_a_run_summary_says_each_number_once_and_is_not_green_when_entries_are_u
     expect(summary).to_have_text("full sync: posted 3 plays for 1 entry; 1 unmapped")
     expect(summary).not_to_have_class(re.compile(r"\bok\b"))
     expect(summary).to_have_class(re.compile(r"\bwarn\b"))
+
+
+def test_a_manual_mapping_can_be_deleted_from_the_mappings_page(app: AppServer, page: Page) -> None:
+    _aot(app.world)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    page.goto("/mappings")
+    row = page.get_by_test_id(f"manual-row-{AOT}")
+    expect(row.get_by_role("link", name=str(AOT))).to_have_attribute(
+        "href", f"https://anilist.co/anime/{AOT}"
+    )
+    expect(row.get_by_role("link", name=str(AOT_TRAKT))).to_have_attribute(
+        "href", re.compile(rf"^https://trakt\.tv/search/trakt/{AOT_TRAKT}\?id_type=show$")
+    )
+    page.get_by_test_id(f"delete-{AOT}").click()
+
+    expect(page.locator("#mappings-status")).to_contain_text("Deleted")
+    expect(page.get_by_test_id(f"manual-row-{AOT}")).to_have_count(0)
+    with app.world.sessions() as session:
+        assert get_mapping(session, AOT) is None
+
+
+def test_trakt_can_be_disconnected_from_the_sync_page(app: AppServer, page: Page) -> None:
+    access = app.world.tokens.access_token
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    page.goto("/sync")
+    expect(page.locator("#trakt-status")).to_contain_text("Connected as")
+    page.locator("#trakt-disconnect").click()
+
+    expect(page.locator("#trakt-status")).to_contain_text("Not connected")
+    expect(page.locator("#trakt-disconnect")).to_be_hidden()
+    assert access not in app.world.trakt.valid_access_tokens
+    with app.world.sessions() as session:
+        assert load_tokens(session) is None

@@ -285,3 +285,21 @@ def test_a_preview_lists_what_it_would_not_post_and_why(world: World, client: Te
     assert (skip["anilistShowId"], skip["state"]) == (LOST, "unmapped")
     assert skip["title"] == "Nobody Knows"
     assert skip["reason"]
+
+
+def test_disconnecting_trakt_revokes_and_forgets_the_tokens(
+    world: World, client: TestClient
+) -> None:
+    access = world.tokens.access_token
+
+    response = client.delete("/api/trakt-auth")
+
+    assert response.status_code == 200
+    assert response.json()["connected"] is False
+    assert access not in world.trakt.valid_access_tokens
+    assert client.get("/api/trakt-auth").json()["connected"] is False
+    again = client.delete("/api/trakt-auth")
+    assert again.status_code == 400
+    assert again.json()["error"] == "no Trakt account is connected"
+    messages = [row["message"] for row in client.get("/api/logs").json()]
+    assert any(m.startswith("Trakt disconnected") for m in messages)

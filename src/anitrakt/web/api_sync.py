@@ -45,6 +45,7 @@ from anitrakt.usecases.trakt_account import (
     TraktConnection,
     connect_with_code,
     connection_status,
+    disconnect,
     poll_device_authorization,
     start_device_authorization,
 )
@@ -184,6 +185,12 @@ def trakt_auth_status(runtime: RuntimeDep) -> TraktAuthStatus:
 def trakt_auth_exchange(runtime: RuntimeDep, body: CodeBody) -> TraktAuthStatus:
     """Exchange a pasted code for tokens and store them."""
     return _auth_status(connect_with_code(runtime, body.code.strip()))
+
+
+@router.delete("/trakt-auth", response_model=TraktAuthStatus)
+def trakt_disconnect(runtime: RuntimeDep) -> TraktAuthStatus:
+    """Disconnect Trakt: revoke the stored tokens at Trakt and forget them."""
+    return _auth_status(disconnect(runtime))
 
 
 @router.post("/trakt-auth/device", response_model=DeviceStart)

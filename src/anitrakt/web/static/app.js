@@ -67,6 +67,14 @@ async function busy(btn, work) {
   btn.disabled = true; btn.setAttribute("aria-busy", "true"); if (spin) spin.hidden = false;
   try { return await work(); } finally { btn.disabled = false; btn.removeAttribute("aria-busy"); if (spin) spin.hidden = true; }
 }
+/** Links to the entry on AniList and the show (or movie) on Trakt, opened in a new tab. */
+function outLink(href, text) {
+  const a = document.createElement("a");
+  a.href = href; a.textContent = text; a.target = "_blank"; a.rel = "noopener noreferrer";
+  return a;
+}
+const anilistLink = (id, text) => outLink("https://anilist.co/anime/" + encodeURIComponent(id), text ?? String(id));
+const traktLink = (id, type, text) => outLink("https://trakt.tv/search/trakt/" + encodeURIComponent(id) + "?id_type=" + (type === "movie" ? "movie" : "show"), text ?? String(id));
 function logsLink() {
   const a = document.createElement("a"); a.href = "/logs"; a.textContent = "See the log"; return a;
 }
@@ -200,9 +208,17 @@ function traktStatus(res) {
     say(el, "Connected as " + (res.body.username || "(unknown)") + (res.body.expiresAt ? "; token expires " + localTime(res.body.expiresAt) : "") + ".");
   } else { say(el, "Not connected."); }
   if (res.body.url) { const a = $("#auth-url"); a.href = res.body.url; a.hidden = false; }
+  const off = $("#trakt-disconnect");
+  if (off) off.hidden = !(res.body.connected && res.body.source === "stored");
 }
 function initTrakt() {
   api("/api/trakt-auth").then(traktStatus);
+  $("#trakt-disconnect").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
+    if (!confirm("Disconnect the Trakt account? Syncs stop until you connect again.")) return;
+    const res = await api("/api/trakt-auth", { method: "DELETE" });
+    if (!res.ok) { say($("#trakt-status"), errorText(res), false); return; }
+    traktStatus(res);
+  }));
   let timer = null;
   $("#device-start").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
     const status = $("#device-status");
@@ -253,7 +269,22 @@ function initMappings() {
     rows.slice(start, start + PAGE_SIZE).forEach((r) => {
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", kind + "-row-" + r.anilistId);
-      fields.forEach((f) => cell(tr, r[f] === null || r[f] === undefined ? "" : String(r[f])));
+      fields.forEach((f) => {
+        const v = r[f] === null || r[f] === undefined ? "" : String(r[f]);
+        if (f === "anilistId") cell(tr, anilistLink(r.anilistId, v));
+        else if (f === "traktId" && v) cell(tr, traktLink(r.traktId, r.traktType, v));
+        else cell(tr, v);
+      });
+      if (kind === "manual") {
+        const del = button("Delete", { "data-testid": "delete-" + r.anilistId, "aria-label": "Delete the manual mapping of AniList " + r.anilistId });
+        del.addEventListener("click", async () => {
+          if (!confirm("Delete the manual mapping of AniList " + r.anilistId + "? The next sync resolves it automatically again.")) return;
+          const res = await api("/api/manual-map?anilistId=" + r.anilistId, { method: "DELETE" });
+          say($("#mappings-status"), res.ok ? "Deleted the manual mapping of AniList " + r.anilistId + "." : errorText(res), res.ok);
+          load();
+        });
+        cell(tr, del);
+      }
       body.append(tr);
     });
     $("#" + kind + "-count").textContent = rows.length;
@@ -284,7 +315,7 @@ function initMappings() {
     res.body.items.forEach((u) => {
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", "unmapped-" + u.anilistId);
-      cell(tr, String(u.anilistId)); cell(tr, u.title || ""); cell(tr, u.reason || ""); cell(tr, timeEl(u.lastSeen));
+      cell(tr, anilistLink(u.anilistId)); cell(tr, u.title || ""); cell(tr, u.reason || ""); cell(tr, timeEl(u.lastSeen));
       const b = button("Find on Trakt", { "data-testid": "find-" + u.anilistId, "aria-controls": "find-panel" });
       b.addEventListener("click", () => {
         target = u.anilistId;
