@@ -127,3 +127,27 @@ def test_trakt_can_be_disconnected_from_the_sync_page(app: AppServer, page: Page
     assert access not in app.world.trakt.valid_access_tokens
     with app.world.sessions() as session:
         assert load_tokens(session) is None
+
+
+def test_the_favicon_is_served(app: AppServer, page: Page) -> None:
+    response = page.request.get(app.url + "/favicon.ico")
+
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_find_on_trakt_stays_on_screen_at_phone_width(app: AppServer, page: Page) -> None:
+    app.world.media(LOST, "A Show Nobody Mapped With A Rather Long Title", episodes=3)
+    app.world.watched(LOST, "1 - 2")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/sync")
+    page.locator("#full-run").click()
+    expect(page.get_by_test_id("run-summary")).to_contain_text("1 unmapped")
+
+    page.goto("/mappings")
+    find = page.get_by_test_id(f"find-{LOST}")
+    expect(find).to_be_visible()
+    box = find.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 360
