@@ -151,3 +151,13 @@ def test_find_on_trakt_stays_on_screen_at_phone_width(app: AppServer, page: Page
     assert box is not None
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= 360
+
+
+def test_the_sync_page_says_what_each_mode_does(app: AppServer, page: Page) -> None:
+    page.goto("/sync")
+
+    expect(page.locator("#help-single")).to_contain_text("posts nothing")
+    expect(page.locator("#single-run")).to_contain_text("posts nothing")
+    expect(page.locator("#help-full")).to_contain_text("since the last sync")
+    expect(page.locator("#help-completed")).to_contain_text("Completed")
+    expect(page.locator("#help-watching")).to_contain_text("up to your progress")
