@@ -14,6 +14,8 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
+from anitrakt.store.progress import set_progress
+from anitrakt.store.titles import save_titles
 from anitrakt.web.app import create_app
 from sync_world import World
 
@@ -310,3 +312,18 @@ def test_trakt_search_returns_shows_from_the_fake(open_client: TestClient) -> No
 def test_trakt_search_needs_a_query(open_client: TestClient) -> None:
     assert open_client.get("/api/trakt-search").status_code == 400
     assert open_client.get("/api/trakt-search", params={"query": ""}).status_code == 400
+
+
+def test_recent_progress_names_each_entry_and_links_it_to_anilist(
+    world: World, open_client: TestClient
+) -> None:
+    with world.sessions.begin() as session:
+        set_progress(session, 154587, 5)
+        save_titles(session, {154587: "Frieren: Beyond Journey's End"})
+
+    html = open_client.get("/").text
+
+    row = re.search(r'<tr data-testid="progress-154587">.*?</tr>', html, re.S)
+    assert row is not None
+    assert "Frieren: Beyond Journey&#39;s End" in row.group(0)
+    assert 'href="https://anilist.co/anime/154587"' in row.group(0)
