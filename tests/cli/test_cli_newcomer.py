@@ -105,3 +105,18 @@ def test_serve_on_a_busy_port_fails_without_saying_it_serves(tmp_path: Path) -> 
         messages = [row[0] for row in connection.execute(text("SELECT message FROM logs"))]
     reader.dispose()
     assert not [m for m in messages if "serving on" in m], messages
+
+
+def test_doctor_on_a_fresh_install_names_everything_left_to_do(invoke: Invoke) -> None:
+    result = invoke("doctor")
+
+    assert result.exit_code == 1
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "todo AniList account",
+        "todo Trakt API app",
+        "todo Trakt account",
+        "todo Mapping sources",
+    ]
+    assert "set TRAKT_CLIENT_ID" in result.stdout
+    assert "anitrakt refresh fribbs" in result.stdout

@@ -327,3 +327,22 @@ def test_recent_progress_names_each_entry_and_links_it_to_anilist(
     assert row is not None
     assert "Frieren: Beyond Journey&#39;s End" in row.group(0)
     assert 'href="https://anilist.co/anime/154587"' in row.group(0)
+
+
+def test_the_dashboard_checklist_names_the_anilist_account_and_what_is_left(
+    world: World, open_client: TestClient
+) -> None:
+    before = open_client.get("/").text
+    assert 'id="setup" data-complete="false"' in before
+    assert "Getting started" in before
+    assert re.search(r'data-testid="setup-sources" data-ok="false"', before)
+    assert re.search(r'data-testid="setup-trakt-account" data-ok="true"', before)
+
+    csrf = {"X-CSRF-Token": _csrf(before)}
+    run = open_client.post("/api/full-sync", headers=csrf)  # it reads who the account is
+    assert run.status_code == 200, run.text
+
+    after = open_client.get("/").text
+    row = re.search(r'<li data-testid="setup-anilist".*?</li>', after, re.S)
+    assert row is not None
+    assert world.user.name in row.group(0)

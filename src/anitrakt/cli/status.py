@@ -134,3 +134,22 @@ def progress(
         out.print(
             f"{name}: episodes 1–{posted} posted" if posted else f"{name}: nothing posted yet"
         )
+
+
+@cli_errors
+def doctor(as_json: JsonOption = False) -> None:
+    """What a sync still needs: AniList account, Trakt app and account, mapping sources."""
+    from anitrakt.usecases.setup import setup_checks
+
+    with open_runtime() as runtime:
+        checks = setup_checks(runtime)
+    if as_json:
+        print_json([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks])
+    else:
+        for check in checks:
+            mark = "[green]ok[/]  " if check.ok else "[bold red]todo[/]"
+            out.print(f"{mark} {check.label}: {check.detail}", highlight=False, soft_wrap=True)
+        if all(c.ok for c in checks):
+            out.print("ready: run `anitrakt sync full --dry-run` to see what a sync would post")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)

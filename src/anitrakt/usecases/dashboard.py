@@ -9,6 +9,7 @@ from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.extras import FeatureState, read_feature_states
 from anitrakt.usecases.progress import ProgressEntry, recent_progress
 from anitrakt.usecases.scheduler import CronDecision, cron_state
+from anitrakt.usecases.setup import Check, setup_checks
 from anitrakt.usecases.sources.refresh import SourceStatus, source_status
 from anitrakt.usecases.sync.status import SyncStatus, read_sync_status
 from anitrakt.usecases.trakt_account import TraktConnection, stored_connection
@@ -26,6 +27,8 @@ class Dashboard:
     progress: list[ProgressEntry]
     # The features beyond history: on or off, and their last result.
     extras: list[FeatureState]
+    # The first-run checklist (`anitrakt doctor`).
+    setup: list[Check]
 
 
 def dashboard(runtime: Runtime) -> Dashboard:
@@ -45,4 +48,5 @@ def dashboard(runtime: Runtime) -> Dashboard:
         trakt=stored_connection(runtime),
         progress=recent_progress(runtime, limit=RECENT_PROGRESS).items,
         extras=extras,
+        setup=setup_checks(runtime),
     )

@@ -197,6 +197,7 @@ def dashboard(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Resp
         trakt_expires=iso_instant(trakt.expires_at) if trakt.expires_at else None,
         progress=view.progress,
         extras=view.extras,
+        setup=view.setup,
         failure_headlines=FAILURE_HEADLINES,
         iso=iso_instant,
     )
