@@ -161,3 +161,15 @@ def test_the_sync_page_says_what_each_mode_does(app: AppServer, page: Page) -> N
     expect(page.locator("#help-full")).to_contain_text("since the last sync")
     expect(page.locator("#help-completed")).to_contain_text("Completed")
     expect(page.locator("#help-watching")).to_contain_text("up to your progress")
+
+
+def test_the_manual_form_shows_every_bad_field_at_once_in_words(app: AppServer, page: Page) -> None:
+    page.goto("/manual")
+    page.locator("#anilistId").fill("abc")
+    page.locator("#season").fill("x")
+    page.locator("#manual-submit").click()
+
+    expect(page.locator("#error-anilistId")).to_contain_text("AniList id must be")
+    expect(page.locator("#error-traktId")).to_have_text("Trakt id is required")
+    expect(page.locator("#error-season")).to_contain_text("Season must be")
+    expect(page.locator("#manual-result")).not_to_contain_text("anilistId")

@@ -303,3 +303,17 @@ def test_disconnecting_trakt_revokes_and_forgets_the_tokens(
     assert again.json()["error"] == "no Trakt account is connected"
     messages = [row["message"] for row in client.get("/api/logs").json()]
     assert any(m.startswith("Trakt disconnected") for m in messages)
+
+
+def test_every_bad_field_comes_at_once_in_one_details_shape(client: TestClient) -> None:
+    domain = client.post(
+        "/api/overrides", json={"traktId": "x", "abs": 0, "season": 1, "episode": 0}
+    )
+    typed = client.post("/api/overrides", json={"traktId": 1})
+
+    assert domain.status_code == typed.status_code == 400
+    fields = domain.json()["details"]["fields"]
+    assert [f["field"] for f in fields] == ["traktId", "abs", "episode"]
+    assert fields[0]["message"] == "Trakt id must be a positive integer"
+    assert {f["field"] for f in typed.json()["details"]["fields"]} == {"abs", "season", "episode"}
+    assert typed.json()["details"]["fields"][0]["message"].startswith("Absolute episode")

@@ -59,6 +59,9 @@ function say(el, text, ok = true) {
   el.classList.toggle("ok", ok);
 }
 function errorText(res) {
+  // Field errors come all at once, each in words (`details.fields`, see web/errors.py).
+  const fields = res.body && res.body.details && res.body.details.fields;
+  if (fields && fields.length) return fields.map((f) => f.message).join("; ");
   return (res.body && res.body.error) || "request failed (HTTP " + res.status + ")";
 }
 /** Run `work` with the button disabled and its neighbouring spinner showing. */
@@ -399,7 +402,7 @@ function initMappings() {
 function showFieldErrors(form, prefix, res) {
   form.querySelectorAll(".error").forEach((e) => { e.textContent = ""; });
   const details = res.body && res.body.details;
-  const list = Array.isArray(details) ? details : details && details.field ? [{ field: details.field, message: res.body.error }] : [];
+  const list = (details && details.fields) || [];
   let shown = false;
   list.forEach((d) => {
     const el = $("#error-" + prefix + d.field);
