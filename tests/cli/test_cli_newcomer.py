@@ -120,3 +120,45 @@ def test_doctor_on_a_fresh_install_names_everything_left_to_do(invoke: Invoke) -
     ]
     assert "set TRAKT_CLIENT_ID" in result.stdout
     assert "anitrakt refresh fribbs" in result.stdout
+
+
+# What `anitrakt status` must not load: it reads the database and prints.
+HEAVY = (
+    "httpx",
+    "fastapi",
+    "uvicorn",
+    "alembic",
+    "anitrakt.clients.http",
+    "anitrakt.domain.planning",
+)
+PROBE = f"""
+import runpy, sys
+sys.argv = ["anitrakt", "status"]
+try:
+    runpy.run_module("anitrakt", run_name="__main__")
+except SystemExit:
+    pass
+print("LOADED", [m for m in {HEAVY!r} if m in sys.modules])
+"""
+
+
+def test_status_loads_no_http_client_web_framework_or_planner(tmp_path: Path) -> None:
+    database = tmp_path / "anitrakt.db"
+    engine = create_db_engine(f"sqlite:///{database}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    env["DATABASE_URL"] = f"sqlite:///{database}"
+
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert "Sync status" in done.stdout, done.stderr
+    assert "LOADED []" in done.stdout
