@@ -14,8 +14,12 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
+from anitrakt.domain.values import SourceName
 from anitrakt.store.progress import set_progress
+from anitrakt.store.system_config import set_config
 from anitrakt.store.titles import save_titles
+from anitrakt.usecases.sources.index import CACHE_KEYS
+from anitrakt.usecases.sources.refresh import CacheMeta
 from anitrakt.web.app import create_app
 from sync_world import World
 
@@ -346,3 +350,15 @@ def test_the_dashboard_checklist_names_the_anilist_account_and_what_is_left(
     row = re.search(r'<li data-testid="setup-anilist".*?</li>', after, re.S)
     assert row is not None
     assert world.user.name in row.group(0)
+
+
+def test_counts_on_the_dashboard_are_written_for_people(
+    world: World, open_client: TestClient
+) -> None:
+    meta = CacheMeta(18265, "https://example.test/f.json", "0" * 64, 1, "list", 0, "", 1)
+    with world.sessions.begin() as session:
+        set_config(session, CACHE_KEYS[SourceName.FRIBB], meta.to_json())
+
+    html = open_client.get("/").text
+
+    assert '<dd id="count-fribbs">18,265</dd>' in html

@@ -35,6 +35,9 @@ from anitrakt.web.security import (
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Counts for people: "18,265" everywhere (the JSON keeps bare numbers); times are
+# rendered in the browser's local time by app.js (`time[data-local]`).
+TEMPLATES.env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
 PageCaller = Annotated[Caller, Depends(require_page_session)]
 # The dashboard banner's headline for a failure the person must act on; the failure's
 # own message (shown under it) says what to do.

@@ -24,6 +24,8 @@ async function api(url, { method = "GET", body } = {}) {
   }
 }
 
+/** A count for people, the way the viewer's locale writes it: 18,265. */
+const num = (n) => (typeof n === "number" ? n.toLocaleString() : String(n ?? ""));
 /** An ISO instant in the viewer's local time with the zone, or "Never". */
 function localTime(iso) {
   if (!iso) return "Never";
@@ -92,7 +94,7 @@ function initDashboard() {
       if (!res.ok) { say(out, errorText(res), false); return; }
       const check = await api(btn.dataset.url + "?check=1");
       if (check.ok) {
-        $("#count-" + src).textContent = check.body.count;
+        $("#count-" + src).textContent = num(check.body.count);
         const last = $("#last-refresh-" + src);
         last.setAttribute("datetime", check.body.lastSync || ""); last.textContent = localTime(check.body.lastSync);
         const act = $("#last-activity-" + src);
@@ -160,7 +162,7 @@ function initSync() {
     busy($("#single-run"), async () => {
       say(out, "Working…");
       const res = await api("/api/sync?anilistId=" + encodeURIComponent($("#single-anilist").value.trim()));
-      say(out, res.ok ? "AniList " + res.body.anilistId + " → Trakt " + res.body.traktId + ": " + res.body.count + " episodes cached." : errorText(res), res.ok);
+      say(out, res.ok ? "AniList " + res.body.anilistId + " → Trakt " + res.body.traktId + ": " + num(res.body.count) + " episodes cached." : errorText(res), res.ok);
     });
   });
   $("#full-run").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
@@ -194,7 +196,7 @@ function initSync() {
       });
       if (!res.body.items.length && !(res.body.skipped || []).length) { const tr = document.createElement("tr"); cell(tr, "Nothing to post.").colSpan = 4; body.append(tr); }
       const left = (res.body.skipped || []).length;
-      say(out, res.body.count + " show(s) would be posted" + (left ? "; " + left + " not posted (see why in the table)." : "."), !left);
+      say(out, num(res.body.count) + " show(s) would be posted" + (left ? "; " + left + " not posted (see why in the table)." : "."), !left);
     }));
     $("#" + mode + "-run").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
       say(out, "Running…");
@@ -290,7 +292,7 @@ function initMappings() {
       }
       body.append(tr);
     });
-    $("#" + kind + "-count").textContent = rows.length;
+    $("#" + kind + "-count").textContent = num(rows.length);
     $("#" + kind + "-page").textContent = "Page " + (state.page[kind] + 1) + " of " + pages;
     $("#" + kind + "-prev").disabled = state.page[kind] === 0;
     $("#" + kind + "-next").disabled = state.page[kind] >= pages - 1;
@@ -362,7 +364,7 @@ function initMappings() {
     const res = await api("/api/review");
     const body = $("#review-table tbody"); body.textContent = "";
     if (!res.ok) { say($("#mappings-status"), errorText(res), false); return; }
-    $("#review-count").textContent = res.body.count;
+    $("#review-count").textContent = num(res.body.count);
     res.body.items.forEach((r) => {
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", "review-" + r.anilistId);
@@ -446,7 +448,7 @@ function initOverrides() {
     if (seq !== loadSeq) return; // a newer load started while this one waited: its answer wins
     const body = $("#overrides-table tbody"); body.textContent = "";
     if (!res.ok) { say($("#override-result"), errorText(res), false); return; }
-    $("#overrides-count").textContent = res.body.count;
+    $("#overrides-count").textContent = num(res.body.count);
     res.body.items.forEach((o) => {
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", "override-" + o.traktId + "-" + o.abs);
