@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,8 +19,10 @@ from anitrakt.domain.values import SourceName
 from anitrakt.store.progress import set_progress
 from anitrakt.store.system_config import set_config
 from anitrakt.store.titles import save_titles
+from anitrakt.usecases.scheduler import RETRY_AFTER_FAILURE
 from anitrakt.usecases.sources.index import CACHE_KEYS
 from anitrakt.usecases.sources.refresh import CacheMeta
+from anitrakt.usecases.sync.status import SyncFailure, record_failure
 from anitrakt.web.app import create_app
 from sync_world import World
 
@@ -362,3 +365,19 @@ def test_counts_on_the_dashboard_are_written_for_people(
     html = open_client.get("/").text
 
     assert '<dd id="count-fribbs">18,265</dd>' in html
+
+
+def test_the_next_scheduled_run_is_the_real_one(world: World, open_client: TestClient) -> None:
+    fresh = open_client.get("/").text
+    assert "Due now: <code>anitrakt serve</code> starts it at its next check" in fresh
+
+    failed_at = datetime.now(UTC).replace(microsecond=0)  # the app runs on the real clock
+    with world.sessions.begin() as session:
+        record_failure(session, SyncFailure(failed_at, "full sync", "AniList is down", None, True))
+
+    after = open_client.get("/").text
+    retry = re.search(r'<time id="next-run" datetime="([^"]+)"', after)
+    assert retry is not None
+    assert retry.group(1) == (failed_at + RETRY_AFTER_FAILURE).isoformat()
+    assert "waiting 30 minutes after the failed automated run" in after
+    assert "Due now" not in after

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from anitrakt.domain.instants import iso_instant
 from anitrakt.usecases.dashboard import dashboard as dashboard_view
+from anitrakt.usecases.scheduler import CHECK_EVERY_SECONDS, RETRY_AFTER_FAILURE
 from anitrakt.web.deps import RuntimeDep
 from anitrakt.web.security import (
     CSRF_COOKIE,
@@ -201,6 +202,8 @@ def dashboard(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Resp
         progress=view.progress,
         extras=view.extras,
         setup=view.setup,
+        scheduler_check_minutes=round(CHECK_EVERY_SECONDS / 60),
+        scheduler_retry_minutes=round(RETRY_AFTER_FAILURE.total_seconds() / 60),
         failure_headlines=FAILURE_HEADLINES,
         iso=iso_instant,
     )
