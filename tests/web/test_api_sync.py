@@ -317,3 +317,18 @@ def test_every_bad_field_comes_at_once_in_one_details_shape(client: TestClient) 
     assert fields[0]["message"] == "Trakt id must be a positive integer"
     assert {f["field"] for f in typed.json()["details"]["fields"]} == {"abs", "season", "episode"}
     assert typed.json()["details"]["fields"][0]["message"].startswith("Absolute episode")
+
+
+def test_the_preview_says_where_each_watched_date_comes_from(
+    world: World, sessions: sessionmaker[Session]
+) -> None:
+    world.anilist.add_entry(world.user.id, SPLIT, progress=0, status="COMPLETED")
+    settings = world.settings.model_copy(update={"completed_watched_at": "updatedAt"})
+    app = create_app(settings, upstream_transport=world.transport())
+
+    with TestClient(app) as client:
+        preview = client.get("/api/completed-sync", params={"preview": 1}).json()
+        dry = client.get("/api/completed-sync", params={"dryRun": 1}).json()
+
+    assert preview["items"][0]["watchedAtFrom"] == ["updatedAt"]
+    assert {p["watchedAtFrom"] for p in dry["plays"]} == {"updatedAt"}

@@ -49,6 +49,8 @@ class PlayBody(BaseModel):
     # Which placement rule put it there (docs/placement.md), and what it overcame.
     rule: str
     note: str | None = None
+    # Where `watchedAt` comes from: activity, completedAt, updatedAt, now or released.
+    watchedAtFrom: str | None = None
 
     @classmethod
     def of(cls, play: PlannedPlay) -> PlayBody:
@@ -64,6 +66,7 @@ class PlayBody(BaseModel):
             source=play.origin,
             rule=play.rule,
             note=play.note,
+            watchedAtFrom=play.dated_by or None,
         )
 
 
@@ -147,6 +150,9 @@ class PreviewItem(BaseModel):
     count: int
     # The placement rules behind `willPost`, e.g. ["anibridge"] or ["fribb", "airdate"].
     rules: list[str] = Field(default_factory=list)
+    # Where the plays' watched dates come from (COMPLETED_WATCHED_AT): completedAt,
+    # updatedAt, now or released (each play then gets its episode's air date).
+    watchedAtFrom: list[str] = Field(default_factory=list)
 
 
 class PreviewSkip(BaseModel):
@@ -185,6 +191,7 @@ class PreviewBody(BaseModel):
                     willPost=describe_plays(plays),
                     count=len(plays),
                     rules=list(dict.fromkeys(p.rule for p in plays)),
+                    watchedAtFrom=list(dict.fromkeys(p.dated_by for p in plays if p.dated_by)),
                 )
             )
         return cls(items=items, count=len(items), skipped=_skipped(report))

@@ -201,6 +201,7 @@ class Runtime:
                 on_finished=self._run_finished,
                 sources=self.source_index,
                 extras=self.settings.extras,
+                completed_watched_at=self.settings.completed_watched_at,
             )
 
     def _run_finished(self, report: SyncReport) -> None:

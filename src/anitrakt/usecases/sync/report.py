@@ -43,6 +43,8 @@ class SyncDeps:
     sources: SharedSourceIndex | None = None
     # The features beyond history that are on (`Settings.extras`).
     extras: frozenset[Extra] = frozenset()
+    # How a completed entry without completedAt is dated (`Settings.completed_watched_at`).
+    completed_watched_at: str = "now"
 
 
 @dataclass

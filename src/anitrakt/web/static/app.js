@@ -152,6 +152,7 @@ function showRun(out, res) {
   // A run may have connected, refreshed or lost the Trakt account: say what is true now.
   if ($("#trakt-status")) api("/api/trakt-auth").then(traktStatus);
 }
+const DATED_BY = { now: "now: no completion date on AniList", updatedAt: "AniList's last update", released: "each episode's air date", activity: "AniList activity" };
 const SKIP_LABELS = { unmapped: "Not posted: unmapped", pending: "Not posted yet: not on Trakt", review: "Held for review" };
 const dry = () => ($("#dry-run").checked ? "?dryRun=1" : "");
 
@@ -184,7 +185,9 @@ function initSync() {
         cell(tr, item.titleEnglish || item.titleRomaji || String(item.anilistShowId));
         cell(tr, String(item.progress));
         cell(tr, item.willPost);
-        cell(tr, timeEl(item.watchedAt));
+        const when = cell(tr, timeEl(item.watchedAt));
+        const from = (item.watchedAtFrom || []).filter((f) => f !== "completedAt");
+        if (from.length) when.append(" (" + from.map((f) => DATED_BY[f] || f).join(", ") + ")");
         body.append(tr);
       });
       (res.body.skipped || []).forEach((s) => {
