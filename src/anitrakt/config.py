@@ -149,6 +149,9 @@ class Settings(BaseSettings):
     anibridge_url: str = DEFAULT_ANIBRIDGE_URL
 
     sync_interval_hours: float = Field(default=6, ge=0)
+    # The watched date of a completed entry without a full completedAt: now, the entry's
+    # updatedAt, or released (each episode's air date on Trakt).
+    completed_watched_at: str = "now"
     # The features beyond history (docs/beyond-history.md), each off unless turned on.
     sync_ratings: bool = False
     sync_watchlist: bool = False
@@ -175,6 +178,15 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         return _check_http_url(value)
+
+    @field_validator("completed_watched_at")
+    @classmethod
+    def _completed_watched_at(cls, value: str) -> str:
+        choices = {"now": "now", "updatedat": "updatedAt", "released": "released"}
+        chosen = choices.get(value.strip().lower())
+        if chosen is None:
+            raise ValueError("must be one of now, updatedAt, released")
+        return chosen
 
     @field_validator("anitrakt_allowed_hosts", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
     AnitraktError                  anything we raise on purpose
     ├── ConfigError                a setting is missing or malformed (names the variable)
     ├── InputError                 the caller sent something we cannot use (names the field)
+    │   ├── InvalidFields          several fields at once (a form checked whole: FieldCheck)
     │   └── NotFoundError          the thing asked for does not exist
     ├── ConflictError              the request is fine but clashes with current state
     ├── StoreUnavailable           the database failed mid-way (locked too long, connection lost)
@@ -33,7 +34,10 @@ stderr and a non-zero exit.
 
 from __future__ import annotations
 
-from typing import Any, Self
+from collections.abc import Callable
+from typing import Any, Self, TypeVar
+
+T = TypeVar("T")
 
 
 class AnitraktError(Exception):
@@ -68,6 +72,42 @@ class InputError(AnitraktError):
     def __init__(self, message: str, *, field: str | None = None, details: Any = None) -> None:
         super().__init__(message, details=details)
         self.field = field
+
+
+class InvalidFields(InputError):
+    """Several fields are wrong at once: `problems` holds (field, message), in form order."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(message for _, message in problems), field=problems[0][0])
+        self.problems = problems
+
+
+class FieldCheck:
+    """Check every field of a form and report all that are wrong, not just the first.
+
+    `check(parse, value)` returns what `parse` returns, or None after noting its
+    InputError; `done()` raises them together (one problem stays a plain InputError).
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def check(self, parse: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return parse(*args, **kwargs)
+        except InputError as exc:
+            self.problems.append((exc.field or "body", exc.message))
+            return None
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append((field, message))
+
+    def done(self) -> None:
+        if len(self.problems) == 1:
+            field, message = self.problems[0]
+            raise InputError(message, field=field)
+        if self.problems:
+            raise InvalidFields(self.problems)
 
 
 class NotFoundError(InputError):

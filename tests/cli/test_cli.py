@@ -228,6 +228,14 @@ def test_progress_of_one_entry(invoke: Invoke, entry: str) -> None:
 
 
 @pytest.mark.usefixtures("some_progress")
+def test_progress_of_one_entry_names_it(invoke: Invoke, sessions: Sessions) -> None:
+    with sessions.begin() as s:
+        save_titles(s, {21: "One Piece"})
+
+    assert _ok(invoke("progress", "21")).strip() == "One Piece (AniList 21): episodes 1–7 posted"
+
+
+@pytest.mark.usefixtures("some_progress")
 def test_progress_reset_deletes_the_row(invoke: Invoke, sessions: Sessions) -> None:
     output = _ok(invoke("progress", "21", "--reset", "--yes"))
 

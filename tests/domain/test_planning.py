@@ -293,3 +293,42 @@ def test_last_sync_timestamp_stops_before_the_first_unhandled_activity() -> None
     assert handled_until(events, unhandled=set()) == T0 + 4
     assert handled_until(events, unhandled={2, 4}) == T0 + 1
     assert handled_until(events, unhandled={0}) is None
+
+
+@pytest.mark.parametrize(
+    ("undated", "expected_at", "dated_by"),
+    [
+        pytest.param("now", NOW, "now", id="now-the-default"),
+        pytest.param("updatedAt", datetime.fromtimestamp(T0, UTC), "updatedAt", id="updatedAt"),
+        pytest.param("released", NOW, "released", id="released-placed-later"),
+    ],
+)
+def test_a_completed_entry_without_completed_at_is_dated_as_chosen(
+    undated: str, expected_at: datetime, dated_by: str
+) -> None:
+    entry = MediaListEntry(media(7), "COMPLETED", 2, 8.0, 0, None, T0)
+    dated = MediaListEntry(media(8), "COMPLETED", 2, 8.0, 0, date(2024, 3, 1), T0)
+
+    built, kept = events_from_entries([entry, dated], completed=True, now=NOW, undated=undated)
+
+    assert (built.watched_at, built.dated_by) == (expected_at, dated_by)
+    assert kept.dated_by == "completedAt"  # a real completedAt always wins
+
+
+def test_released_dates_each_play_by_its_trakt_air_date_else_now() -> None:
+    aired = datetime(2023, 4, 2, 15, 0, tzinfo=UTC)
+    refs = [EpisodeRef(1, 1, 1, 501, aired), EpisodeRef(1, 2, 2, 502)]
+    target = ShowTarget.of(500, EpisodeList.from_episodes(refs))
+    [event_] = events_from_entries(
+        [MediaListEntry(media(1), "COMPLETED", 2, 8.0, 0, None, T0)],
+        completed=True,
+        now=NOW,
+        undated="released",
+    )
+
+    plan = plan_sync([event_], {1: target}, progress={}, watched=WatchedState())
+
+    assert [(p.label(), p.watched_at, p.dated_by) for p in plan.plays] == [
+        ("S1E1", aired, "released"),
+        ("S1E2", NOW, "now"),
+    ]

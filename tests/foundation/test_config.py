@@ -374,3 +374,15 @@ def test_invalid_secret_bearing_setting_never_echoes_the_secret(
     assert field.upper() in message
     assert "NeverShowThis" not in message
     assert "31415926535" not in message
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"), [("UPDATEDAT", "updatedAt"), (" released ", "released")]
+)
+def test_completed_watched_at_reads_its_choices(given: str, kept: str) -> None:
+    assert Settings(completed_watched_at=given).completed_watched_at == kept
+
+
+def test_completed_watched_at_names_its_choices_when_wrong() -> None:
+    with pytest.raises(ValueError, match="now, updatedAt, released"):
+        Settings(completed_watched_at="yesterday")

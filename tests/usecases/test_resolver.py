@@ -26,6 +26,7 @@ from anitrakt.clients.trakt import TraktClient
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import Media
 from anitrakt.domain.resolution import (
+    MAP_BY_HAND,
     NO_IDS,
     NO_SOURCE_ENTRY,
     NO_TRAKT_MATCH,
@@ -403,13 +404,13 @@ def test_each_step_of_the_chain(
         ),
         pytest.param(
             IMDB_MOVIE, "TV",
-            Unresolved(IMDB_MOVIE, f"{NO_TRAKT_MATCH} for imdb tt5311514"),
+            Unresolved(IMDB_MOVIE, f"{NO_TRAKT_MATCH} for imdb tt5311514; {MAP_BY_HAND}"),
             [search("imdb", "tt5311514")],
             id="anilist-format-beats-the-sources-type",
         ),
         pytest.param(
             TV_TMDB_ID, "MOVIE",
-            Unresolved(TV_TMDB_ID, f"{NO_TRAKT_MATCH} (no movie ids to search by)"),
+            Unresolved(TV_TMDB_ID, f"{NO_TRAKT_MATCH} (no movie ids to search by); {MAP_BY_HAND}"),
             [],
             id="a-tv-tmdb-id-is-never-searched-as-a-movie",
         ),
@@ -433,7 +434,9 @@ def test_without_a_tmdb_key_the_tmdb_step_is_skipped(make_chain: Callable[..., C
 
     result = chain.resolve(TMDB_LEARNS, AOT_S3P2)
 
-    assert result[TMDB_LEARNS] == Unresolved(TMDB_LEARNS, f"{NO_TRAKT_MATCH} for tmdb 666")
+    assert result[TMDB_LEARNS] == Unresolved(
+        TMDB_LEARNS, f"{NO_TRAKT_MATCH} for tmdb 666; {MAP_BY_HAND}"
+    )
     # AoT still resolves by its TMDB id; its IMDb id is learned from Trakt's answer.
     assert result[AOT_S3P2] == auto(
         AOT_S3P2, AOT, tmdb_id=1429, imdb_id="tt2560140", tvdb_id=267440,
@@ -450,10 +453,12 @@ def test_without_a_tmdb_key_the_tmdb_step_is_skipped(make_chain: Callable[..., C
     [
         pytest.param(NO_SOURCE, NO_SOURCE_ENTRY, id="no-source-entry"),
         pytest.param(NO_ID, NO_IDS, id="no-ids"),
-        pytest.param(NO_MATCH, f"{NO_TRAKT_MATCH} for tmdb 12345, tvdb 54321", id="no-match"),
+        pytest.param(
+            NO_MATCH, f"{NO_TRAKT_MATCH} for tmdb 12345, tvdb 54321; {MAP_BY_HAND}", id="no-match"
+        ),
     ],
 )
-def test_a_miss_is_unmapped_with_its_reason_and_logged_once_per_call(
+def test_a_miss_is_unmapped_with_its_reason_and_warned_once_per_call(
     chain: Chain, anilist_id: int, reason: str
 ) -> None:
     item = media(anilist_id)
@@ -464,8 +469,9 @@ def test_a_miss_is_unmapped_with_its_reason_and_logged_once_per_call(
     assert first[anilist_id] == second[anilist_id] == Unresolved(anilist_id, reason)
     assert isinstance(first[AOT_S3P2], IdMapping)
     line = f"id resolution: {item.title} (AniList {anilist_id}) unmapped: {reason}"
-    unmapped = [m for m in chain.resolution_logs() if "unmapped" in m]
-    assert unmapped == [line, line]  # once per call, although asked twice in the first
+    unmapped = [m for m in chain.resolution_logs("warn") if "unmapped" in m]
+    assert unmapped == [line, line]  # once per call, at warn, although asked twice
+    assert "map it by hand" in reason
     assert anilist_id not in chain.stored_ids()
 
 
@@ -606,7 +612,7 @@ def test_trakt_down_skips_the_remaining_searches_but_not_the_batch(chain: Chain)
     assert result[OTAKU_HIT] == chain.stored(OTAKU_HIT)
     assert result[MANUAL] == IdMapping(MANUAL, 1010, manual=True, trakt_type=SHOW)
     assert len(chain.searches()) == ATTEMPTS  # one request's retries, not one per entry
-    warnings = chain.resolution_logs("warn")
+    warnings = [w for w in chain.resolution_logs("warn") if "unmapped" not in w]
     assert warnings == [f"id resolution: Trakt search skipped for the rest of this run: {down}"]
 
 
@@ -615,11 +621,13 @@ def test_tmdb_down_only_skips_the_tmdb_step(chain: Chain) -> None:
 
     result = chain.resolve(TMDB_LEARNS, AOT_S3P2)
 
-    assert result[TMDB_LEARNS] == Unresolved(TMDB_LEARNS, f"{NO_TRAKT_MATCH} for tmdb 666")
+    assert result[TMDB_LEARNS] == Unresolved(
+        TMDB_LEARNS, f"{NO_TRAKT_MATCH} for tmdb 666; {MAP_BY_HAND}"
+    )
     assert isinstance(result[AOT_S3P2], IdMapping)
     assert result[AOT_S3P2].trakt_id == AOT
     assert len(chain.tmdb.requests) == ATTEMPTS
-    assert chain.resolution_logs("warn") == [
+    assert [w for w in chain.resolution_logs("warn") if "unmapped" not in w] == [
         "id resolution: TMDB lookups skipped for this run: TMDB is unavailable (HTTP 503)"
     ]
 
@@ -665,3 +673,8 @@ def test_a_sync_posts_an_unmapped_entry_resolved_through_fribb(
     assert stored == auto(
         AOT_S3P2, AOT, tmdb_id=1429, tvdb_id=267440, trakt_season=3, episode_offset=12
     )
+
+
+def test_no_source_entry_names_the_sources_tried_and_the_fix() -> None:
+    for words in ("Fribb", "Otaku", "anitrakt map", "Find on Trakt"):
+        assert words in NO_SOURCE_ENTRY

@@ -258,3 +258,77 @@ def test_code_paste_authorization(world: World, client: TestClient) -> None:
     assert response.json()["connected"] is True
     assert client.post("/api/trakt-auth", json={"code": ""}).status_code == 400
     assert code not in client.get("/api/logs").text
+
+
+def test_a_preview_reports_an_upstream_failure_like_a_dry_run(
+    world: World, client: TestClient
+) -> None:
+    world.anilist.add_entry(world.user.id, SPLIT, progress=0, status="COMPLETED")
+    world.trakt.fail_next(50, status=503, path="/sync/watched/shows")
+
+    preview = client.get("/api/completed-sync", params={"preview": 1})
+    dry = client.get("/api/completed-sync", params={"dryRun": 1})
+
+    assert preview.status_code == dry.status_code == 502
+    assert "503" in preview.json()["error"]
+    assert preview.json()["error"] == dry.json()["error"]
+
+
+def test_a_preview_lists_what_it_would_not_post_and_why(world: World, client: TestClient) -> None:
+    world.anilist.add_entry(world.user.id, SPLIT, progress=0, status="COMPLETED")
+    world.anilist.add_entry(world.user.id, LOST, progress=3, status="COMPLETED")
+
+    preview = client.get("/api/completed-sync", params={"preview": 1}).json()
+
+    assert [i["anilistShowId"] for i in preview["items"]] == [SPLIT]
+    [skip] = preview["skipped"]
+    assert (skip["anilistShowId"], skip["state"]) == (LOST, "unmapped")
+    assert skip["title"] == "Nobody Knows"
+    assert skip["reason"]
+
+
+def test_disconnecting_trakt_revokes_and_forgets_the_tokens(
+    world: World, client: TestClient
+) -> None:
+    access = world.tokens.access_token
+
+    response = client.delete("/api/trakt-auth")
+
+    assert response.status_code == 200
+    assert response.json()["connected"] is False
+    assert access not in world.trakt.valid_access_tokens
+    assert client.get("/api/trakt-auth").json()["connected"] is False
+    again = client.delete("/api/trakt-auth")
+    assert again.status_code == 400
+    assert again.json()["error"] == "no Trakt account is connected"
+    messages = [row["message"] for row in client.get("/api/logs").json()]
+    assert any(m.startswith("Trakt disconnected") for m in messages)
+
+
+def test_every_bad_field_comes_at_once_in_one_details_shape(client: TestClient) -> None:
+    domain = client.post(
+        "/api/overrides", json={"traktId": "x", "abs": 0, "season": 1, "episode": 0}
+    )
+    typed = client.post("/api/overrides", json={"traktId": 1})
+
+    assert domain.status_code == typed.status_code == 400
+    fields = domain.json()["details"]["fields"]
+    assert [f["field"] for f in fields] == ["traktId", "abs", "episode"]
+    assert fields[0]["message"] == "Trakt id must be a positive integer"
+    assert {f["field"] for f in typed.json()["details"]["fields"]} == {"abs", "season", "episode"}
+    assert typed.json()["details"]["fields"][0]["message"].startswith("Absolute episode")
+
+
+def test_the_preview_says_where_each_watched_date_comes_from(
+    world: World, sessions: sessionmaker[Session]
+) -> None:
+    world.anilist.add_entry(world.user.id, SPLIT, progress=0, status="COMPLETED")
+    settings = world.settings.model_copy(update={"completed_watched_at": "updatedAt"})
+    app = create_app(settings, upstream_transport=world.transport())
+
+    with TestClient(app) as client:
+        preview = client.get("/api/completed-sync", params={"preview": 1}).json()
+        dry = client.get("/api/completed-sync", params={"dryRun": 1}).json()
+
+    assert preview["items"][0]["watchedAtFrom"] == ["updatedAt"]
+    assert {p["watchedAtFrom"] for p in dry["plays"]} == {"updatedAt"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,14 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
+from anitrakt.domain.values import SourceName
+from anitrakt.store.progress import set_progress
+from anitrakt.store.system_config import set_config
+from anitrakt.store.titles import save_titles
+from anitrakt.usecases.scheduler import RETRY_AFTER_FAILURE
+from anitrakt.usecases.sources.index import CACHE_KEYS
+from anitrakt.usecases.sources.refresh import CacheMeta
+from anitrakt.usecases.sync.status import SyncFailure, record_failure
 from anitrakt.web.app import create_app
 from sync_world import World
 
@@ -310,3 +319,65 @@ def test_trakt_search_returns_shows_from_the_fake(open_client: TestClient) -> No
 def test_trakt_search_needs_a_query(open_client: TestClient) -> None:
     assert open_client.get("/api/trakt-search").status_code == 400
     assert open_client.get("/api/trakt-search", params={"query": ""}).status_code == 400
+
+
+def test_recent_progress_names_each_entry_and_links_it_to_anilist(
+    world: World, open_client: TestClient
+) -> None:
+    with world.sessions.begin() as session:
+        set_progress(session, 154587, 5)
+        save_titles(session, {154587: "Frieren: Beyond Journey's End"})
+
+    html = open_client.get("/").text
+
+    row = re.search(r'<tr data-testid="progress-154587">.*?</tr>', html, re.S)
+    assert row is not None
+    assert "Frieren: Beyond Journey&#39;s End" in row.group(0)
+    assert 'href="https://anilist.co/anime/154587"' in row.group(0)
+
+
+def test_the_dashboard_checklist_names_the_anilist_account_and_what_is_left(
+    world: World, open_client: TestClient
+) -> None:
+    before = open_client.get("/").text
+    assert 'id="setup" data-complete="false"' in before
+    assert "Getting started" in before
+    assert re.search(r'data-testid="setup-sources" data-ok="false"', before)
+    assert re.search(r'data-testid="setup-trakt-account" data-ok="true"', before)
+
+    csrf = {"X-CSRF-Token": _csrf(before)}
+    run = open_client.post("/api/full-sync", headers=csrf)  # it reads who the account is
+    assert run.status_code == 200, run.text
+
+    after = open_client.get("/").text
+    row = re.search(r'<li data-testid="setup-anilist".*?</li>', after, re.S)
+    assert row is not None
+    assert world.user.name in row.group(0)
+
+
+def test_counts_on_the_dashboard_are_written_for_people(
+    world: World, open_client: TestClient
+) -> None:
+    meta = CacheMeta(18265, "https://example.test/f.json", "0" * 64, 1, "list", 0, "", 1)
+    with world.sessions.begin() as session:
+        set_config(session, CACHE_KEYS[SourceName.FRIBB], meta.to_json())
+
+    html = open_client.get("/").text
+
+    assert '<dd id="count-fribbs">18,265</dd>' in html
+
+
+def test_the_next_scheduled_run_is_the_real_one(world: World, open_client: TestClient) -> None:
+    fresh = open_client.get("/").text
+    assert "Due now: <code>anitrakt serve</code> starts it at its next check" in fresh
+
+    failed_at = datetime.now(UTC).replace(microsecond=0)  # the app runs on the real clock
+    with world.sessions.begin() as session:
+        record_failure(session, SyncFailure(failed_at, "full sync", "AniList is down", None, True))
+
+    after = open_client.get("/").text
+    retry = re.search(r'<time id="next-run" datetime="([^"]+)"', after)
+    assert retry is not None
+    assert retry.group(1) == (failed_at + RETRY_AFTER_FAILURE).isoformat()
+    assert "waiting 30 minutes after the failed automated run" in after
+    assert "Due now" not in after

@@ -100,7 +100,7 @@ def progress(
     """Show (or reset) how far each AniList entry has been posted to Trakt."""
     from anitrakt.domain.ids import parse_anilist_id
     from anitrakt.errors import InputError
-    from anitrakt.usecases.progress import progress_of, reset_progress
+    from anitrakt.usecases.progress import progress_of, reset_progress, title_of
 
     if anilist_id is None:
         if reset:
@@ -119,18 +119,37 @@ def progress(
             result: dict[str, object] = {"anilistId": entry, "reset": existed, "lastAbs": 0}
         else:
             result = {"anilistId": entry, "lastAbs": progress_of(runtime, entry)}
+        title = title_of(runtime, entry)
+    name = f"{title} (AniList {entry})" if title else f"AniList {entry}"
     if as_json:
         print_json(result)
     elif reset:
         out.print(
-            f"progress of {entry} reset; the next sync re-sends it from episode 1"
+            f"progress of {name} reset; the next sync re-sends it from episode 1"
             if result["reset"]
-            else f"{entry} had no progress recorded"
+            else f"{name} had no progress recorded"
         )
     else:
         posted = result["lastAbs"]
         out.print(
-            f"AniList {entry}: episodes 1–{posted} posted"
-            if posted
-            else f"AniList {entry}: nothing posted yet"
+            f"{name}: episodes 1–{posted} posted" if posted else f"{name}: nothing posted yet"
         )
+
+
+@cli_errors
+def doctor(as_json: JsonOption = False) -> None:
+    """What a sync still needs: AniList account, Trakt app and account, mapping sources."""
+    from anitrakt.usecases.setup import setup_checks
+
+    with open_runtime() as runtime:
+        checks = setup_checks(runtime)
+    if as_json:
+        print_json([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks])
+    else:
+        for check in checks:
+            mark = "[green]ok[/]  " if check.ok else "[bold red]todo[/]"
+            out.print(f"{mark} {check.label}: {check.detail}", highlight=False, soft_wrap=True)
+        if all(c.ok for c in checks):
+            out.print("ready: run `anitrakt sync full --dry-run` to see what a sync would post")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)

@@ -219,3 +219,22 @@ def auth_trakt(
                 connection = wait_for_device_authorization(runtime, device)
     vip = " (VIP)" if connection.vip else ""
     out.print(f"Trakt connected as [bold]{connection.username}[/]{vip}")
+
+
+@auth_app.command("disconnect")
+@cli_errors
+def auth_disconnect(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Disconnect without asking.")] = False,
+) -> None:
+    """Disconnect Trakt: revoke the stored tokens at Trakt and forget them."""
+    from anitrakt.usecases.trakt_account import disconnect
+
+    if not yes:
+        typer.confirm(
+            "Disconnect the Trakt account? Syncs stop until you connect again", abort=True
+        )
+    with open_runtime() as runtime:
+        left = disconnect(runtime)
+    out.print(
+        "Trakt disconnected" + (" (tokens from the environment remain)" if left.connected else "")
+    )

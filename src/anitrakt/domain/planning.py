@@ -42,6 +42,9 @@ class WatchEvent:
     origin: str = ""
     activity_id: int | None = None
     created_at: int | None = None
+    # Where `watched_at` comes from: "activity", "completedAt", "updatedAt", "now", or
+    # "released" (Trakt's air date of each episode; `watched_at` is the fallback).
+    dated_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,8 @@ class PlannedPlay:
     event_index: int
     rule: str = ""
     note: str | None = None
+    # Where `watched_at` comes from (`WatchEvent.dated_by`, "released" resolved).
+    dated_by: str = ""
 
     @property
     def is_movie(self) -> bool:
@@ -218,6 +223,7 @@ def events_from_activities(
                 title=media.title,
                 episodes=episodes,
                 watched_at=watched_at,
+                dated_by="activity",
                 is_movie=is_movie,
                 origin=f"activity {activity.id} ({activity.status})",
                 activity_id=activity.id,
@@ -227,20 +233,28 @@ def events_from_activities(
     return events, notes
 
 
-def completed_watched_at(entry: MediaListEntry, now: datetime) -> datetime:
-    """`completedAt` at UTC midnight, or `now` when AniList has no full date."""
+def completed_watched_at(
+    entry: MediaListEntry, now: datetime, undated: str = "now"
+) -> tuple[datetime, str]:
+    """`completedAt` at UTC midnight; without a full date, by `undated`: now, the entry's
+    `updatedAt`, or "released" (each episode's air date on Trakt, placed later; now is
+    the fallback). Returns the date and what it came from."""
     if isinstance(entry.completed_at, date):
-        return datetime.combine(entry.completed_at, time(0, 0), UTC)
-    return now
+        return datetime.combine(entry.completed_at, time(0, 0), UTC), "completedAt"
+    if undated == "updatedAt" and entry.updated_at > 0:
+        return datetime.fromtimestamp(entry.updated_at, UTC), "updatedAt"
+    if undated == "released":
+        return now, "released"
+    return now, "now"
 
 
 def events_from_entries(
-    entries: Iterable[MediaListEntry], *, completed: bool, now: datetime
+    entries: Iterable[MediaListEntry], *, completed: bool, now: datetime, undated: str = "now"
 ) -> list[WatchEvent]:
     """Events for the completed or watching sync: episodes 1…progress of each entry.
 
     A completed entry with progress 0 means every episode. Watched dates: completed →
-    `completedAt` (UTC midnight) or now; watching → the entry's `updatedAt`.
+    `completedAt` (UTC midnight) or as `undated` says; watching → the entry's `updatedAt`.
     """
     events = []
     for entry in entries:
@@ -248,10 +262,10 @@ def events_from_entries(
         count = entry.progress
         if completed and count <= 0:
             count = media.episodes or (1 if media.is_movie else 0)
-        watched_at = (
-            completed_watched_at(entry, now)
+        watched_at, dated_by = (
+            completed_watched_at(entry, now, undated)
             if completed
-            else datetime.fromtimestamp(entry.updated_at, UTC)
+            else (datetime.fromtimestamp(entry.updated_at, UTC), "updatedAt")
         )
         events.append(
             WatchEvent(
@@ -261,6 +275,7 @@ def events_from_entries(
                 watched_at=watched_at,
                 is_movie=media.is_movie,
                 origin="completed list" if completed else "watching list",
+                dated_by=dated_by,
             )
         )
     return events
@@ -377,6 +392,10 @@ class _Planner:
             self.skip(event, episode, index, "already watched on Trakt")
             return
         for season, number in unwatched:
+            aired = None
+            if event.dated_by == "released":
+                found = target.show.episodes.find(season, number)
+                aired = found.first_aired if found is not None else None
             self._add(
                 event,
                 episode,
@@ -386,6 +405,7 @@ class _Planner:
                 number,
                 placement.rule.value,
                 placement.note,
+                aired=aired,
             )
 
     def _add(
@@ -398,6 +418,8 @@ class _Planner:
         number: int | None,
         rule: str,
         note: str | None = None,
+        *,
+        aired: datetime | None = None,
     ) -> None:
         target_key = (trakt_id, season, number)
         earlier_episode = self._entry_episodes.get((event.anilist_id, episode))
@@ -416,11 +438,13 @@ class _Planner:
             trakt_id,
             season,
             number,
-            event.watched_at,
+            aired or event.watched_at,
             event.origin,
             index,
             rule,
             note,
+            # "released" without an air date on Trakt falls back to now, and says so.
+            "now" if event.dated_by == "released" and aired is None else event.dated_by,
         )
         self._entry_episodes.setdefault((event.anilist_id, episode), play)
         self._targets[target_key] = play

@@ -20,14 +20,24 @@ from anitrakt.domain.anilist import Media
 from anitrakt.domain.mapping_source import SourceEntry, SourceHit, TmdbKind
 from anitrakt.domain.values import IdMapping, SeasonHint, TraktType
 
-# The reasons an entry stays unmapped; a reason may carry details after these words.
-NO_SOURCE_ENTRY = "no source entry"
+# The reasons an entry stays unmapped; each says what was tried and what to do.
+MAP_BY_HAND = (
+    "map it by hand: Find on Trakt on the Mappings page, or `anitrakt map ANILIST_ID TRAKT_ID`"
+)
+NO_SOURCE_ENTRY = (
+    "no source entry: neither Fribb's anime-lists nor the Otaku mappings list this "
+    f"AniList id; {MAP_BY_HAND}"
+)
 # The same miss when neither mapping source has been loaded: the fix is a refresh.
 SOURCES_NOT_LOADED = (
-    NO_SOURCE_ENTRY + ": no mapping source is loaded yet; refresh Fribb and Otaku "
+    "no source entry: no mapping source is loaded yet; refresh Fribb and Otaku "
     "(Update on the dashboard, or `anitrakt refresh fribbs` and `anitrakt refresh otaku`)"
 )
-NO_IDS = "no ids"
+NO_IDS = (
+    "no ids: the mapping sources list this AniList id without a TMDB, IMDb or TVDB id "
+    f"to search Trakt by; {MAP_BY_HAND}"
+)
+# Followed by the searches that were made, then "; " and MAP_BY_HAND.
 NO_TRAKT_MATCH = "no Trakt match"
 
 SearchIdType = Literal["tmdb", "imdb", "tvdb"]

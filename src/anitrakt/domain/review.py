@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from anitrakt.domain.anilist import Media
-from anitrakt.domain.episodes import EpisodeList
-from anitrakt.domain.planning import Held
 from anitrakt.domain.values import SeasonHint
 from anitrakt.errors import InputError
+
+if TYPE_CHECKING:  # types only: reading the review list must not load the planner
+    from anitrakt.domain.anilist import Media
+    from anitrakt.domain.episodes import EpisodeList
+    from anitrakt.domain.planning import Held
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.planning import PlannedPlay
+from anitrakt.domain.review import episodes_text
 from anitrakt.domain.values import UnmappedEntry
 from anitrakt.errors import UpstreamRefused
 from anitrakt.schemas.common import IdText
@@ -48,6 +49,8 @@ class PlayBody(BaseModel):
     # Which placement rule put it there (docs/placement.md), and what it overcame.
     rule: str
     note: str | None = None
+    # Where `watchedAt` comes from: activity, completedAt, updatedAt, now or released.
+    watchedAtFrom: str | None = None
 
     @classmethod
     def of(cls, play: PlannedPlay) -> PlayBody:
@@ -63,6 +66,7 @@ class PlayBody(BaseModel):
             source=play.origin,
             rule=play.rule,
             note=play.note,
+            watchedAtFrom=play.dated_by or None,
         )
 
 
@@ -146,11 +150,28 @@ class PreviewItem(BaseModel):
     count: int
     # The placement rules behind `willPost`, e.g. ["anibridge"] or ["fribb", "airdate"].
     rules: list[str] = Field(default_factory=list)
+    # Where the plays' watched dates come from (COMPLETED_WATCHED_AT): completedAt,
+    # updatedAt, now or released (each play then gets its episode's air date).
+    watchedAtFrom: list[str] = Field(default_factory=list)
+
+
+class PreviewSkip(BaseModel):
+    """An entry the run would not post (all or some of), and why."""
+
+    anilistShowId: int
+    title: str
+    # "unmapped" (no Trakt show), "pending" (episodes not on Trakt yet) or "review"
+    # (held: the sources disagree, GET /api/review).
+    state: str
+    episodes: str | None = None
+    reason: str
 
 
 class PreviewBody(BaseModel):
     items: list[PreviewItem]
     count: int
+    # What would not be posted, with the reason; `count` counts `items` only.
+    skipped: list[PreviewSkip] = Field(default_factory=list)
 
     @classmethod
     def of(cls, report: SyncReport) -> PreviewBody:
@@ -170,9 +191,42 @@ class PreviewBody(BaseModel):
                     willPost=describe_plays(plays),
                     count=len(plays),
                     rules=list(dict.fromkeys(p.rule for p in plays)),
+                    watchedAtFrom=list(dict.fromkeys(p.dated_by for p in plays if p.dated_by)),
                 )
             )
-        return cls(items=items, count=len(items))
+        return cls(items=items, count=len(items), skipped=_skipped(report))
+
+
+def _skipped(report: SyncReport) -> list[PreviewSkip]:
+    def title(anilist_id: int) -> str:
+        media = report.media.get(anilist_id)
+        return media.title if media else f"AniList #{anilist_id}"
+
+    skipped = [
+        PreviewSkip(anilistShowId=u.anilist_id, title=u.title, state="unmapped", reason=u.reason)
+        for u in report.unmapped
+    ]
+    skipped += [
+        PreviewSkip(
+            anilistShowId=anilist_id,
+            title=title(anilist_id),
+            state="pending",
+            episodes=episodes_text(episodes),
+            reason=reason,
+        )
+        for anilist_id, (episodes, reason) in report.pending_entries.items()
+    ]
+    skipped += [
+        PreviewSkip(
+            anilistShowId=r.anilist_id,
+            title=r.title,
+            state="review",
+            episodes=r.episodes_text,
+            reason=r.reason,
+        )
+        for r in report.review
+    ]
+    return skipped
 
 
 class ShowSyncBody(BaseModel):

@@ -13,32 +13,66 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-import httpx
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from anitrakt.clients.anilist import AniListClient
-from anitrakt.clients.download import DownloadOptions
-from anitrakt.clients.tmdb import TMDBClient
-from anitrakt.clients.trakt import TraktClient
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
-from anitrakt.domain.trakt import TokenSet
 from anitrakt.store.db import create_db_engine, create_session_factory
-from anitrakt.store.tokens import SqlTokenStore
 from anitrakt.usecases.events import EventLog
-from anitrakt.usecases.metrics import Metrics
-from anitrakt.usecases.notifier import Notifier
-from anitrakt.usecases.resolver import ChainResolver
-from anitrakt.usecases.sources.index import SharedSourceIndex
-from anitrakt.usecases.sync.report import SyncDeps, SyncReport
+
+# The clients, the notifier and the metrics are imported when first used: a CLI command
+# that only reads the database (`anitrakt status`) must not pay for httpx and friends.
+if TYPE_CHECKING:
+    import httpx
+
+    from anitrakt.clients.anilist import AniListClient
+    from anitrakt.clients.download import DownloadOptions
+    from anitrakt.clients.tmdb import TMDBClient
+    from anitrakt.clients.trakt import TraktClient
+    from anitrakt.usecases.metrics import Metrics
+    from anitrakt.usecases.notifier import Notifier
+    from anitrakt.usecases.resolver import ChainResolver
+    from anitrakt.usecases.sources.index import SharedSourceIndex
+    from anitrakt.usecases.sync.report import SyncDeps, SyncReport
 
 logger = logging.getLogger("anitrakt.container")
+
+T = TypeVar("T")
+_BUILDING = threading.RLock()
+
+
+class _once(Generic[T]):  # lower case: used like @cached_property
+    """`cached_property` that builds under a lock: the web app's threads share one.
+
+    A non-data descriptor, so a test may still replace the value by assignment.
+    """
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self._build = build
+        self._name = build.__name__
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> _once[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+    def __get__(self, instance: object | None, owner: type) -> T | _once[T]:
+        if instance is None:
+            return self
+        values = instance.__dict__
+        if self._name not in values:
+            with _BUILDING:
+                if self._name not in values:
+                    values[self._name] = self._build(instance)
+        value: T = values[self._name]
+        return value
 
 
 @dataclass
@@ -54,20 +88,34 @@ class Runtime:
     # Set on SIGTERM (`anitrakt.web.server`): every sync of this process stops before its
     # next batch.
     stop: threading.Event = field(default_factory=threading.Event)
-    downloads: DownloadOptions = field(init=False)
-    source_index: SharedSourceIndex = field(init=False)
-    # Alerts and pings (NOTIFY_URLS, HEALTHCHECK_PING_URL); inert when neither is set.
-    notifier: Notifier = field(init=False)
-    # This process's Prometheus registry; the upstream clients report to it.
-    metrics: Metrics = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.metrics = Metrics(self.sessions)
-        self.downloads = DownloadOptions(
-            clock=self.clock, transport=self.transport, observer=self.metrics
-        )
-        self.source_index = SharedSourceIndex(self.sessions)
-        self.notifier = Notifier.from_settings(self.settings, self.sessions, self.events)
+    # Built on first use (and replaceable, e.g. by a test): see the imports above.
+    @_once
+    def metrics(self) -> Metrics:
+        """This process's Prometheus registry; the upstream clients report to it."""
+        from anitrakt.usecases.metrics import Metrics
+
+        return Metrics(self.sessions)
+
+    @_once
+    def downloads(self) -> DownloadOptions:
+        from anitrakt.clients.download import DownloadOptions
+
+        return DownloadOptions(clock=self.clock, transport=self.transport, observer=self.metrics)
+
+    @_once
+    def source_index(self) -> SharedSourceIndex:
+        """The mapping-source index, loaded once per process."""
+        from anitrakt.usecases.sources.index import SharedSourceIndex
+
+        return SharedSourceIndex(self.sessions)
+
+    @_once
+    def notifier(self) -> Notifier:
+        """Alerts and pings (NOTIFY_URLS, HEALTHCHECK_PING_URL); inert when neither is set."""
+        from anitrakt.usecases.notifier import Notifier
+
+        return Notifier.from_settings(self.settings, self.sessions, self.events)
 
     @classmethod
     def open(
@@ -83,7 +131,8 @@ class Runtime:
         return cls(settings, engine, sessions, events, transport, clock or SystemClock())
 
     def close(self) -> None:
-        self.notifier.close()  # a CLI run's alerts go out before the process exits
+        if "notifier" in self.__dict__:  # a CLI run's alerts go out before the process exits
+            self.notifier.close()
         self.events.flush()
         self.engine.dispose()
 
@@ -94,12 +143,17 @@ class Runtime:
     # -- upstream clients -------------------------------------------------------------
 
     def anilist(self) -> AniListClient:
+        from anitrakt.clients.anilist import AniListClient
+
         return AniListClient.from_settings(
             self.settings, clock=self.clock, transport=self.transport, observer=self.metrics
         )
 
     def trakt(self) -> TraktClient:
         """The Trakt client over the stored tokens; every token it learns is masked in logs."""
+        from anitrakt.clients.trakt import TraktClient
+        from anitrakt.domain.trakt import TokenSet
+        from anitrakt.store.tokens import SqlTokenStore
 
         def learn(tokens: TokenSet) -> None:
             for secret in tokens.secrets():
@@ -115,17 +169,23 @@ class Runtime:
         )
 
     def tmdb(self) -> TMDBClient:
+        from anitrakt.clients.tmdb import TMDBClient
+
         return TMDBClient.from_settings(
             self.settings, clock=self.clock, transport=self.transport, observer=self.metrics
         )
 
     def resolver(self, trakt: TraktClient, tmdb: TMDBClient | None = None) -> ChainResolver:
         """The id resolution chain over this process's shared mapping-source index."""
+        from anitrakt.usecases.resolver import ChainResolver
+
         return ChainResolver(self.sessions, self.events, self.source_index, trakt, tmdb)
 
     @contextmanager
     def sync_deps(self) -> Iterator[SyncDeps]:
         """Everything one sync run needs; its clients are closed afterwards."""
+        from anitrakt.usecases.sync.report import SyncDeps
+
         with ExitStack() as stack:
             anilist = stack.enter_context(self.anilist())
             trakt = stack.enter_context(self.trakt())
@@ -141,6 +201,7 @@ class Runtime:
                 on_finished=self._run_finished,
                 sources=self.source_index,
                 extras=self.settings.extras,
+                completed_watched_at=self.settings.completed_watched_at,
             )
             # Rate-limit waits reach the run's progress and the log (`SyncDeps.waited`).
             anilist.watch_waits(lambda s, why: deps.waited("AniList", s, why))

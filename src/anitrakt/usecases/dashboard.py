@@ -10,6 +10,7 @@ from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.extras import FeatureState, read_feature_states
 from anitrakt.usecases.progress import ProgressEntry, recent_progress
 from anitrakt.usecases.scheduler import CronDecision, cron_state
+from anitrakt.usecases.setup import Check, setup_checks
 from anitrakt.usecases.sources.refresh import SourceStatus, source_status
 from anitrakt.usecases.stats import StateShare, last_states, plays_per_day
 from anitrakt.usecases.sync.status import SyncStatus, read_sync_status
@@ -28,6 +29,8 @@ class Dashboard:
     progress: list[ProgressEntry]
     # The features beyond history: on or off, and their last result.
     extras: list[FeatureState]
+    # The first-run checklist (`anitrakt doctor`).
+    setup: list[Check]
     # The charts: plays posted per day (last 30 days), entries by state (last library read).
     plays: list[tuple[date, int]] = field(default_factory=list)
     states: StateShare | None = None
@@ -52,6 +55,7 @@ def dashboard(runtime: Runtime) -> Dashboard:
         trakt=stored_connection(runtime),
         progress=recent_progress(runtime, limit=RECENT_PROGRESS).items,
         extras=extras,
+        setup=setup_checks(runtime),
         plays=plays,
         states=states,
     )

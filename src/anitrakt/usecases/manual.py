@@ -30,7 +30,7 @@ from anitrakt.domain.ids import (
 )
 from anitrakt.domain.trakt import TraktMovie, TraktShow
 from anitrakt.domain.values import IdMapping, TraktType
-from anitrakt.errors import ConfigError, InputError, UpstreamNotFound
+from anitrakt.errors import ConfigError, FieldCheck, InputError, UpstreamNotFound
 from anitrakt.store.mappings import get_mapping, save_mapping
 from anitrakt.store.models import Mapping
 
@@ -162,7 +162,7 @@ class ManualMappingInput:
     movie: bool = False
 
     def validate(self, lookup: TraktLookup | None = None) -> IdMapping:
-        """The mapping these fields describe, or an InputError naming the first bad field.
+        """The mapping these fields describe, or an InputError naming every bad field.
 
         A slug or URL in `trakt_id` is resolved through `lookup`, after every other field
         has been checked, so a bad request never costs a Trakt call.
@@ -176,23 +176,33 @@ class ManualMappingInput:
             "season": self.season,
             "offset": self.offset,
         }
+        check = FieldCheck()
         for required in ("anilistId", "traktId"):
             if _optional(raw, required) is None:
-                raise InputError(f"{required} is required", field=required)
+                check.add(required, f"{required} is required")
         tmdb, imdb, tvdb = (_optional(raw, f) for f in ("tmdbId", "imdbId", "tvdbId"))
         season, offset = _optional(raw, "season"), _optional(raw, "offset")
-        anilist_id = parse_anilist_id(raw["anilistId"])
-        trakt = parse_trakt_id(raw["traktId"])
+        given = _optional(raw, "anilistId"), _optional(raw, "traktId")
+        anilist_id = None if given[0] is None else check.check(parse_anilist_id, given[0])
+        trakt = None if given[1] is None else check.check(parse_trakt_id, given[1])
+        tmdb_id = None if tmdb is None else check.check(parse_positive_id, tmdb, "tmdbId")
+        imdb_id = None if imdb is None else check.check(parse_imdb_id, imdb)
+        tvdb_id = None if tvdb is None else check.check(parse_positive_id, tvdb, "tvdbId")
+        trakt_season = None if season is None else check.check(_season, season)
+        episode_offset = None if offset is None else check.check(_offset, offset)
+        check.done()  # every bad field at once, before anything asks Trakt
+        assert anilist_id is not None
+        assert trakt is not None
         mapping = IdMapping(
             anilist_id=anilist_id,
             trakt_id=trakt if isinstance(trakt, int) else None,
-            tmdb_id=None if tmdb is None else parse_positive_id(tmdb, "tmdbId"),
-            imdb_id=None if imdb is None else parse_imdb_id(imdb),
-            tvdb_id=None if tvdb is None else parse_positive_id(tvdb, "tvdbId"),
+            tmdb_id=tmdb_id,
+            imdb_id=imdb_id,
+            tvdb_id=tvdb_id,
             manual=True,
             trakt_type=TraktType.MOVIE if self.movie else TraktType.SHOW,
-            trakt_season=None if season is None else _season(season),
-            episode_offset=None if offset is None else _offset(offset),
+            trakt_season=trakt_season,
+            episode_offset=episode_offset,
         )
         if isinstance(trakt, int):
             return mapping

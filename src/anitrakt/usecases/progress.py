@@ -49,6 +49,12 @@ def progress_of(runtime: Runtime, anilist_id: int) -> int:
         return get_progress(session, anilist_id)
 
 
+def title_of(runtime: Runtime, anilist_id: int) -> str | None:
+    """What AniList calls the entry, when a sync has seen it."""
+    with runtime.sessions() as session:
+        return get_titles(session, [anilist_id]).get(anilist_id)
+
+
 def reset_progress(runtime: Runtime, anilist_id: int) -> bool:
     """Forget an entry's progress so the next sync re-sends it; False when it had none."""
     with runtime.sessions.begin() as session:

@@ -35,6 +35,7 @@ from anitrakt.clients.tmdb import TMDBClient
 from anitrakt.clients.trakt import TraktClient
 from anitrakt.domain.anilist import Media
 from anitrakt.domain.resolution import (
+    MAP_BY_HAND,
     NO_IDS,
     NO_SOURCE_ENTRY,
     NO_TRAKT_MATCH,
@@ -162,7 +163,7 @@ class _Call:
                 return found.mapping(trakt_ids.trakt, found.ids.filled(from_trakt))
         tried = ", ".join(f"{id_type} {value}" for id_type, value in searches)
         detail = f" for {tried}" if tried else f" (no {found.kind.value} ids to search by)"
-        return Unresolved(anilist_id, NO_TRAKT_MATCH + detail)
+        return Unresolved(anilist_id, f"{NO_TRAKT_MATCH}{detail}; {MAP_BY_HAND}")
 
 
 class ChainResolver:
@@ -249,7 +250,7 @@ class ChainResolver:
         for anilist_id, result in resolved.items():
             if isinstance(result, Unresolved):
                 title = wanted[anilist_id].title
-                self._events.info(
+                self._events.warn(
                     f"id resolution: {title} (AniList {anilist_id}) unmapped: {result.reason}"
                 )
         if found:

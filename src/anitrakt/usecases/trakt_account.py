@@ -19,6 +19,7 @@ from anitrakt.errors import InputError, UpstreamError
 from anitrakt.store.tokens import (
     clear_pending_authorization,
     clear_pending_device,
+    clear_tokens,
     load_pending_authorization,
     load_pending_device,
     load_tokens,
@@ -159,6 +160,35 @@ def wait_for_device_authorization(runtime: Runtime, device: DeviceCode) -> Trakt
         finally:
             _forget_device(runtime)
         return _connected(runtime, client, tokens, "device code")
+
+
+def disconnect(runtime: Runtime) -> TraktConnection:
+    """Revoke the stored tokens at Trakt and forget them; what is left connected after.
+
+    Tokens from TRAKT_ACCESS_TOKEN are not ours to forget: the person removes them from
+    the environment. When Trakt cannot be reached the tokens are forgotten anyway (and
+    the log says the revoke did not happen), so a disconnect always disconnects here.
+    """
+    tokens, source = _tokens_in_use(runtime)
+    if tokens is None:
+        raise InputError("no Trakt account is connected")
+    if source == "environment":
+        raise InputError(
+            "the Trakt tokens come from TRAKT_ACCESS_TOKEN: remove it (and "
+            "TRAKT_REFRESH_TOKEN) from the environment and restart to disconnect"
+        )
+    with runtime.trakt() as client:
+        try:
+            client.revoke()
+            runtime.events.info("Trakt disconnected: the token was revoked and forgotten")
+        except UpstreamError as exc:
+            with runtime.sessions.begin() as session:
+                clear_tokens(session)
+            runtime.events.warn(
+                f"Trakt disconnected: the tokens were forgotten, but Trakt did not revoke "
+                f"them ({exc.message}); revoke the app at trakt.tv/oauth/authorized_applications"
+            )
+    return stored_connection(runtime)
 
 
 def _forget_device(runtime: Runtime) -> None:

@@ -45,6 +45,7 @@ from anitrakt.usecases.trakt_account import (
     TraktConnection,
     connect_with_code,
     connection_status,
+    disconnect,
     poll_device_authorization,
     start_device_authorization,
 )
@@ -126,7 +127,13 @@ def _list_route(mode: SyncMode) -> Callable[..., SyncRunBody | PreviewBody]:
         dry_run: Annotated[bool, Query(alias="dryRun")] = False,
     ) -> SyncRunBody | PreviewBody:
         if preview:
-            return PreviewBody.of(run_sync(runtime, mode, dry_run=True))
+            # A preview is a dry run: when it fails, say so as `?dryRun=1` does.
+            report = run_sync(runtime, mode, dry_run=True)
+            if report.failure is not None:
+                raise report.failure.restated(
+                    report.message, details=PreviewBody.of(report).model_dump()
+                )
+            return PreviewBody.of(report)
         return _finish(run_sync(runtime, mode, dry_run=dry_run))
 
     return handler
@@ -178,6 +185,12 @@ def trakt_auth_status(runtime: RuntimeDep) -> TraktAuthStatus:
 def trakt_auth_exchange(runtime: RuntimeDep, body: CodeBody) -> TraktAuthStatus:
     """Exchange a pasted code for tokens and store them."""
     return _auth_status(connect_with_code(runtime, body.code.strip()))
+
+
+@router.delete("/trakt-auth", response_model=TraktAuthStatus)
+def trakt_disconnect(runtime: RuntimeDep) -> TraktAuthStatus:
+    """Disconnect Trakt: revoke the stored tokens at Trakt and forget them."""
+    return _auth_status(disconnect(runtime))
 
 
 @router.post("/trakt-auth/device", response_model=DeviceStart)

@@ -1,4 +1,9 @@
-"""Our error tree → JSON `{error, details}` with the right status, in one place."""
+"""Our error tree → JSON `{error, details}` with the right status, in one place.
+
+`details` is always an object: field errors as `{fields: [{field, label, message}]}`
+(every bad field at once, the message in words a form can show), the rest as what the
+error carries (a run's report, `{status}`, `{retryAfter}` …).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from anitrakt.errors import (
     ConflictError,
     InputError,
     Interrupted,
+    InvalidFields,
     NotFoundError,
     RateLimited,
     StoreUnavailable,
@@ -66,8 +72,46 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return parts[0] if parts else ""
 
 
-def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
-    details: list[dict[str, str]] = []
+# How the forms name the API's fields, so a message reads "AniList id must be …".
+FIELD_LABELS = {
+    "anilistId": "AniList id",
+    "traktId": "Trakt id",
+    "tmdbId": "TMDB id",
+    "imdbId": "IMDb id",
+    "tvdbId": "TVDB id",
+    "season": "Season",
+    "offset": "Offset",
+    "abs": "Absolute episode",
+    "episode": "Episode",
+    "movie": "Movie",
+    "code": "Authorization code",
+    "body": "The request",
+}
+
+
+def in_words(field: str, message: str) -> str:
+    """`anilistId must be …` → `AniList id must be …` (the message as a form shows it)."""
+    label = FIELD_LABELS.get(field)
+    if label is None:
+        return message
+    for prefix in (f"{field} ", f"{field}: "):
+        if message.startswith(prefix):
+            return label + message[len(field) :]
+    return message
+
+
+def field_details(problems: list[tuple[str, str]]) -> dict[str, Any]:
+    """The one shape of field errors: `{fields: [{field, label, message}]}`, all at once."""
+    return {
+        "fields": [
+            {"field": f, "label": FIELD_LABELS.get(f, f), "message": in_words(f, m)}
+            for f, m in problems
+        ]
+    }
+
+
+def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[tuple[str, str]]]:
+    details: list[tuple[str, str]] = []
     seen: set[str] = set()
     for err in errors:
         loc = tuple(err.get("loc", ()))
@@ -86,16 +130,18 @@ def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[s
         if (field or "body") in seen:
             continue
         seen.add(field or "body")
-        details.append({"field": field or "body", "message": message})
-    return details[0]["message"], details
+        details.append((field or "body", message))
+    return "; ".join(message for _, message in details), details
 
 
 async def _anitrakt_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AnitraktError)
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
     details = exc.details
-    if isinstance(exc, InputError) and exc.field and details is None:
-        details = {"field": exc.field}
+    if isinstance(exc, InvalidFields) and details is None:
+        details = field_details(exc.problems)
+    elif isinstance(exc, InputError) and exc.field and details is None:
+        details = field_details([(exc.field, exc.message)])
     headers = {}
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
@@ -117,8 +163,8 @@ async def _store_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    message, details = _describe_validation([dict(e) for e in exc.errors()])
-    return error_response(400, message, details)
+    message, problems = _describe_validation([dict(e) for e in exc.errors()])
+    return error_response(400, message, field_details(problems))
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

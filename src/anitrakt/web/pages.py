@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from anitrakt.domain.charts import daily_bars, share_segments
 from anitrakt.domain.instants import iso_instant
 from anitrakt.usecases.dashboard import dashboard as dashboard_view
+from anitrakt.usecases.scheduler import CHECK_EVERY_SECONDS, RETRY_AFTER_FAILURE
 from anitrakt.web.deps import RuntimeDep
 from anitrakt.web.security import (
     CSRF_COOKIE,
@@ -36,6 +37,9 @@ from anitrakt.web.security import (
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Counts for people: "18,265" everywhere (the JSON keeps bare numbers); times are
+# rendered in the browser's local time by app.js (`time[data-local]`).
+TEMPLATES.env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
 PageCaller = Annotated[Caller, Depends(require_page_session)]
 # The dashboard banner's headline for a failure the person must act on; the failure's
 # own message (shown under it) says what to do.
@@ -48,6 +52,16 @@ FAILURE_HEADLINES = {
 }
 
 router = APIRouter(include_in_schema=False)
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The icon browsers ask for on their own (public, like /static)."""
+    return FileResponse(
+        FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"}
+    )
+
 
 NAV = [
     ("/", "Dashboard"),
@@ -193,6 +207,9 @@ def dashboard(request: Request, runtime: RuntimeDep, caller: PageCaller) -> Resp
         plays_total=sum(count for _, count in view.plays),
         state_segments=share_segments(view.states.counts) if view.states else [],
         states_at=iso_instant(view.states.at) if view.states else None,
+        setup=view.setup,
+        scheduler_check_minutes=round(CHECK_EVERY_SECONDS / 60),
+        scheduler_retry_minutes=round(RETRY_AFTER_FAILURE.total_seconds() / 60),
         failure_headlines=FAILURE_HEADLINES,
         iso=iso_instant,
     )

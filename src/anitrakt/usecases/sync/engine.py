@@ -242,9 +242,12 @@ class Pipeline:
                 # usable Trakt target (e.g. its episode list could not be read).
                 log.warn(f"unmapped: {title} (AniList {anilist_id}): {reason}")
         pending_by_entry: dict[int, list[int]] = defaultdict(list)
+        why: dict[int, str] = {}
         for skipped in plan.pending:
             pending_by_entry[skipped.anilist_id].append(skipped.anilist_episode)
+            why.setdefault(skipped.anilist_id, skipped.reason)
         for anilist_id, episodes in pending_by_entry.items():
+            report.pending_entries[anilist_id] = (tuple(sorted(episodes)), why[anilist_id])
             title = media[anilist_id].title if anilist_id in media else f"AniList #{anilist_id}"
             log.info(
                 f"pending: {title} episodes {min(episodes)}–{max(episodes)} "

@@ -198,7 +198,9 @@ def run_list(deps: SyncDeps, *, completed: bool, dry_run: bool = False) -> SyncR
         deps.tell(READING_ANILIST)
         user = _user(deps)
         entries = deps.anilist.media_list(user.id, "COMPLETED" if completed else "CURRENT")
-        events = events_from_entries(entries, completed=completed, now=deps.now())
+        events = events_from_entries(
+            entries, completed=completed, now=deps.now(), undated=deps.completed_watched_at
+        )
         pipeline.run(events, {e.media.id: e.media for e in entries})
         # Rewatches need the activity window: only the full sync and `run_extras_only`.
         run_extras(deps, pipeline.report, user=user, dry_run=dry_run)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from anitrakt.domain.ids import MAX_EPISODE, MAX_SEASON, parse_positive_id, whole_number
-from anitrakt.errors import NotFoundError
+from anitrakt.errors import FieldCheck, NotFoundError
 from anitrakt.store.overrides import delete_override, list_overrides, upsert_override
 from anitrakt.usecases.container import Runtime
 
@@ -30,13 +30,21 @@ def _bounded(value: Any, field: str, low: int, high: int) -> int:
 
 
 def parse_override(trakt_id: Any, abs: Any, season: Any, episode: Any) -> Override:
-    """The override these fields describe, or an InputError naming the first bad field."""
-    return Override(
-        trakt_id=parse_positive_id(trakt_id, "traktId"),
-        abs=_bounded(abs, "abs", 1, MAX_EPISODE),
-        season=_bounded(season, "season", 0, MAX_SEASON),
-        episode=_bounded(episode, "episode", 1, MAX_EPISODE),
+    """The override these fields describe, or an InputError naming every bad field."""
+    check = FieldCheck()
+    parsed = (
+        check.check(parse_positive_id, trakt_id, "traktId"),
+        check.check(_bounded, abs, "abs", 1, MAX_EPISODE),
+        check.check(_bounded, season, "season", 0, MAX_SEASON),
+        check.check(_bounded, episode, "episode", 1, MAX_EPISODE),
     )
+    check.done()
+    show, number, to_season, to_episode = parsed
+    assert show is not None
+    assert number is not None
+    assert to_season is not None
+    assert to_episode is not None
+    return Override(trakt_id=show, abs=number, season=to_season, episode=to_episode)
 
 
 def save_override(runtime: Runtime, override: Override) -> Override:

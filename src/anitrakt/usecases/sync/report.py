@@ -71,6 +71,8 @@ class SyncDeps:
     sources: SharedSourceIndex | None = None
     # The features beyond history that are on (`Settings.extras`).
     extras: frozenset[Extra] = frozenset()
+    # How a completed entry without completedAt is dated (`Settings.completed_watched_at`).
+    completed_watched_at: str = "now"
     _last: RunProgress | None = field(default=None, repr=False)
 
     def tell(self, phase: str, done: int | None = None, total: int | None = None) -> None:
@@ -145,6 +147,8 @@ class SyncReport:
     unmapped: list[UnmappedEntry] = field(default_factory=list)
     # Entries with episodes held because the sources disagree (docs/placement.md).
     review: list[ReviewEntry] = field(default_factory=list)
+    # Entries with episodes not on Trakt yet: AniList id → (episodes, why).
+    pending_entries: dict[int, tuple[tuple[int, ...], str]] = field(default_factory=dict)
     plays: list[PlannedPlay] = field(default_factory=list)
     media: dict[int, Media] = field(default_factory=dict)
     # The features beyond history this run ran, in the order they ran.
@@ -165,18 +169,30 @@ class SyncReport:
         if self.mode is SyncMode.EXTRAS:
             summaries = "; ".join(feature.summary for feature in self.extras)
             return f"{self.mode.label}: {summaries or 'nothing to do'}"
+        # Each number once, and only those that are not zero: "0 unmapped" hides the
+        # one that matters.
+        counts = [
+            (self.already_synced, "already synced"),
+            (self.skipped_unmapped, "unmapped"),
+            (len(self.not_found), "not found on Trakt"),
+            (self.pending, "pending (not on Trakt yet)"),
+            (self.held, "held for review"),
+        ]
+        rest = ", ".join(f"{count:,} {what}" for count, what in counts if count)
         return (
-            f"{self.mode.label}: {verb} {self.added} plays for {self.synced} entries; "
-            f"{self.already_synced} already synced, {self.skipped_unmapped} unmapped, "
-            f"{len(self.not_found)} not found on Trakt, {self.pending} pending"
-            + (f", {self.held} held for review" if self.held else "")
-            + extras
+            f"{self.mode.label}: {verb} {_count(self.added, 'play')} for "
+            f"{_count(self.synced, 'entry', 'entries')}" + (f"; {rest}" if rest else "") + extras
         )
 
     @property
     def held(self) -> int:
         """Episodes held for review in this run."""
         return sum(len(entry.episodes) for entry in self.review)
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    """`1 play`, `1,234 plays`: for people (JSON keeps the bare numbers)."""
+    return f"{number:,} {one if number == 1 else many or one + 's'}"
 
 
 @dataclass

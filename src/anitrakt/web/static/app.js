@@ -24,6 +24,8 @@ async function api(url, { method = "GET", body } = {}) {
   }
 }
 
+/** A count for people, the way the viewer's locale writes it: 18,265. */
+const num = (n) => (typeof n === "number" ? n.toLocaleString() : String(n ?? ""));
 /** An ISO instant in the viewer's local time with the zone, or "Never". */
 function localTime(iso) {
   if (!iso) return "Never";
@@ -59,6 +61,9 @@ function say(el, text, ok = true) {
   el.classList.toggle("ok", ok);
 }
 function errorText(res) {
+  // Field errors come all at once, each in words (`details.fields`, see web/errors.py).
+  const fields = res.body && res.body.details && res.body.details.fields;
+  if (fields && fields.length) return fields.map((f) => f.message).join("; ");
   return (res.body && res.body.error) || "request failed (HTTP " + res.status + ")";
 }
 /** Run `work` with the button disabled and its neighbouring spinner showing. */
@@ -67,6 +72,14 @@ async function busy(btn, work) {
   btn.disabled = true; btn.setAttribute("aria-busy", "true"); if (spin) spin.hidden = false;
   try { return await work(); } finally { btn.disabled = false; btn.removeAttribute("aria-busy"); if (spin) spin.hidden = true; }
 }
+/** Links to the entry on AniList and the show (or movie) on Trakt, opened in a new tab. */
+function outLink(href, text) {
+  const a = document.createElement("a");
+  a.href = href; a.textContent = text; a.target = "_blank"; a.rel = "noopener noreferrer";
+  return a;
+}
+const anilistLink = (id, text) => outLink("https://anilist.co/anime/" + encodeURIComponent(id), text ?? String(id));
+const traktLink = (id, type, text) => outLink("https://trakt.tv/search/trakt/" + encodeURIComponent(id) + "?id_type=" + (type === "movie" ? "movie" : "show"), text ?? String(id));
 function logsLink() {
   const a = document.createElement("a"); a.href = "/logs"; a.textContent = "See the log"; return a;
 }
@@ -81,7 +94,7 @@ function initDashboard() {
       if (!res.ok) { say(out, errorText(res), false); return; }
       const check = await api(btn.dataset.url + "?check=1");
       if (check.ok) {
-        $("#count-" + src).textContent = check.body.count;
+        $("#count-" + src).textContent = num(check.body.count);
         const last = $("#last-refresh-" + src);
         last.setAttribute("datetime", check.body.lastSync || ""); last.textContent = localTime(check.body.lastSync);
         const act = $("#last-activity-" + src);
@@ -101,20 +114,20 @@ function initDashboard() {
 }
 
 /* -- sync ----------------------------------------------------------------------- */
+/** The run's message (it has every number once) and whether it is all good. */
 function summarize(body) {
-  const parts = [body.message];
-  const posted = body.addedEpisodes ?? body.added;
-  if (posted !== undefined) parts.push((body.dryRun ? "would post " : "posted ") + posted);
-  if (body.alreadySynced !== undefined) parts.push("already synced " + body.alreadySynced);
-  if (body.skippedUnmapped !== undefined) parts.push("unmapped " + body.skippedUnmapped);
-  if (body.notFound) parts.push("not found on Trakt " + body.notFound.length);
-  if (body.held) parts.push("held for review " + body.held);
-  return parts.filter((p) => p !== undefined && p !== "").join(" · ");
+  const attention = (body.skippedUnmapped || 0) + (body.notFound ? body.notFound.length : 0) + (body.held || 0);
+  return { text: body.message, attention };
 }
 function showRun(out, res) {
   out.textContent = "";
   const p = document.createElement("p");
-  say(p, res.ok ? summarize(res.body) : errorText(res), res.ok);
+  if (res.ok) {
+    const sum = summarize(res.body);
+    say(p, sum.text, !sum.attention);
+    p.classList.toggle("error", false); p.classList.toggle("warn", !!sum.attention);
+  } else { say(p, errorText(res), false); }
+  p.setAttribute("data-testid", "run-summary");
   out.append(p);
   const details = res.ok ? res.body : res.body && res.body.details;
   if (details && details.unmapped && details.unmapped.length) {
@@ -138,7 +151,11 @@ function showRun(out, res) {
     out.append(ul);
   }
   out.append(logsLink());
+  // A run may have connected, refreshed or lost the Trakt account: say what is true now.
+  if ($("#trakt-status")) api("/api/trakt-auth").then(traktStatus);
 }
+const DATED_BY = { now: "now: no completion date on AniList", updatedAt: "AniList's last update", released: "each episode's air date", activity: "AniList activity" };
+const SKIP_LABELS = { unmapped: "Not posted: unmapped", pending: "Not posted yet: not on Trakt", review: "Held for review" };
 
 function initSync() {
   $("#single-form").addEventListener("submit", (ev) => {
@@ -147,7 +164,7 @@ function initSync() {
     busy($("#single-run"), async () => {
       say(out, "Working…");
       const res = await api("/api/sync?anilistId=" + encodeURIComponent($("#single-anilist").value.trim()));
-      say(out, res.ok ? "AniList " + res.body.anilistId + " → Trakt " + res.body.traktId + ": " + res.body.count + " episodes cached." : errorText(res), res.ok);
+      say(out, res.ok ? "AniList " + res.body.anilistId + " → Trakt " + res.body.traktId + ": " + num(res.body.count) + " episodes cached." : errorText(res), res.ok);
     });
   });
   $("#full-run").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
@@ -168,11 +185,21 @@ function initSync() {
         cell(tr, item.titleEnglish || item.titleRomaji || String(item.anilistShowId));
         cell(tr, String(item.progress));
         cell(tr, item.willPost);
-        cell(tr, timeEl(item.watchedAt));
+        const when = cell(tr, timeEl(item.watchedAt));
+        const from = (item.watchedAtFrom || []).filter((f) => f !== "completedAt");
+        if (from.length) when.append(" (" + from.map((f) => DATED_BY[f] || f).join(", ") + ")");
         body.append(tr);
       });
-      if (!res.body.items.length) { const tr = document.createElement("tr"); cell(tr, "Nothing to post.").colSpan = 4; body.append(tr); }
-      say(out, res.body.count + " show(s) would be posted.");
+      (res.body.skipped || []).forEach((s) => {
+        const tr = document.createElement("tr");
+        tr.className = "skipped"; tr.setAttribute("data-testid", "skipped-" + s.anilistShowId);
+        cell(tr, s.title); cell(tr, s.episodes ? "episodes " + s.episodes : "");
+        cell(tr, SKIP_LABELS[s.state] || s.state); cell(tr, s.reason);
+        body.append(tr);
+      });
+      if (!res.body.items.length && !(res.body.skipped || []).length) { const tr = document.createElement("tr"); cell(tr, "Nothing to post.").colSpan = 4; body.append(tr); }
+      const left = (res.body.skipped || []).length;
+      say(out, num(res.body.count) + " show(s) would be posted" + (left ? "; " + left + " not posted (see why in the table)." : "."), !left);
     }));
     $("#" + mode + "-run").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
       await runJob(mode, out);  // jobs.js: a background job, followed here
@@ -188,9 +215,17 @@ function traktStatus(res) {
     say(el, "Connected as " + (res.body.username || "(unknown)") + (res.body.expiresAt ? "; token expires " + localTime(res.body.expiresAt) : "") + ".");
   } else { say(el, "Not connected."); }
   if (res.body.url) { const a = $("#auth-url"); a.href = res.body.url; a.hidden = false; }
+  const off = $("#trakt-disconnect");
+  if (off) off.hidden = !(res.body.connected && res.body.source === "stored");
 }
 function initTrakt() {
   api("/api/trakt-auth").then(traktStatus);
+  $("#trakt-disconnect").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
+    if (!confirm("Disconnect the Trakt account? Syncs stop until you connect again.")) return;
+    const res = await api("/api/trakt-auth", { method: "DELETE" });
+    if (!res.ok) { say($("#trakt-status"), errorText(res), false); return; }
+    traktStatus(res);
+  }));
   let timer = null;
   $("#device-start").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
     const status = $("#device-status");
@@ -241,10 +276,25 @@ function initMappings() {
     rows.slice(start, start + PAGE_SIZE).forEach((r) => {
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", kind + "-row-" + r.anilistId);
-      fields.forEach((f) => cell(tr, r[f] === null || r[f] === undefined ? "" : String(r[f])));
+      fields.forEach((f) => {
+        const v = r[f] === null || r[f] === undefined ? "" : String(r[f]);
+        if (f === "anilistId") cell(tr, anilistLink(r.anilistId, v));
+        else if (f === "traktId" && v) cell(tr, traktLink(r.traktId, r.traktType, v));
+        else cell(tr, v);
+      });
+      if (kind === "manual") {
+        const del = button("Delete", { "data-testid": "delete-" + r.anilistId, "aria-label": "Delete the manual mapping of AniList " + r.anilistId });
+        del.addEventListener("click", async () => {
+          if (!confirm("Delete the manual mapping of AniList " + r.anilistId + "? The next sync resolves it automatically again.")) return;
+          const res = await api("/api/manual-map?anilistId=" + r.anilistId, { method: "DELETE" });
+          say($("#mappings-status"), res.ok ? "Deleted the manual mapping of AniList " + r.anilistId + "." : errorText(res), res.ok);
+          load();
+        });
+        cell(tr, del);
+      }
       body.append(tr);
     });
-    $("#" + kind + "-count").textContent = rows.length;
+    $("#" + kind + "-count").textContent = num(rows.length);
     $("#" + kind + "-page").textContent = "Page " + (state.page[kind] + 1) + " of " + pages;
     $("#" + kind + "-prev").disabled = state.page[kind] === 0;
     $("#" + kind + "-next").disabled = state.page[kind] >= pages - 1;
@@ -272,7 +322,7 @@ function initMappings() {
     res.body.items.forEach((u) => {
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", "unmapped-" + u.anilistId);
-      cell(tr, String(u.anilistId)); cell(tr, u.title || ""); cell(tr, u.reason || ""); cell(tr, timeEl(u.lastSeen));
+      cell(tr, anilistLink(u.anilistId)); cell(tr, u.title || ""); cell(tr, u.reason || ""); cell(tr, timeEl(u.lastSeen));
       const b = button("Find on Trakt", { "data-testid": "find-" + u.anilistId, "aria-controls": "find-panel" });
       b.addEventListener("click", () => {
         target = u.anilistId;
@@ -316,7 +366,7 @@ function initMappings() {
     const res = await api("/api/review");
     const body = $("#review-table tbody"); body.textContent = "";
     if (!res.ok) { say($("#mappings-status"), errorText(res), false); return; }
-    $("#review-count").textContent = res.body.count;
+    $("#review-count").textContent = num(res.body.count);
     res.body.items.forEach((r) => {
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", "review-" + r.anilistId);
@@ -356,7 +406,7 @@ function initMappings() {
 function showFieldErrors(form, prefix, res) {
   form.querySelectorAll(".error").forEach((e) => { e.textContent = ""; });
   const details = res.body && res.body.details;
-  const list = Array.isArray(details) ? details : details && details.field ? [{ field: details.field, message: res.body.error }] : [];
+  const list = (details && details.fields) || [];
   let shown = false;
   list.forEach((d) => {
     const el = $("#error-" + prefix + d.field);
@@ -400,7 +450,7 @@ function initOverrides() {
     if (seq !== loadSeq) return; // a newer load started while this one waited: its answer wins
     const body = $("#overrides-table tbody"); body.textContent = "";
     if (!res.ok) { say($("#override-result"), errorText(res), false); return; }
-    $("#overrides-count").textContent = res.body.count;
+    $("#overrides-count").textContent = num(res.body.count);
     res.body.items.forEach((o) => {
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", "override-" + o.traktId + "-" + o.abs);
