@@ -35,7 +35,7 @@ PYTEST_WORKERS ?= 4
 
 pytest: install
 	PYTHON=$(BIN)/python scripts/with-postgres.sh scripts/ensure-chromium.sh \
-	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=25 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

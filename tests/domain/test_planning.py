@@ -17,12 +17,11 @@ from anitrakt.domain.planning import (
     WatchedState,
     WatchEvent,
     advance_progress,
-    events_from_activities,
-    events_from_entries,
     handled_until,
     plan_sync,
 )
 from anitrakt.domain.values import SeasonHint
+from anitrakt.domain.watch_events import events_from_activities, events_from_entries
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 T0 = 1_760_000_000

@@ -13,6 +13,7 @@ from anitrakt.errors import AnitraktError, MappingSourceError, UpstreamRejected
 SAMPLES: dict[type[AnitraktError], AnitraktError] = {
     errors.InputError: errors.InputError("bad id", field="anilistId"),
     errors.NotFoundError: errors.NotFoundError("no such entry", field="anilistId"),
+    errors.InvalidFields: errors.InvalidFields([("anilistId", "bad id"), ("season", "bad")]),
     errors.RateLimited: errors.RateLimited("slow down", retry_after=30),
     errors.AccountLimit: errors.AccountLimit("limit", limit="100", vip=False),
     errors.UpstreamRejected: UpstreamRejected("rejected", status=400),

@@ -14,8 +14,9 @@ from typing import Any
 from anitrakt.domain import keys
 from anitrakt.domain.anilist import AniListUser, Media
 from anitrakt.domain.extras import Extra
-from anitrakt.domain.planning import events_from_activities, events_from_entries, handled_until
+from anitrakt.domain.planning import handled_until
 from anitrakt.domain.values import IdMapping, SyncMode, UnmappedEntry
+from anitrakt.domain.watch_events import events_from_activities, events_from_entries
 from anitrakt.errors import AnitraktError, InputError, NotFoundError, StoreUnavailable
 from anitrakt.store.db import UNAVAILABLE_ERRORS, store_unavailable
 from anitrakt.store.review import load_review, save_review
