@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
+from anitrakt.clock import SystemClock
+
 
 class ManualClock:
     """A clock that moves only when slept on or advanced; records every sleep."""
@@ -28,3 +32,26 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += seconds
+
+
+class _Skipped:
+    """Virtual time added to the system clock: sleeps return at once but still pass."""
+
+    seconds = 0.0
+
+
+def skip_real_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the real clock's sleeps return at once while time still moves on by them.
+
+    For apps built by `create_app`, whose clients retry with back-off on the system
+    clock: a test of what a run reports after its retries need not wait them out.
+    """
+    skipped = _Skipped()
+
+    def sleep(_self: SystemClock, seconds: float) -> None:
+        skipped.seconds += max(seconds, 0.0)
+
+    real_monotonic, real_time = SystemClock.monotonic, SystemClock.time
+    monkeypatch.setattr(SystemClock, "sleep", sleep)
+    monkeypatch.setattr(SystemClock, "monotonic", lambda s: real_monotonic(s) + skipped.seconds)
+    monkeypatch.setattr(SystemClock, "time", lambda s: real_time(s) + skipped.seconds)

@@ -38,7 +38,6 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from anitrakt.clock import SystemClock
 from anitrakt.config import Settings
 from anitrakt.domain.anilist import parse_progress
 from anitrakt.errors import InputError, MappingSourceError
@@ -46,6 +45,7 @@ from anitrakt.mappings.fribb import parse_fribb
 from anitrakt.store.models import Base
 from anitrakt.web.app import create_app
 from anitrakt.web.throttle import FailureThrottle
+from clocks import skip_real_waits
 
 TOKEN = "fuzz-token-0123456789"
 MAX_EXAMPLES = 150  # per token mode and engine; the file stays well under a minute
@@ -213,25 +213,11 @@ def transport() -> RefusingTransport:
     return RefusingTransport()
 
 
-class _Skipped:
-    """Virtual time added to the system clock: sleeps return at once but still pass."""
-
-    seconds = 0.0
-
-
 @pytest.fixture
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     # The API clients retry a refused connection with back-off on the real clock, which
     # `create_app` does not let a test replace; without this the run takes minutes.
-    skipped = _Skipped()
-
-    def sleep(_self: SystemClock, seconds: float) -> None:
-        skipped.seconds += max(seconds, 0.0)
-
-    real_monotonic, real_time = SystemClock.monotonic, SystemClock.time
-    monkeypatch.setattr(SystemClock, "sleep", sleep)
-    monkeypatch.setattr(SystemClock, "monotonic", lambda s: real_monotonic(s) + skipped.seconds)
-    monkeypatch.setattr(SystemClock, "time", lambda s: real_time(s) + skipped.seconds)
+    skip_real_waits(monkeypatch)
 
 
 @pytest.fixture

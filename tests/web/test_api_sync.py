@@ -15,6 +15,7 @@ from anitrakt.config import Settings
 from anitrakt.store.overrides import list_overrides
 from anitrakt.usecases.sync.lock import sync_lock
 from anitrakt.web.app import create_app
+from clocks import skip_real_waits
 from fakes.files import fribb_json, otaku_db
 from sync_world import AOT, AOT_TRAKT, LOST, SPLIT, SPLIT_TRAKT, World
 
@@ -261,8 +262,9 @@ def test_code_paste_authorization(world: World, client: TestClient) -> None:
 
 
 def test_a_preview_reports_an_upstream_failure_like_a_dry_run(
-    world: World, client: TestClient
+    world: World, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    skip_real_waits(monkeypatch)  # Trakt's 503s are retried with back-off first
     world.anilist.add_entry(world.user.id, SPLIT, progress=0, status="COMPLETED")
     world.trakt.fail_next(50, status=503, path="/sync/watched/shows")
 
