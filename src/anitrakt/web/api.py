@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from anitrakt import __version__
 from anitrakt.domain.ids import parse_anilist_id, parse_positive_id
 from anitrakt.domain.values import LogLevel
 from anitrakt.schemas.common import (
-    ErrorBody,
     Health,
     LogBody,
     ManualMapRequest,
@@ -40,13 +39,9 @@ from anitrakt.usecases.mappings import map_manually, mapping_lists, unmap
 from anitrakt.usecases.progress import progress_of, recent_progress
 from anitrakt.usecases.sync.status import sync_status
 from anitrakt.web.deps import RuntimeDep
-from anitrakt.web.security import require_api_token
+from anitrakt.web.routing import api_router
 
-router = APIRouter(
-    prefix="/api",
-    dependencies=[Depends(require_api_token)],
-    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}},
-)
+router = api_router(400, 401)
 # Needs no token: load balancers and `make run` checks poll it.
 public_router = APIRouter(prefix="/api")
 

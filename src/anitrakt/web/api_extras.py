@@ -8,28 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
-from anitrakt.schemas.common import ErrorBody
 from anitrakt.schemas.extras import ExtrasPreview, FeatureStateBody
 from anitrakt.schemas.sync import SyncRunBody
 from anitrakt.usecases.extras import feature_states
 from anitrakt.usecases.sync.runs import preview_extras, run_extras
 from anitrakt.web.deps import RuntimeDep
-from anitrakt.web.routing import get_and_post
-from anitrakt.web.security import require_api_token
+from anitrakt.web.routing import api_router, get_and_post
 
-router = APIRouter(
-    prefix="/api",
-    dependencies=[Depends(require_api_token)],
-    responses={
-        400: {"model": ErrorBody},
-        401: {"model": ErrorBody},
-        409: {"model": ErrorBody},
-        502: {"model": ErrorBody},
-        503: {"model": ErrorBody},
-    },
-)
+router = api_router(400, 401, 409, 502, 503)
 
 
 @router.get("/extras", response_model=list[FeatureStateBody])

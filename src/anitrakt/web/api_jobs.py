@@ -8,25 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from anitrakt.schemas.common import ErrorBody
 from anitrakt.schemas.jobs import JobBody, JobList, JobRequest, JobStarted
 from anitrakt.usecases.jobs import JobRunner, find_job, parse_mode, recent_jobs
 from anitrakt.web.deps import RuntimeDep
-from anitrakt.web.security import require_api_token
+from anitrakt.web.routing import api_router
 
-router = APIRouter(
-    prefix="/api",
-    dependencies=[Depends(require_api_token)],
-    responses={
-        400: {"model": ErrorBody},
-        401: {"model": ErrorBody},
-        404: {"model": ErrorBody},
-        409: {"model": ErrorBody},
-    },
-)
+router = api_router(400, 401, 404, 409)
 
 
 def _runner(request: Request) -> JobRunner:

@@ -9,26 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from anitrakt.domain.ids import parse_anilist_id
-from anitrakt.schemas.common import ErrorBody
 from anitrakt.schemas.library import LibraryDetailBody, LibraryItem, LibraryList, ResetBody
 from anitrakt.usecases.library import library, library_entry
 from anitrakt.usecases.progress import reset_progress
 from anitrakt.web.deps import RuntimeDep
-from anitrakt.web.security import require_api_token
+from anitrakt.web.routing import api_router
 
-router = APIRouter(
-    prefix="/api",
-    dependencies=[Depends(require_api_token)],
-    responses={
-        400: {"model": ErrorBody},
-        401: {"model": ErrorBody},
-        404: {"model": ErrorBody},
-        502: {"model": ErrorBody},
-    },
-)
+router = api_router(400, 401, 404, 502)
 
 
 @router.get("/library", response_model=LibraryList)

@@ -7,20 +7,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
-from anitrakt.schemas.common import ErrorBody
 from anitrakt.schemas.review import ExplainBody, ReviewFixBody, ReviewFixRequest, ReviewList
 from anitrakt.usecases.explain import explain
 from anitrakt.usecases.review import fix_review, held_for_review
 from anitrakt.web.deps import RuntimeDep
-from anitrakt.web.security import require_api_token
+from anitrakt.web.routing import api_router
 
-router = APIRouter(
-    prefix="/api",
-    dependencies=[Depends(require_api_token)],
-    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 404: {"model": ErrorBody}},
-)
+router = api_router(400, 401, 404)
 
 
 @router.get("/review", response_model=ReviewList)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from anitrakt.domain.values import SourceName
-from anitrakt.schemas.common import ErrorBody
 from anitrakt.schemas.sources import (
     AnibridgeCheckBody,
     CheckBody,
@@ -22,17 +21,14 @@ from anitrakt.schemas.sources import (
 )
 from anitrakt.usecases.sources.refresh import refresh_source, source_report
 from anitrakt.web.deps import RuntimeDep
-from anitrakt.web.routing import get_and_post
-from anitrakt.web.security import require_api_token
+from anitrakt.web.routing import api_router, get_and_post
 
-router = APIRouter(
-    prefix="/api",
-    dependencies=[Depends(require_api_token)],
-    responses={
-        400: {"model": ErrorBody},
-        401: {"model": ErrorBody},
-        409: {"model": ErrorBody, "description": "a refresh of this source is already running"},
-        502: {"model": ErrorBody, "description": "the source failed or is not the expected format"},
+router = api_router(
+    400,
+    401,
+    described={
+        409: "a refresh of this source is already running",
+        502: "the source failed or is not the expected format",
     },
 )
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from anitrakt.domain.ids import parse_anilist_id
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.values import SyncMode
-from anitrakt.schemas.common import ErrorBody
 from anitrakt.schemas.sync import (
     CodeBody,
     CronBody,
@@ -50,20 +49,9 @@ from anitrakt.usecases.trakt_account import (
     start_device_authorization,
 )
 from anitrakt.web.deps import RuntimeDep
-from anitrakt.web.routing import changes_state, get_and_post
-from anitrakt.web.security import require_api_token
+from anitrakt.web.routing import api_router, changes_state, get_and_post
 
-router = APIRouter(
-    prefix="/api",
-    dependencies=[Depends(require_api_token)],
-    responses={
-        400: {"model": ErrorBody},
-        401: {"model": ErrorBody},
-        409: {"model": ErrorBody},
-        502: {"model": ErrorBody},
-        503: {"model": ErrorBody},
-    },
-)
+router = api_router(400, 401, 409, 502, 503)
 
 
 def _finish(report: SyncReport) -> SyncRunBody:

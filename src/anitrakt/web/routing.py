@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+
+from anitrakt.schemas.common import ErrorBody
+from anitrakt.web.security import require_api_token
 
 # OpenAPI extension on operations that change state even when called with GET: the
 # edge refuses them from other sites' pages and never answers HEAD with them.
 CHANGES_STATE_KEY = "x-changes-state"
+
+
+def api_router(*statuses: int, described: Mapping[int, str] | None = None) -> APIRouter:
+    """An /api router behind the API token, documenting each error status as `ErrorBody`
+    (with a description where `described` gives one)."""
+    notes = described or {}
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*statuses, *notes}):
+        responses[status] = {"model": ErrorBody}
+        if status in notes:
+            responses[status]["description"] = notes[status]
+    return APIRouter(prefix="/api", dependencies=[Depends(require_api_token)], responses=responses)
 
 
 def changes_state() -> dict[str, Any]:
