@@ -212,22 +212,22 @@ def _check_scheme(url: str, label: str) -> None:
         )
 
 
-def _fetch_file(
+def _read_local(
     path: Path, label: str, options: DownloadOptions, progress: Progress | None
-) -> Fetched:
+) -> Iterator[bytes]:
+    """A local file's chunks, within the size cap, with progress; errors name the file."""
     try:
         with path.open("rb") as handle:
             total = path.stat().st_size
             if total > options.max_bytes:
                 raise _too_large(label, total, options.max_bytes)
-            chunks: list[bytes] = []
             received = 0
             # Read one chunk past the cap, in case the file grows while we read it.
             while chunk := handle.read(LOCAL_READ_CHUNK):
                 received += len(chunk)
                 if received > options.max_bytes:
                     raise _too_large(label, received, options.max_bytes)
-                chunks.append(chunk)
+                yield chunk
                 if progress is not None:
                     progress(received, total)
     except IsADirectoryError:
@@ -236,7 +236,12 @@ def _fetch_file(
         raise MappingSourceError(label, f"{path} does not exist") from None
     except OSError as exc:
         raise MappingSourceError(label, f"cannot read {path} ({exc.strerror})") from None
-    data = b"".join(chunks)
+
+
+def _fetch_file(
+    path: Path, label: str, options: DownloadOptions, progress: Progress | None
+) -> Fetched:
+    data = b"".join(_read_local(path, label, options, progress))
     return Fetched(data, hashlib.sha256(data).hexdigest())
 
 
@@ -316,24 +321,9 @@ def _hash_file(
     path: Path, label: str, options: DownloadOptions, progress: Progress | None
 ) -> Downloaded:
     digest, size = hashlib.sha256(), 0
-    try:
-        with path.open("rb") as handle:
-            total = path.stat().st_size
-            if total > options.max_bytes:
-                raise _too_large(label, total, options.max_bytes)
-            while chunk := handle.read(LOCAL_READ_CHUNK):
-                size += len(chunk)
-                if size > options.max_bytes:
-                    raise _too_large(label, size, options.max_bytes)
-                digest.update(chunk)
-                if progress is not None:
-                    progress(size, total)
-    except IsADirectoryError:
-        raise MappingSourceError(label, f"{path} is a folder, not a file") from None
-    except FileNotFoundError:
-        raise MappingSourceError(label, f"{path} does not exist") from None
-    except OSError as exc:
-        raise MappingSourceError(label, f"cannot read {path} ({exc.strerror})") from None
+    for chunk in _read_local(path, label, options, progress):
+        digest.update(chunk)
+        size += len(chunk)
     return Downloaded(path, digest.hexdigest(), size)
 
 
