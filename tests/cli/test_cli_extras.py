@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from test_cli_sync import SETTINGS_VARIABLES, Invoke, ok
-from typer.testing import CliRunner, Result
 
-from anitrakt.cli import app
 from anitrakt.config import Settings
+from cli_runner import Invoke, ok, served_cli
 from extras_world import DROPPED_SHOW, OWN_DROPPED, library
 from sync_world import World
 
@@ -29,17 +27,8 @@ def invoke(
     world: World, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Invoke]:
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    with world.serve() as upstreams:
-        env: dict[str, str | None] = dict.fromkeys(SETTINGS_VARIABLES)
-        env.update(upstreams)
-        env["DATABASE_URL"] = settings.database_url
-        # Two features on: one write each at Trakt's 1 write/s.
-        env["SYNC_RATINGS"] = env["SYNC_DROPPED"] = "true"
-
-        def run(*args: str) -> Result:
-            return runner.invoke(app, list(args), env=env)
-
+    # Two features on: one write each at Trakt's 1 write/s.
+    with served_cli(world, settings, SYNC_RATINGS="true", SYNC_DROPPED="true") as run:
         yield run
 
 

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner, Result
 
-from anitrakt.cli import app
 from anitrakt.config import Settings
 from anitrakt.store.anibridge import add_ranges
+from cli_runner import Invoke, ok, served_cli
 from sync_world import JJK_2, JJK_TMDB, JJK_TRAKT, World
-
-SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
-Invoke = Callable[..., Result]
 
 
 @pytest.fixture
@@ -31,21 +27,8 @@ def invoke(
     world: World, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Invoke]:
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    with world.serve() as upstreams:
-        env: dict[str, str | None] = dict.fromkeys(SETTINGS_VARIABLES)
-        env.update(upstreams)
-        env["DATABASE_URL"] = settings.database_url
-
-        def run(*args: str) -> Result:
-            return runner.invoke(app, list(args), env=env)
-
+    with served_cli(world, settings) as run:
         yield run
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
 
 
 def test_held_entries_are_shown_and_one_command_fixes_them(world: World, invoke: Invoke) -> None:

@@ -5,22 +5,20 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from anitrakt.cli import app
 from anitrakt.config import Settings
 from anitrakt.store.progress import get_progress
+from cli_runner import SETTINGS_VARIABLES, Invoke, ok, served_cli
 from sync_world import AOT, AOT_TRAKT, LOST, SPLIT, SPLIT_TRAKT, World
 from waiting import wait_until
-
-SETTINGS_VARIABLES = [name.upper() for name in Settings.model_fields]
-Invoke = Callable[..., Result]
 
 
 @pytest.fixture
@@ -33,21 +31,8 @@ def invoke(
     world: World, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Invoke]:
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    with world.serve() as upstreams:
-        env: dict[str, str | None] = dict.fromkeys(SETTINGS_VARIABLES)
-        env.update(upstreams)
-        env["DATABASE_URL"] = settings.database_url
-
-        def run(*args: str) -> Result:
-            return runner.invoke(app, list(args), env=env)
-
+    with served_cli(world, settings) as run:
         yield run
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
 
 
 def test_dry_run_then_run_then_nothing_left(world: World, invoke: Invoke) -> None:
