@@ -32,7 +32,8 @@ from anitrakt.usecases.sources.refresh import refresh_source
 from anitrakt.usecases.sync.report import SyncDeps
 from clocks import ManualClock
 from fakes.anilist import FakeAniList
-from fakes.files import fribb_json
+from fakes.covers import CDN_PATH, publish_covers
+from fakes.files import FileServer, fribb_json
 from fakes.server import Gate, serve_in_thread
 from fakes.trakt import FakeEpisode, FakeTrakt
 from fakes.transport import RoutingTransport, SyncASGITransport
@@ -40,6 +41,8 @@ from fakes.transport import RoutingTransport, SyncASGITransport
 ANILIST_TOKEN = "anilist-token-for-tests-0123456789"
 API_HOST = "api.trakt.test"
 AUTH_HOST = "auth.trakt.test"
+CDN_HOST = "cdn.anilist.test"
+CDN_URL = f"http://{CDN_HOST}{CDN_PATH}"
 
 
 # The small library the API and CLI sync tests share: a split cour mapped with a season
@@ -105,8 +108,11 @@ class World:
                 "fribbs_url": str(settings.anitrakt_data_dir / "anime-list-full.json"),
                 "otaku_url": str(settings.anitrakt_data_dir / "anime_mappings.db"),
                 "anibridge_url": str(settings.anitrakt_data_dir / "mappings.min.json"),
+                "anilist_covers_url": CDN_URL,
             }
         )
+        # AniList's image CDN; media get covers there only after `with_covers()`.
+        self.cdn = FileServer()
         access, refresh = self.trakt.issue_tokens()
         self.tokens = TokenSet(access, refresh, expires_at=self.clock.time() + 604_800)
         with sessions.begin() as session:
@@ -138,8 +144,17 @@ class World:
         """One transport for every upstream host, as `create_app(upstream_transport=…)` takes."""
         trakt = SyncASGITransport(self.trakt.app)
         return RoutingTransport(
-            {"anilist.test": SyncASGITransport(self.anilist), API_HOST: trakt, AUTH_HOST: trakt}
+            {
+                "anilist.test": SyncASGITransport(self.anilist),
+                API_HOST: trakt,
+                AUTH_HOST: trakt,
+                CDN_HOST: SyncASGITransport(self.cdn),
+            }
         )
+
+    def with_covers(self) -> dict[int, bytes]:
+        """Every media seeded so far gets a cover on the fake CDN; the PNGs, by id."""
+        return publish_covers(self.cdn, self.anilist, CDN_URL)
 
     @contextmanager
     def serve(self) -> Iterator[dict[str, str]]:

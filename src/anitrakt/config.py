@@ -147,6 +147,10 @@ class Settings(BaseSettings):
     fribbs_url: str = DEFAULT_FRIBBS_URL
     otaku_url: str = DEFAULT_OTAKU_URL
     anibridge_url: str = DEFAULT_ANIBRIDGE_URL
+    # Covers are fetched only from under this URL (AniList's CDN), and kept on disk in
+    # ANITRAKT_DATA_DIR/covers up to COVER_CACHE_MB; 0 turns covers off (docs/covers.md).
+    anilist_covers_url: str = "https://s4.anilist.co/file/anilistcdn/"
+    cover_cache_mb: float = Field(default=100, ge=0)
 
     sync_interval_hours: float = Field(default=6, ge=0)
     # The watched date of a completed entry without a full completedAt: now, the entry's
@@ -174,7 +178,9 @@ class Settings(BaseSettings):
     def _normalise_database_url(cls, value: str | None) -> str | None:
         return None if value is None else normalise_database_url(value)
 
-    @field_validator("anilist_api_url", "trakt_api_url", "trakt_auth_url", "tmdb_api_url")
+    @field_validator(
+        "anilist_api_url", "trakt_api_url", "trakt_auth_url", "tmdb_api_url", "anilist_covers_url"
+    )
     @classmethod
     def _http_url(cls, value: str) -> str:
         return _check_http_url(value)

@@ -116,7 +116,7 @@ def start_app(
             url = stack.enter_context(
                 served_app(world, settings, _file_server[1], tmp_path, extra_env)
             )
-            return AppServer(url, world, files, tmp_path / "serve.log")
+            return AppServer(url, world, files, tmp_path / "serve.log", _file_server[1])
 
         yield start
 

@@ -14,6 +14,7 @@ import httpx
 from playwright.sync_api import Page
 
 from anitrakt.config import Settings
+from fakes.covers import CDN_PATH, publish_covers
 from fakes.files import FileServer
 from fakes.server import free_port
 from sync_world import World
@@ -32,6 +33,11 @@ class AppServer:
     world: World
     files: FileServer
     log: Path
+    files_url: str
+
+    def covers(self) -> dict[int, bytes]:
+        """Every media seeded so far gets a cover on the fake CDN (the file server)."""
+        return publish_covers(self.files, self.world.anilist, self.files_url + CDN_PATH)
 
     def get(self, path: str, *, token: str | None = None) -> httpx.Response:
         """A plain HTTP GET (no browser, no cookies), as a script would send it."""
@@ -72,6 +78,8 @@ def served_app(
                 "ANITRAKT_DATA_DIR": str(tmp_path / "data"),
                 "FRIBBS_URL": files_url + FRIBB_PATH,
                 "OTAKU_URL": files_url + OTAKU_PATH,
+                # AniList's image CDN is the file server too (`AppServer.covers()`).
+                "ANILIST_COVERS_URL": files_url + CDN_PATH,
                 # Never the real release: a refresh fails at once (no such file).
                 "ANIBRIDGE_URL": str(tmp_path / "no-anibridge.min.json"),
                 # No scheduled sync: a run starting on its own would race the test's.

@@ -4,7 +4,7 @@ Trakt S/E with the rule; mapping an unmapped entry and resetting progress from t
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from served_app import AppServer, Screenshot
 
 from anitrakt.store.progress import get_progress, set_progress
@@ -48,7 +48,6 @@ def test_the_library_shows_each_entry_its_state_and_where_episodes_landed(
     page.get_by_label("State").select_option("")
     page.get_by_label("Search titles").fill("titan")
     expect(page.locator("#library-table tbody tr")).to_have_count(1)
-    screenshot(page, "library")
 
     page.get_by_test_id(f"open-{AOT}").click()
     expect(page.locator("#detail-h")).to_have_text("Attack on Titan Season 3 Part 2")
@@ -90,3 +89,49 @@ def test_an_unmapped_entry_is_mapped_from_its_detail(app: AppServer, page: Page)
     expect(page.locator("#detail-state")).to_contain_text("Pending")
     expect(page.get_by_test_id(f"library-{LOST}")).to_contain_text(f"manual: Trakt {LOST_TRAKT}")
     expect(page.get_by_test_id("episode-1")).to_contain_text("S1E1")
+
+
+def _shown(image: Locator) -> bool:
+    """Whether the browser decoded the image (a broken one has no natural width)."""
+    return bool(image.evaluate("i => i.complete && i.naturalWidth > 0"))
+
+
+def test_covers_show_on_the_preview_the_library_and_the_unmapped_list(
+    app: AppServer, page: Page, screenshot: Screenshot
+) -> None:
+    _library(app)
+    app.covers()
+    page.goto("/library")
+    expect(page.get_by_test_id(f"library-{AOT}")).to_contain_text("OK")
+    expect(page.locator("#library-table img.cover")).to_have_count(0)  # no sync read them yet
+
+    page.goto("/sync")
+    page.locator("#completed-preview").click()
+    expect(page.locator("#completed-table tbody")).to_contain_text("Nothing to post")
+    page.locator("#watching-preview").click()
+    # The watching entry nobody mapped is listed as skipped, with its cover.
+    preview = page.get_by_test_id(f"skipped-{LOST}").locator("img.cover")
+    expect(preview).to_have_attribute("src", f"/covers/{LOST}")
+    expect(preview).to_have_js_property("complete", True)
+    assert _shown(preview)
+
+    page.goto("/library")
+    for entry in (AOT, LOST):
+        cover = page.get_by_test_id(f"library-{entry}").locator("img.cover")
+        expect(cover).to_have_attribute("src", f"/covers/{entry}")
+        expect(cover).to_have_js_property("complete", True)
+        assert _shown(cover)
+    screenshot(page, "library")
+
+    # A real run records the unmapped entry; the list shows it with its cover.
+    page.goto("/sync")
+    page.locator("#watching-run").click()
+    expect(page.locator("#watching-result")).to_contain_text("unmapped")
+    expect(page.locator("#watching-run")).to_be_enabled()
+    page.goto("/mappings")
+    unmapped = page.get_by_test_id(f"unmapped-{LOST}").locator("img.cover")
+    expect(unmapped).to_have_js_property("complete", True)
+    assert _shown(unmapped)
+    # Every cover came from the app's own origin: the CDN saw the server, not the browser.
+    assert all("python-httpx" not in r.headers.get("user-agent", "") for r in app.files.requests)
+    assert {r.headers.get("user-agent", "")[:8] for r in app.files.requests} == {"anitrakt"}

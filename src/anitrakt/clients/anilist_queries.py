@@ -12,6 +12,7 @@ fragment MediaFields on Media {
   episodes
   format
   title { romaji english }
+  coverImage { medium }
 }
 """
 

@@ -55,12 +55,15 @@ def media_of(value: Any) -> Media:
     if not isinstance(title, dict):
         title = {}
     episodes = raw.get("episodes")
+    cover = raw.get("coverImage")
+    cover_url = cover.get("medium") if isinstance(cover, dict) else None
     return Media(
         id=int(raw["id"]),
         title_romaji=title.get("romaji"),
         title_english=title.get("english"),
         episodes=int(episodes) if episodes is not None else None,
         format=raw.get("format"),
+        cover_url=cover_url if isinstance(cover_url, str) and cover_url else None,
     )
 
 

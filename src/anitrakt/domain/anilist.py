@@ -35,6 +35,8 @@ class Media:
     title_english: str | None = None
     episodes: int | None = None
     format: str | None = None
+    # `coverImage.medium`: the thumbnail's URL on AniList's CDN (docs/covers.md).
+    cover_url: str | None = None
 
     @property
     def is_movie(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -224,3 +224,8 @@ class UnmapResult(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+
+
+def cover_path(anilist_id: int, covers: Container[int]) -> str | None:
+    """Where the page finds the entry's cover (`GET /covers/{id}`), when one is cached."""
+    return f"/covers/{anilist_id}" if anilist_id in covers else None

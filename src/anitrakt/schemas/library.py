@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from pydantic import BaseModel
 
+from anitrakt.schemas.common import cover_path
 from anitrakt.schemas.review import ExplainBody
 from anitrakt.usecases.library import LibraryDetail, LibraryEntry
 
@@ -27,9 +30,11 @@ class LibraryItem(BaseModel):
     offset: int | None
     anilistUrl: str
     traktUrl: str | None
+    # The cover thumbnail, served by the app itself; null until a sync has cached it.
+    cover: str | None = None
 
     @classmethod
-    def of(cls, entry: LibraryEntry) -> LibraryItem:
+    def of(cls, entry: LibraryEntry, covers: Container[int] = frozenset()) -> LibraryItem:
         return cls(
             anilistId=entry.anilist_id,
             title=entry.title,
@@ -49,6 +54,7 @@ class LibraryItem(BaseModel):
             offset=entry.offset,
             anilistUrl=entry.anilist_url,
             traktUrl=entry.trakt_url,
+            cover=cover_path(entry.anilist_id, covers),
         )
 
 

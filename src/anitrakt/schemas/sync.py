@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Container
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -11,7 +12,7 @@ from anitrakt.domain.planning import PlannedPlay
 from anitrakt.domain.review import episodes_text
 from anitrakt.domain.values import UnmappedEntry
 from anitrakt.errors import UpstreamRefused
-from anitrakt.schemas.common import IdText
+from anitrakt.schemas.common import IdText, cover_path
 from anitrakt.schemas.extras import FeatureBody
 from anitrakt.schemas.review import ReviewItem
 from anitrakt.usecases.sync.overrides import Override
@@ -23,14 +24,17 @@ class UnmappedItem(BaseModel):
     title: str | None = None
     reason: str | None = None
     lastSeen: str | None = None
+    # The cover thumbnail (`GET /covers/{id}`) when one is cached, else null.
+    cover: str | None = None
 
     @classmethod
-    def of(cls, entry: UnmappedEntry) -> UnmappedItem:
+    def of(cls, entry: UnmappedEntry, covers: Container[int] = frozenset()) -> UnmappedItem:
         return cls(
             anilistId=entry.anilist_id,
             title=entry.title,
             reason=entry.reason,
             lastSeen=iso_instant(entry.last_seen),
+            cover=cover_path(entry.anilist_id, covers),
         )
 
 
@@ -153,6 +157,7 @@ class PreviewItem(BaseModel):
     # Where the plays' watched dates come from (COMPLETED_WATCHED_AT): completedAt,
     # updatedAt, now or released (each play then gets its episode's air date).
     watchedAtFrom: list[str] = Field(default_factory=list)
+    cover: str | None = None
 
 
 class PreviewSkip(BaseModel):
@@ -165,6 +170,7 @@ class PreviewSkip(BaseModel):
     state: str
     episodes: str | None = None
     reason: str
+    cover: str | None = None
 
 
 class PreviewBody(BaseModel):
@@ -174,7 +180,7 @@ class PreviewBody(BaseModel):
     skipped: list[PreviewSkip] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, report: SyncReport) -> PreviewBody:
+    def of(cls, report: SyncReport, covers: Container[int] = frozenset()) -> PreviewBody:
         by_entry: dict[int, list[PlannedPlay]] = defaultdict(list)
         for play in report.plays:
             by_entry[play.anilist_id].append(play)
@@ -192,9 +198,14 @@ class PreviewBody(BaseModel):
                     count=len(plays),
                     rules=list(dict.fromkeys(p.rule for p in plays)),
                     watchedAtFrom=list(dict.fromkeys(p.dated_by for p in plays if p.dated_by)),
+                    cover=cover_path(anilist_id, covers),
                 )
             )
-        return cls(items=items, count=len(items), skipped=_skipped(report))
+        skipped = [
+            skip.model_copy(update={"cover": cover_path(skip.anilistShowId, covers)})
+            for skip in _skipped(report)
+        ]
+        return cls(items=items, count=len(items), skipped=skipped)
 
 
 def _skipped(report: SyncReport) -> list[PreviewSkip]:
@@ -308,8 +319,9 @@ class UnmappedList(BaseModel):
     items: list[UnmappedItem]
 
     @classmethod
-    def of(cls, entries: list[UnmappedEntry]) -> UnmappedList:
-        return cls(count=len(entries), items=[UnmappedItem.of(e) for e in entries])
+    def of(cls, entries: list[UnmappedEntry], covers: Container[int] = frozenset()) -> UnmappedList:
+        items = [UnmappedItem.of(e, covers) for e in entries]
+        return cls(count=len(entries), items=items)
 
 
 class TraktSearchHit(BaseModel):

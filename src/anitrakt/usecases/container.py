@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from anitrakt.clients.download import DownloadOptions
     from anitrakt.clients.tmdb import TMDBClient
     from anitrakt.clients.trakt import TraktClient
+    from anitrakt.store.covers import CoverCache
     from anitrakt.usecases.metrics import Metrics
     from anitrakt.usecases.notifier import Notifier
     from anitrakt.usecases.resolver import ChainResolver
@@ -109,6 +110,13 @@ class Runtime:
         from anitrakt.usecases.sources.index import SharedSourceIndex
 
         return SharedSourceIndex(self.sessions)
+
+    @_once
+    def cover_cache(self) -> CoverCache:
+        """Cover thumbnails on disk (docs/covers.md); shared by every run and request."""
+        from anitrakt.usecases.covers import cover_cache
+
+        return cover_cache(self.settings)
 
     @_once
     def notifier(self) -> Notifier:
@@ -190,6 +198,20 @@ class Runtime:
             anilist = stack.enter_context(self.anilist())
             trakt = stack.enter_context(self.trakt())
             tmdb = stack.enter_context(self.tmdb())
+            covers = None
+            if self.cover_cache.enabled:
+                from anitrakt.clients.covers import CoverClient
+                from anitrakt.usecases.covers import CoverKeeper
+
+                client = stack.enter_context(
+                    CoverClient.from_settings(
+                        self.settings,
+                        clock=self.clock,
+                        transport=self.transport,
+                        observer=self.metrics,
+                    )
+                )
+                covers = CoverKeeper(client, self.cover_cache)
             deps = SyncDeps(
                 sessions=self.sessions,
                 events=self.events,
@@ -202,6 +224,7 @@ class Runtime:
                 sources=self.source_index,
                 extras=self.settings.extras,
                 completed_watched_at=self.settings.completed_watched_at,
+                covers=covers,
             )
             # Rate-limit waits reach the run's progress and the log (`SyncDeps.waited`).
             anilist.watch_waits(lambda s, why: deps.waited("AniList", s, why))

@@ -13,6 +13,7 @@ from fastapi import Query
 
 from anitrakt.domain.ids import parse_anilist_id
 from anitrakt.schemas.library import LibraryDetailBody, LibraryItem, LibraryList, ResetBody
+from anitrakt.usecases.covers import cached_cover_ids
 from anitrakt.usecases.library import library, library_entry
 from anitrakt.usecases.progress import reset_progress
 from anitrakt.web.deps import RuntimeDep
@@ -31,7 +32,8 @@ def library_route(
 ) -> LibraryList:
     """Every entry on the AniList list (reads the list), filtered by state and title."""
     view = library(runtime, state=state, query=q)
-    items = [LibraryItem.of(entry) for entry in view.entries]
+    covers = cached_cover_ids(runtime)
+    items = [LibraryItem.of(entry, covers) for entry in view.entries]
     return LibraryList(count=len(items), states=view.counts, items=items)
 
 

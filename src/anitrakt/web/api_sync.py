@@ -29,6 +29,7 @@ from anitrakt.schemas.sync import (
     TraktSearchHit,
     UnmappedList,
 )
+from anitrakt.usecases.covers import cached_cover_ids
 from anitrakt.usecases.mappings import find_shows_on_trakt
 from anitrakt.usecases.scheduler import Tick, cron_tick
 from anitrakt.usecases.sync.modes import recent_unmapped
@@ -117,11 +118,10 @@ def _list_route(mode: SyncMode) -> Callable[..., SyncRunBody | PreviewBody]:
         if preview:
             # A preview is a dry run: when it fails, say so as `?dryRun=1` does.
             report = run_sync(runtime, mode, dry_run=True)
+            body = PreviewBody.of(report, cached_cover_ids(runtime))
             if report.failure is not None:
-                raise report.failure.restated(
-                    report.message, details=PreviewBody.of(report).model_dump()
-                )
-            return PreviewBody.of(report)
+                raise report.failure.restated(report.message, details=body.model_dump())
+            return body
         return _finish(run_sync(runtime, mode, dry_run=dry_run))
 
     return handler
@@ -232,7 +232,7 @@ def delete_override_route(
 @router.get("/unmapped", response_model=UnmappedList)
 def unmapped(runtime: RuntimeDep) -> UnmappedList:
     """Entries that failed resolution in recent runs, with the reason."""
-    return UnmappedList.of(recent_unmapped(runtime))
+    return UnmappedList.of(recent_unmapped(runtime), cached_cover_ids(runtime))
 
 
 @router.get("/trakt-search", response_model=list[TraktSearchHit])

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from anitrakt.domain.charts import daily_bars, share_segments
 from anitrakt.domain.instants import iso_instant
+from anitrakt.usecases.covers import cover_file
 from anitrakt.usecases.dashboard import dashboard as dashboard_view
 from anitrakt.usecases.scheduler import CHECK_EVERY_SECONDS, RETRY_AFTER_FAILURE
 from anitrakt.web.deps import RuntimeDep
@@ -61,6 +62,15 @@ def favicon() -> FileResponse:
     return FileResponse(
         FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"}
     )
+
+
+@router.get("/covers/{anilist_id}")
+def cover(anilist_id: str, runtime: RuntimeDep, caller: PageCaller) -> Response:
+    """An entry's cover thumbnail from the app's own cache (docs/covers.md), so pages
+    load nothing from another origin; typed by its checked bytes, private to the caller."""
+    found = cover_file(runtime, anilist_id)
+    headers = {"Cache-Control": "private, max-age=86400"}
+    return Response(found.body, media_type=found.media_type, headers=headers)
 
 
 NAV = [

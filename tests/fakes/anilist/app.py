@@ -65,6 +65,7 @@ class FakeAniList(GraphQLExecution, ScriptedFaults):
         self.schema = load_schema(schema_path)
         self.users = {}
         self.media = {}
+        self.cover_base = None
         self.entries = []
         self.activities = []
         self.requests: list[RecordedRequest] = []

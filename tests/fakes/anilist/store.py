@@ -67,9 +67,15 @@ class FakeActivity:
 
 
 class AniListStore:
-    """The fake's data and its factories; `FakeAniList.__init__` sets the attributes."""
+    """The fake's data and its factories; `FakeAniList.__init__` sets the attributes.
+
+    Covers: AniList gives every media a `coverImage` on its CDN. The fake gives none
+    (`coverImage.medium` null, which the schema allows) until `serve_covers_from(base)`
+    points them at a local server, so no test can reach the real CDN by accident.
+    """
 
     users: dict[int, FakeUser]
+    cover_base: str | None
     media: dict[int, dict[str, Any]]  # resolver-ready `Media` objects, by id
     entries: list[FakeEntry]
     activities: list[FakeActivity]
@@ -79,6 +85,28 @@ class AniListStore:
     def _new_id(self) -> int:
         self._next_id += 1
         return self._next_id
+
+    def cover_url(self, media_id: int) -> str | None:
+        """Where the media's medium cover is, in the real CDN's path layout."""
+        if self.cover_base is None:
+            return None
+        return f"{self.cover_base}/media/anime/cover/medium/bx{media_id}-fake.png"
+
+    def serve_covers_from(self, base: str) -> None:
+        """Give every media (those added already, and later ones) a cover under `base`."""
+        self.cover_base = base.rstrip("/")
+        for media_id, media in self.media.items():
+            media["coverImage"] = self._cover_image(media_id)
+
+    def _cover_image(self, media_id: int) -> dict[str, Any]:
+        url = self.cover_url(media_id)
+        return {
+            "__typename": "MediaCoverImage",
+            "extraLarge": url,
+            "large": url,
+            "medium": url,
+            "color": None,
+        }
 
     def add_user(self, name: str = "alice", *, token: str | None = None) -> FakeUser:
         user = FakeUser(id=self._new_id(), name=name, token=token)
@@ -116,6 +144,7 @@ class AniListStore:
             "startDate": _fuzzy(start_date),
             "endDate": _fuzzy(end_date),
             "airingSchedule": {"__typename": "AiringScheduleConnection", "nodes": nodes},
+            "coverImage": self._cover_image(media_id),
             "title": {
                 "__typename": "MediaTitle",
                 "romaji": romaji,

@@ -88,6 +88,15 @@ class Pipeline:
         self.placed_ids: set[int] = set()
 
     def run(self, events: Sequence[WatchEvent], media: Mapping[int, Media]) -> RunOutcome:
+        """Place and post `events`; then keep the covers of every entry read."""
+        outcome = self._place_and_post(events, media)
+        if self.deps.covers is not None:
+            self.deps.covers.keep(media.values())
+        return outcome
+
+    def _place_and_post(
+        self, events: Sequence[WatchEvent], media: Mapping[int, Media]
+    ) -> RunOutcome:
         deps = self.deps
         report = self.report
         report.found = len({e.anilist_id for e in events})

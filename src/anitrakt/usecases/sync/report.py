@@ -17,6 +17,7 @@ from anitrakt.domain.planning import PlannedPlay
 from anitrakt.domain.review import ReviewEntry
 from anitrakt.domain.values import SyncMode, UnmappedEntry
 from anitrakt.errors import AnitraktError
+from anitrakt.usecases.covers import CoverKeeper
 from anitrakt.usecases.events import EventLog
 from anitrakt.usecases.resolver import Resolver
 from anitrakt.usecases.sources.index import SharedSourceIndex
@@ -73,6 +74,8 @@ class SyncDeps:
     extras: frozenset[Extra] = frozenset()
     # How a completed entry without completedAt is dated (`Settings.completed_watched_at`).
     completed_watched_at: str = "now"
+    # Keeps the cover thumbnails of the entries a run read (None: COVER_CACHE_MB=0).
+    covers: CoverKeeper | None = None
     _last: RunProgress | None = field(default=None, repr=False)
 
     def tell(self, phase: str, done: int | None = None, total: int | None = None) -> None:

@@ -43,6 +43,19 @@ function timeEl(iso) {
   t.textContent = localTime(iso);
   return t;
 }
+/** A title with its cover thumbnail (served by this app, `/covers/{id}`) when one is cached. */
+function titled(text, cover) {
+  const span = document.createElement("span");
+  span.className = "titled";
+  if (cover) {
+    const img = document.createElement("img");
+    img.className = "cover"; img.src = cover; img.alt = ""; img.loading = "lazy";
+    img.width = 32; img.height = 46;
+    span.append(img);
+  }
+  span.append(text instanceof Node ? text : document.createTextNode(text ?? ""));
+  return span;
+}
 function cell(row, content) {
   const td = document.createElement("td");
   if (content instanceof Node) td.append(content); else td.textContent = content ?? "";
@@ -182,7 +195,7 @@ function initSync() {
         const tr = document.createElement("tr");
         tr.dataset.testid = "preview-" + item.anilistShowId;
         tr.setAttribute("data-testid", "preview-" + item.anilistShowId);
-        cell(tr, item.titleEnglish || item.titleRomaji || String(item.anilistShowId));
+        cell(tr, titled(item.titleEnglish || item.titleRomaji || String(item.anilistShowId), item.cover));
         cell(tr, String(item.progress));
         cell(tr, item.willPost);
         const when = cell(tr, timeEl(item.watchedAt));
@@ -193,7 +206,7 @@ function initSync() {
       (res.body.skipped || []).forEach((s) => {
         const tr = document.createElement("tr");
         tr.className = "skipped"; tr.setAttribute("data-testid", "skipped-" + s.anilistShowId);
-        cell(tr, s.title); cell(tr, s.episodes ? "episodes " + s.episodes : "");
+        cell(tr, titled(s.title, s.cover)); cell(tr, s.episodes ? "episodes " + s.episodes : "");
         cell(tr, SKIP_LABELS[s.state] || s.state); cell(tr, s.reason);
         body.append(tr);
       });
@@ -322,7 +335,7 @@ function initMappings() {
     res.body.items.forEach((u) => {
       const tr = document.createElement("tr");
       tr.setAttribute("data-testid", "unmapped-" + u.anilistId);
-      cell(tr, anilistLink(u.anilistId)); cell(tr, u.title || ""); cell(tr, u.reason || ""); cell(tr, timeEl(u.lastSeen));
+      cell(tr, anilistLink(u.anilistId)); cell(tr, titled(u.title || "", u.cover)); cell(tr, u.reason || ""); cell(tr, timeEl(u.lastSeen));
       const b = button("Find on Trakt", { "data-testid": "find-" + u.anilistId, "aria-controls": "find-panel" });
       b.addEventListener("click", () => {
         target = u.anilistId;

@@ -31,7 +31,7 @@ function initLibrary() {
       tr.setAttribute("data-testid", "library-" + item.anilistId);
       const open = button(item.title, { "data-testid": "open-" + item.anilistId, class: "linklike" });
       open.addEventListener("click", () => { location.hash = String(item.anilistId); });
-      cell(tr, open);
+      cell(tr, titled(open, item.cover));
       cell(tr, item.status);
       cell(tr, item.progress + (item.episodes ? " / " + item.episodes : ""));
       cell(tr, item.lastSyncedEpisode ? "episode " + item.lastSyncedEpisode : "—");
