@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.config import Settings
 from anitrakt.domain.review import ReviewEntry
 from anitrakt.store.review import save_review
+from anitrakt.usecases.library import DETAIL_REUSES_LIST_SECONDS, library, library_entry
 from anitrakt.web.app import create_app
 from sync_world import AOT, AOT_TRAKT, LOST, SPLIT, SPLIT_TRAKT, World
 
@@ -125,3 +126,32 @@ def test_an_entry_not_on_the_list_or_a_bad_id_is_a_clear_4xx(client: TestClient)
     assert missing.status_code == 404
     assert "not on the AniList list" in missing.json()["error"]
     assert client.get("/api/library/not-a-number").status_code == 400
+
+
+def test_an_entry_detail_reuses_the_list_just_read_instead_of_reading_it_again(
+    world: World,
+) -> None:
+    """The page opens a detail right after the list (and after each fix): AniList allows
+    30 requests a minute, so the detail does not read the whole list again."""
+    runtime = world.runtime
+
+    def list_reads() -> int:
+        return sum("MediaListCollection" in r.query for r in world.anilist.requests)
+
+    library(runtime)
+    assert list_reads() == 1
+    assert library_entry(runtime, AOT).entry.title == "Attack on Titan Season 3 Part 2"
+    library_entry(runtime, SPLIT)
+    assert list_reads() == 1
+
+    # Added on AniList after the list was read: the detail reads the list once more.
+    world.media(8080, "Added Just Now", episodes=12)
+    world.anilist.add_entry(world.user.id, 8080, progress=1, status="CURRENT")
+    assert library_entry(runtime, 8080).entry.title == "Added Just Now"
+    assert list_reads() == 2
+
+    world.clock.advance(DETAIL_REUSES_LIST_SECONDS + 1)  # an old read is not trusted
+    library_entry(runtime, AOT)
+    assert list_reads() == 3
+    library(runtime)  # the list itself always reads AniList
+    assert list_reads() == 4

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from anitrakt.clients.tmdb import TMDBClient
     from anitrakt.clients.trakt import TraktClient
     from anitrakt.store.covers import CoverCache
+    from anitrakt.usecases.library import ListSnapshot
     from anitrakt.usecases.metrics import Metrics
     from anitrakt.usecases.notifier import Notifier
     from anitrakt.usecases.resolver import ChainResolver
@@ -117,6 +118,13 @@ class Runtime:
         from anitrakt.usecases.covers import cover_cache
 
         return cover_cache(self.settings)
+
+    @_once
+    def library_snapshot(self) -> ListSnapshot:
+        """The last AniList list read, which the library's entry details reuse."""
+        from anitrakt.usecases.library import ListSnapshot
+
+        return ListSnapshot()
 
     @_once
     def notifier(self) -> Notifier:

@@ -3,7 +3,9 @@
 One read of the whole AniList list (the same query the features beyond history use),
 joined with what anitrakt stored: the mapping (manual or automatic, else what a mapping
 source says), `last_abs`, the entries held for review and those unmapped in recent
-runs. Writes nothing. The detail of one entry adds `usecases.explain`'s placement of
+runs. The detail of one entry reuses the list read for `DETAIL_REUSES_LIST_SECONDS`
+(the page opens it right after the list, and again after each fix: AniList allows 30
+requests a minute), and adds `usecases.explain`'s placement of
 every episode (the rule that places it) and the show's episode overrides.
 
 States, first that applies: `needs review` (episodes held, docs/placement.md),
@@ -14,6 +16,7 @@ posts it, or Trakt does not list the episodes yet), `ok`.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,6 +37,30 @@ from anitrakt.usecases.sync.modes import anilist_user
 OK, PENDING, REVIEW, UNMAPPED = "ok", "pending", "needs review", "unmapped"
 STATES = (OK, PENDING, REVIEW, UNMAPPED)
 MAX_QUERY = 200
+DETAIL_REUSES_LIST_SECONDS = 300.0
+
+
+class ListSnapshot:
+    """The last AniList list read, by account, for the details that follow it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: tuple[str, float, tuple[MediaListEntry, ...]] | None = None
+
+    def keep(self, account: str, at: float, entries: tuple[MediaListEntry, ...]) -> None:
+        with self._lock:
+            self._kept = (account, at, entries)
+
+    def recent(self, account: str, now: float) -> tuple[MediaListEntry, ...] | None:
+        with self._lock:
+            kept = self._kept
+        if (
+            kept is None
+            or kept[0] != account
+            or not 0 <= now - kept[1] <= DETAIL_REUSES_LIST_SECONDS
+        ):
+            return None
+        return kept[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +143,9 @@ def library(runtime: Runtime, *, state: str | None = None, query: str | None = N
 def library_entry(runtime: Runtime, anilist_id: Any) -> LibraryDetail:
     """One entry: its library row, where each episode lands and why, its overrides."""
     anilist_id = parse_anilist_id(anilist_id)
-    found = [e for e in _entries(runtime) if e.anilist_id == anilist_id]
+    found = [e for e in _entries(runtime, reuse=True) if e.anilist_id == anilist_id]
+    if not found:  # added on AniList since the list was read?
+        found = [e for e in _entries(runtime) if e.anilist_id == anilist_id]
     if not found:
         raise NotFoundError(f"AniList {anilist_id} is not on the AniList list", field="anilistId")
     entry = found[0]
@@ -134,10 +163,16 @@ def library_entry(runtime: Runtime, anilist_id: Any) -> LibraryDetail:
     return LibraryDetail(entry, explanation, overrides)
 
 
-def _entries(runtime: Runtime) -> list[LibraryEntry]:
+def _entries(runtime: Runtime, *, reuse: bool = False) -> list[LibraryEntry]:
+    """The rows of the whole list; `reuse`: a list read a few minutes old will do."""
+    now = runtime.clock.monotonic()
     with runtime.sync_deps() as deps:
-        user = anilist_user(deps)
-        listed = deps.anilist.library(user.id).entries
+        account = deps.anilist.account_fingerprint
+        listed = runtime.library_snapshot.recent(account, now) if reuse else None
+        if listed is None:
+            user = anilist_user(deps)
+            listed = deps.anilist.library(user.id).entries
+            runtime.library_snapshot.keep(account, now, listed)
     ids = [e.media.id for e in listed]
     with runtime.sessions() as session:
         mappings = get_mapping_values(session, ids)
