@@ -205,12 +205,7 @@ def test_a_cdn_that_keeps_failing_is_left_alone_for_the_run(tmp_path: Path) -> N
 
 @pytest.fixture
 def world(sessions: sessionmaker[Session], settings: Settings) -> World:
-    world = World(sessions, settings).small_library()
-    user = world.user.id
-    world.anilist.add_entry(user, SPLIT, progress=24, status="COMPLETED")
-    world.anilist.add_entry(user, AOT, progress=10, status="COMPLETED")
-    world.anilist.add_entry(user, LOST, progress=3, status="COMPLETED")
-    return world
+    return World(sessions, settings).all_completed()
 
 
 def test_a_sync_keeps_the_cover_of_every_entry_it_read(world: World) -> None:

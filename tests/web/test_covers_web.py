@@ -19,12 +19,7 @@ API_TOKEN = "a-long-enough-api-token-for-the-tests"
 
 @pytest.fixture
 def world(sessions: sessionmaker[Session], settings: Settings) -> World:
-    world = World(sessions, settings).small_library()
-    user = world.user.id
-    world.anilist.add_entry(user, SPLIT, progress=24, status="COMPLETED")
-    world.anilist.add_entry(user, AOT, progress=10, status="COMPLETED")
-    world.anilist.add_entry(user, LOST, progress=3, status="COMPLETED")
-    return world
+    return World(sessions, settings).all_completed()
 
 
 def _client(world: World, **settings: object) -> TestClient:
