@@ -27,17 +27,18 @@ def list_logs(
     """The newest `limit` rows (`id, message, level, created_at`), newest first,
     optionally of one level.
 
-    Plain columns, not ORM objects: nothing here is changed and saved, and building and
-    tracking 200 instances cost more than the query (issue 18).
+    A Core query on the table's columns, run on the session's connection: nothing here
+    is changed and saved, and the ORM's loading step cost a third of the query (issue 18).
     """
+    logs = LogRow.__table__.c
     query = (
-        sa.select(LogRow.id, LogRow.message, LogRow.level, LogRow.created_at)
-        .order_by(LogRow.created_at.desc(), LogRow.id.desc())
+        sa.select(logs.id, logs.message, logs.level, logs.created_at)
+        .order_by(logs.created_at.desc(), logs.id.desc())
         .limit(limit)
     )
     if level is not None:
-        query = query.where(LogRow.level == LogLevel(level))
-    return list(session.execute(query))
+        query = query.where(logs.level == LogLevel(level))
+    return list(session.connection().execute(query))
 
 
 def prune_logs(session: Session, older_than_days: int, *, now: datetime | None = None) -> int:

@@ -57,6 +57,8 @@ class LogRow(Base):
     """One operational event for the /logs page; level is info, warn or error."""
 
     __tablename__ = "logs"
+    # The level filter reads the newest rows of one level (migration 0008).
+    __table_args__ = (sa.Index("ix_logs_level_created_at", "level", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     message: Mapped[str] = mapped_column(sa.Text)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from anitrakt.clock import utc_now
 from anitrakt.store._upsert import insert_for
-from anitrakt.store.models import SyncProgress
+from anitrakt.store.models import AniListTitle, SyncProgress
 
 
 def get_progress(session: Session, anilist_id: int) -> int:
@@ -48,16 +48,23 @@ def set_progress(session: Session, anilist_id: int, last_abs: int) -> None:
 
 def list_progress(
     session: Session, *, limit: int = 50, offset: int = 0
-) -> list[sa.Row[tuple[int, int, datetime | None]]]:
-    """Progress rows (`anilist_id, last_abs, updated_at`), most recently updated first
-    (plain columns: read-only, and cheaper than ORM objects)."""
+) -> list[sa.Row[tuple[int, int, datetime | None, str | None]]]:
+    """Progress rows (`anilist_id, last_abs, updated_at, title`), most recently updated
+    first, each with the title a sync saw (or None). One Core query: read-only, and the
+    ORM's loading step and a second query for the titles cost more than the rows."""
+    progress, titles = SyncProgress.__table__.c, AniListTitle.__table__.c
     query = (
-        sa.select(SyncProgress.anilist_id, SyncProgress.last_abs, SyncProgress.updated_at)
-        .order_by(SyncProgress.updated_at.desc(), SyncProgress.anilist_id.desc())
+        sa.select(progress.anilist_id, progress.last_abs, progress.updated_at, titles.title)
+        .select_from(
+            SyncProgress.__table__.outerjoin(
+                AniListTitle.__table__, titles.anilist_id == progress.anilist_id
+            )
+        )
+        .order_by(progress.updated_at.desc(), progress.anilist_id.desc())
         .limit(limit)
         .offset(offset)
     )
-    return list(session.execute(query))
+    return list(session.connection().execute(query))
 
 
 def count_progress(session: Session) -> int:

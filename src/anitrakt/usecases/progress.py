@@ -34,12 +34,8 @@ def recent_progress(runtime: Runtime, *, limit: int) -> ProgressPage:
     """The most recently updated entries (newest first), with their titles."""
     with runtime.sessions() as session:
         rows = list_progress(session, limit=limit)
-        titles = get_titles(session, [row.anilist_id for row in rows])
         total = count_progress(session)
-    items = [
-        ProgressEntry(row.anilist_id, row.last_abs, row.updated_at, titles.get(row.anilist_id))
-        for row in rows
-    ]
+    items = [ProgressEntry(r.anilist_id, r.last_abs, r.updated_at, r.title) for r in rows]
     return ProgressPage(total, items)
 
 

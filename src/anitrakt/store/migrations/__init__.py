@@ -4,4 +4,4 @@
 Alembic (tests/test_migrations.py holds it to the scripts).
 """
 
-HEAD = "0007_jobs"
+HEAD = "0008_logs_level_index"
