@@ -9,6 +9,7 @@ off the CDN — ever fails a sync or lands on disk.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,16 @@ def test_a_run_fetches_at_most_its_limit_and_leaves_the_rest_for_later(tmp_path:
 
     assert (first.fetched, first.left, second.fetched, second.left) == (2, 3, 2, 1)
     assert len(keeper.cache.cached_ids()) == 4
+
+
+def test_a_process_that_is_stopping_fetches_no_more_covers(tmp_path: Path) -> None:
+    files = FileServer()
+    for i in range(1, 4):
+        files.put(f"{CDN_PATH}/{i}.png", cover_png(i), content_type="image/png")
+    stop = threading.Event()
+    stop.set()  # SIGTERM arrived: the run ends at its batch boundary, covers wait
+    result = _keeper(files, tmp_path).keep(_media(range(1, 4)), stop=stop)
+    assert (result.fetched, result.left, files.count()) == (0, 3, 0)
 
 
 def test_a_cdn_that_keeps_failing_is_left_alone_for_the_run(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ after `GIVE_UP_AFTER` failures in a row the rest wait for the next run (docs/cov
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -53,7 +54,14 @@ class CoverKeeper:
         self.client = client
         self.cache = cache
 
-    def keep(self, media: Iterable[Media], *, limit: int = MAX_COVERS_PER_RUN) -> CoverRun:
+    def keep(
+        self,
+        media: Iterable[Media],
+        *,
+        limit: int = MAX_COVERS_PER_RUN,
+        stop: threading.Event | None = None,
+    ) -> CoverRun:
+        """Fetch what is missing; `stop` set (the process is shutting down) ends it at once."""
         wanted = [
             m
             for m in {m.id: m for m in media}.values()
@@ -62,7 +70,8 @@ class CoverKeeper:
         missing = [m for m in wanted if not self.cache.has(m.id, m.cover_url or "")]
         fetched = failed = in_a_row = 0
         for position, item in enumerate(missing):
-            if fetched + failed >= limit or in_a_row >= GIVE_UP_AFTER:
+            stopping = stop is not None and stop.is_set()
+            if stopping or fetched + failed >= limit or in_a_row >= GIVE_UP_AFTER:
                 left = len(missing) - position
                 logger.info("covers: %d left for a later run", left)
                 return CoverRun(fetched, failed, left)

@@ -91,7 +91,7 @@ class Pipeline:
         """Place and post `events`; then keep the covers of every entry read."""
         outcome = self._place_and_post(events, media)
         if self.deps.covers is not None:
-            self.deps.covers.keep(media.values())
+            self.deps.covers.keep(media.values(), stop=self.deps.stop)
         return outcome
 
     def _place_and_post(
