@@ -101,10 +101,6 @@ def test_covers_show_on_the_preview_the_library_and_the_unmapped_list(
 ) -> None:
     _library(app)
     app.covers()
-    page.goto("/library")
-    expect(page.get_by_test_id(f"library-{AOT}")).to_contain_text("OK")
-    expect(page.locator("#library-table img.cover")).to_have_count(0)  # no sync read them yet
-
     page.goto("/sync")
     page.locator("#completed-preview").click()
     expect(page.locator("#completed-table tbody")).to_contain_text("Nothing to post")

@@ -57,9 +57,6 @@ def test_the_library_and_unmapped_list_name_each_cached_cover(
     world: World, client: TestClient
 ) -> None:
     world.with_covers()
-    before = client.get("/api/library").json()
-    assert {item["cover"] for item in before["items"]} == {None}  # no sync has read them yet
-
     assert client.post("/api/completed-sync").status_code == 200
 
     after = {
@@ -68,6 +65,30 @@ def test_the_library_and_unmapped_list_name_each_cached_cover(
     assert after == {SPLIT: f"/covers/{SPLIT}", AOT: f"/covers/{AOT}", LOST: f"/covers/{LOST}"}
     unmapped = client.get("/api/unmapped").json()["items"]
     assert [(u["anilistId"], u["cover"]) for u in unmapped] == [(LOST, f"/covers/{LOST}")]
+
+
+def test_opening_the_library_fills_its_covers_behind_the_page(
+    world: World, client: TestClient
+) -> None:
+    """The incremental sync never reads the whole list; the library does, so the covers
+    of entries no sync has read are fetched in the background, and the next load has them."""
+    published = world.with_covers()
+
+    assert client.get("/api/library").status_code == 200  # no sync has run
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime.cover_filler.wait()
+
+    items = client.get("/api/library").json()["items"]
+    assert {item["anilistId"]: item["cover"] for item in items} == {
+        SPLIT: f"/covers/{SPLIT}",
+        AOT: f"/covers/{AOT}",
+        LOST: f"/covers/{LOST}",
+    }
+    assert client.get(f"/covers/{SPLIT}").content == published[SPLIT]
+    assert world.cdn.count() == 3
+    client.get("/api/library")
+    runtime.cover_filler.wait()
+    assert world.cdn.count() == 3  # all cached: no fill starts
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from anitrakt.clients.tmdb import TMDBClient
     from anitrakt.clients.trakt import TraktClient
     from anitrakt.store.covers import CoverCache
+    from anitrakt.usecases.covers import CoverFiller
     from anitrakt.usecases.library import ListSnapshot
     from anitrakt.usecases.metrics import Metrics
     from anitrakt.usecases.notifier import Notifier
@@ -118,6 +119,13 @@ class Runtime:
         from anitrakt.usecases.covers import cover_cache
 
         return cover_cache(self.settings)
+
+    @_once
+    def cover_filler(self) -> CoverFiller:
+        """Fills the covers of the library's whole-list reads in the background."""
+        from anitrakt.usecases.covers import CoverFiller
+
+        return CoverFiller(self)
 
     @_once
     def library_snapshot(self) -> ListSnapshot:

@@ -90,6 +90,57 @@ class CoverKeeper:
         return CoverRun(fetched, failed, 0)
 
 
+class CoverFiller:
+    """Fetches the covers of a whole-list read in the background, one fill at a time.
+
+    The library page reads the whole AniList list, which the incremental full sync
+    never does: its entries' covers are filled here, behind the page (the next load
+    shows them), never holding the request. A fill already running takes no other.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, media: Iterable[Media]) -> bool:
+        """Start a fill for the covers `media` lack; False when one is running or none lack."""
+        runtime = self._runtime
+        cache = runtime.cover_cache
+        wanted = [m for m in media if m.cover_url and not cache.has(m.id, m.cover_url)]
+        if not cache.enabled or not wanted or runtime.stop.is_set():
+            return False
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return False
+            self._thread = threading.Thread(
+                target=self._fill, args=(wanted,), name="anitrakt-covers", daemon=True
+            )
+            self._thread.start()
+        return True
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until the running fill (if any) has ended (tests; a shutdown does not wait)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _fill(self, media: list[Media]) -> None:
+        from anitrakt.clients.covers import CoverClient
+
+        runtime = self._runtime
+        try:
+            with CoverClient.from_settings(
+                runtime.settings,
+                clock=runtime.clock,
+                transport=runtime.transport,
+                observer=runtime.metrics,
+            ) as client:
+                CoverKeeper(client, runtime.cover_cache).keep(media, stop=runtime.stop)
+        except Exception as exc:  # decoration: never let a fill's failure escape a thread
+            logger.warning("covers: a background fill failed: %s", type(exc).__name__)
+
+
 def cached_cover_ids(runtime: Runtime) -> frozenset[int]:
     """The entries whose cover the app can serve (pages show an image for these only)."""
     return runtime.cover_cache.cached_ids() if runtime.cover_cache.enabled else frozenset()

@@ -173,6 +173,7 @@ def _entries(runtime: Runtime, *, reuse: bool = False) -> list[LibraryEntry]:
             user = anilist_user(deps)
             listed = deps.anilist.library(user.id).entries
             runtime.library_snapshot.keep(account, now, listed)
+            runtime.cover_filler.submit(e.media for e in listed)
     ids = [e.media.id for e in listed]
     with runtime.sessions() as session:
         mappings = get_mapping_values(session, ids)
