@@ -248,10 +248,14 @@ def test_a_cdn_that_is_down_never_fails_the_sync(world: World) -> None:
     world.with_covers()
     for path in list(world.cdn.files):
         world.cdn.fail(path, 503, 503, 503, 503, 503)
+    started = world.clock.monotonic()
 
     report = run_list(world.deps(), completed=True)
 
     assert report.failure is None
+    # Each cover is tried twice (one short back-off), then the fill gives up: seconds.
+    assert world.cdn.count() == 2 * GIVE_UP_AFTER
+    assert world.clock.monotonic() - started < 5  # five attempts each took 20 s or more
     assert sum(world.history().values()) == 34  # 24 + 10 posted, the unmapped one not
     assert cached_cover_ids(world.runtime) == frozenset()
 

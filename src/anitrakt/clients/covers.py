@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from anitrakt.clients.http import HttpClient, HttpObserver, Upstream, body_chunks
+from anitrakt.clients.http import HttpClient, HttpObserver, RetryPolicy, Upstream, body_chunks
 from anitrakt.clients.timing import SlidingWindow
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
@@ -22,6 +22,10 @@ from anitrakt.errors import UpstreamError
 
 UPSTREAM_NAME = "AniList's image CDN"
 REQUESTS_PER_SECOND = 10
+# Covers are decoration: one retry, short timeouts, no long Retry-After waits, so a CDN
+# outage costs a run seconds, not minutes (three failures in a row end the fill).
+COVER_RETRY = RetryPolicy(max_attempts=2, base_delay=1.0, max_retry_after=10.0)
+COVER_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
 class CoverClient:
@@ -45,6 +49,8 @@ class CoverClient:
             name=UPSTREAM_NAME,
             base_url=settings.anilist_covers_url,
             clock=clock or SystemClock(),
+            retry=COVER_RETRY,
+            timeout=COVER_TIMEOUT,
             transport=transport,
             observer=observer,
         )
