@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -179,6 +180,31 @@ def test_a_run_fetches_each_missing_cover_once_and_a_rerun_fetches_none(tmp_path
     assert (again.fetched, again.failed) == (0, 0)
     assert files.count() == 3
     assert keeper.cache.cached_ids() == {1, 2, 3}
+
+
+def test_a_run_reads_the_cache_directory_once_however_many_entries_it_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-run over a big list must not list the directory once per entry (1,000
+    entries × 1,000 files was a second of work on every run)."""
+    files = FileServer()
+    for i in range(1, 61):
+        files.put(f"{CDN_PATH}/{i}.png", cover_png(i), content_type="image/png")
+    keeper = _keeper(files, tmp_path)
+    keeper.keep(_media(range(1, 51)))  # 50 cached
+    reads = 0
+    iterdir = Path.iterdir
+
+    def counting(self: Path) -> Any:
+        nonlocal reads
+        reads += 1
+        return iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", counting)
+    again = keeper.keep(_media(range(1, 61)))  # 50 kept, 10 new
+
+    assert (again.fetched, files.count()) == (10, 60)
+    assert reads == 2  # one to see what is kept, one to trim after the batch
 
 
 def test_a_run_fetches_at_most_its_limit_and_leaves_the_rest_for_later(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from anitrakt.domain.covers import EXTENSIONS, TYPES_BY_EXTENSION
 
@@ -38,8 +39,9 @@ class CoverCache:
     def enabled(self) -> bool:
         return self.max_bytes > 0
 
-    def _files(self) -> dict[int, tuple[str, Path]]:
-        """Each cached entry's (URL tag, file); strays and half-written files are skipped."""
+    def kept(self) -> dict[int, tuple[str, Path]]:
+        """Each cached entry's (URL tag, file), in one directory read; strays and
+        half-written files are skipped."""
         found: dict[int, tuple[str, Path]] = {}
         try:
             paths = list(self.directory.iterdir())
@@ -53,24 +55,38 @@ class CoverCache:
         return found
 
     def cached_ids(self) -> frozenset[int]:
-        return frozenset(self._files())
+        return frozenset(self.kept())
 
-    def has(self, anilist_id: int, url: str) -> bool:
-        """Whether the cover at `url` is the one kept for the entry."""
-        kept = self._files().get(anilist_id)
-        return kept is not None and kept[0] == url_tag(url)
+    def has(
+        self, anilist_id: int, url: str, kept: dict[int, tuple[str, Path]] | None = None
+    ) -> bool:
+        """Whether the cover at `url` is the one kept for the entry (`kept`: a `kept()`
+        read already made, so checking many entries reads the directory once)."""
+        found = (self.kept() if kept is None else kept).get(anilist_id)
+        return found is not None and found[0] == url_tag(url)
 
     def get(self, anilist_id: int) -> CachedCover | None:
-        kept = self._files().get(anilist_id)
+        kept = self.kept().get(anilist_id)
         if kept is None:
             return None
         path = kept[1]
         return CachedCover(path, TYPES_BY_EXTENSION[path.name.rpartition(".")[2]])
 
-    def put(self, anilist_id: int, url: str, body: bytes, media_type: str) -> None:
-        """Keep `body` as the entry's cover (replacing an older one), then hold the cap."""
+    def put(
+        self,
+        anilist_id: int,
+        url: str,
+        body: bytes,
+        media_type: str,
+        *,
+        replaces: Path | Literal["look"] | None = "look",
+        trim: bool = True,
+    ) -> None:
+        """Keep `body` as the entry's cover, replacing `replaces` (None: nothing; "look":
+        whatever is kept for it), then hold the cap unless `trim=False` (a batch trims
+        once after)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        old = self._files().get(anilist_id)
+        old = self.kept().get(anilist_id, ("", None))[1] if replaces == "look" else replaces
         name = f"{anilist_id}-{url_tag(url)}.{EXTENSIONS[media_type]}"
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".incoming-")
         try:
@@ -80,14 +96,15 @@ class CoverCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        if old is not None and old[1].name != name:
-            old[1].unlink(missing_ok=True)
-        self.trim()
+        if old is not None and old.name != name:
+            old.unlink(missing_ok=True)
+        if trim:
+            self.trim()
 
     def trim(self) -> int:
         """Delete the oldest covers until the rest fit the cap; the count deleted."""
         sized = []
-        for _tag, path in self._files().values():
+        for _tag, path in self.kept().values():
             try:
                 stat = path.stat()
             except FileNotFoundError:

@@ -67,27 +67,41 @@ class CoverKeeper:
             for m in {m.id: m for m in media}.values()
             if m.cover_url and self.client.allowed(m.cover_url)
         ]
-        missing = [m for m in wanted if not self.cache.has(m.id, m.cover_url or "")]
+        kept = self.cache.kept()
+        missing = [m for m in wanted if not self.cache.has(m.id, m.cover_url or "", kept)]
         fetched = failed = in_a_row = 0
-        for position, item in enumerate(missing):
-            stopping = stop is not None and stop.is_set()
-            if stopping or fetched + failed >= limit or in_a_row >= GIVE_UP_AFTER:
-                left = len(missing) - position
-                logger.info("covers: %d left for a later run", left)
-                return CoverRun(fetched, failed, left)
-            url = item.cover_url or ""
-            try:
-                cover = self.client.fetch(url)
-                self.cache.put(item.id, url, cover.body, cover.media_type)
-            except (AnitraktError, OSError) as exc:
-                failed += 1
-                in_a_row += 1
-                reason = exc.message if isinstance(exc, AnitraktError) else type(exc).__name__
-                logger.info("covers: AniList %d not kept: %s", item.id, reason)
-                continue
-            fetched += 1
-            in_a_row = 0
-        return CoverRun(fetched, failed, 0)
+        try:
+            for position, item in enumerate(missing):
+                stopping = stop is not None and stop.is_set()
+                if stopping or fetched + failed >= limit or in_a_row >= GIVE_UP_AFTER:
+                    left = len(missing) - position
+                    logger.info("covers: %d left for a later run", left)
+                    return CoverRun(fetched, failed, left)
+                url = item.cover_url or ""
+                try:
+                    cover = self.client.fetch(url)
+                    old = kept.get(item.id, ("", None))[1]
+                    self.cache.put(
+                        item.id, url, cover.body, cover.media_type, replaces=old, trim=False
+                    )
+                except (AnitraktError, OSError) as exc:
+                    failed += 1
+                    in_a_row += 1
+                    reason = exc.message if isinstance(exc, AnitraktError) else type(exc).__name__
+                    logger.info("covers: AniList %d not kept: %s", item.id, reason)
+                    continue
+                fetched += 1
+                in_a_row = 0
+            return CoverRun(fetched, failed, 0)
+        finally:
+            if fetched:
+                self._trim()
+
+    def _trim(self) -> None:
+        try:
+            self.cache.trim()
+        except OSError as exc:
+            logger.info("covers: could not trim the cache: %s", type(exc).__name__)
 
 
 class CoverFiller:
@@ -107,7 +121,8 @@ class CoverFiller:
         """Start a fill for the covers `media` lack; False when one is running or none lack."""
         runtime = self._runtime
         cache = runtime.cover_cache
-        wanted = [m for m in media if m.cover_url and not cache.has(m.id, m.cover_url)]
+        kept = cache.kept() if cache.enabled else {}
+        wanted = [m for m in media if m.cover_url and not cache.has(m.id, m.cover_url, kept)]
         if not cache.enabled or not wanted or runtime.stop.is_set():
             return False
         with self._lock:
