@@ -9,19 +9,18 @@ shows, for the claims (`ranges_on_shows`). Nothing here commits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from anitrakt.store._bulk import bulk_insert
 from anitrakt.store.models import AnibridgeRangesRow
 
 _TABLE = cast(sa.Table, AnibridgeRangesRow.__table__)
 # SQLite allows 32,766 bound parameters; PostgreSQL many more. Stay far below both.
 _IN_CHUNK = 5000
-_COLUMNS = "anilist_id, ranges, tmdb_show_id, tvdb_id"
-_COPY = f"COPY {_TABLE.name} ({_COLUMNS}) FROM STDIN"
-_INSERT = f"INSERT INTO {_TABLE.name} ({_COLUMNS}) VALUES (?, ?, ?, ?)"  # noqa: S608 - fixed names
+_COLUMNS = ("anilist_id", "ranges", "tmdb_show_id", "tvdb_id")
 
 
 def clear_ranges(session: Session) -> None:
@@ -32,20 +31,10 @@ def clear_ranges(session: Session) -> None:
 def add_ranges(session: Session, rows: Sequence[tuple[int, str, int | None, int | None]]) -> int:
     """Insert `(anilist_id, ranges_json, tmdb_show_id, tvdb_id)` rows; returns how many.
 
-    Through each driver's bulk path on the session's own connection (so inside the
-    caller's transaction), as `store.source_entries` does: COPY on PostgreSQL, one
-    prepared executemany on SQLite — a refresh inserts ~10^5 rows.
+    Through each driver's bulk path (`store._bulk`): a refresh inserts ~10^5 rows.
     """
-    if not rows:
-        return 0
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        driver: Any = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        connection.exec_driver_sql(_INSERT, list(rows))
+    if rows:
+        bulk_insert(session, _TABLE, _COLUMNS, rows)
     return len(rows)
 
 

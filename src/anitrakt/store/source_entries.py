@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from anitrakt.domain.mapping_source import SourceEntry, TmdbKind
 from anitrakt.domain.values import SourceName
+from anitrakt.store._bulk import bulk_insert
 from anitrakt.store.models import SourceEntryRow, SystemConfig
 
 _TABLE = cast(sa.Table, SourceEntryRow.__table__)
@@ -35,9 +36,6 @@ _COLUMNS = (
     "trakt_id",
     "tvdb_part",
 )
-_COLUMN_LIST = ", ".join(_COLUMNS)
-_COPY = f"COPY {_TABLE.name} ({_COLUMN_LIST}) FROM STDIN"
-_INSERT = f"INSERT INTO {_TABLE.name} ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(_COLUMNS))})"  # noqa: S608 - fixed names
 
 
 def _row(source: str, e: SourceEntry) -> tuple[Any, ...]:
@@ -53,23 +51,11 @@ def replace_source_entries(
 ) -> int:
     """Make `entries` the whole index of `source`; returns how many rows were written.
 
-    Tens of thousands of rows go in through each driver's bulk path, on the session's
-    own connection (so inside the caller's transaction): COPY on PostgreSQL, one
-    prepared executemany on SQLite. SQLAlchemy's generic executemany spent most of a
-    refresh binding parameters.
+    Tens of thousands of rows go in through each driver's bulk path (`store._bulk`).
     """
     session.execute(sa.delete(SourceEntryRow).where(SourceEntryRow.source == source.value))
-    if not entries:
-        return 0
-    connection = session.connection()
-    rows = (_row(source.value, entry) for entry in entries)
-    if connection.dialect.name == "postgresql":
-        driver: Any = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        connection.exec_driver_sql(_INSERT, list(rows))
+    if entries:
+        bulk_insert(session, _TABLE, _COLUMNS, (_row(source.value, e) for e in entries))
     return len(entries)
 
 
