@@ -33,7 +33,7 @@ from anitrakt.clients.download import Downloaded, Progress, download_file, fetch
 from anitrakt.clock import utc_now
 from anitrakt.domain.mapping_source import SourceEntry
 from anitrakt.domain.values import SourceName
-from anitrakt.errors import AnitraktError, MappingSourceError
+from anitrakt.errors import AnitraktError
 from anitrakt.mappings.anibridge import ReleaseCounts, ReleaseReader
 from anitrakt.mappings.zstd import decompress_stream, looks_like_zstd
 from anitrakt.store.anibridge import add_ranges, clear_ranges, count_ranges
@@ -45,7 +45,7 @@ from anitrakt.usecases.sources.cache import (
     CacheMeta,
     RefreshOutcome,
     display_url,
-    kept,
+    failure_logged,
     record_unchanged,
     source_status,
     stored_meta,
@@ -110,7 +110,7 @@ def refresh_anibridge(
                 and count_source_entries(session, SOURCE) == previous.ids
             )
         cached = previous if reusable else None
-        try:
+        with failure_logged(runtime, SOURCE.label, previous):
             built = generated_on(runtime, url)
             if cached is not None and built is not None and built == cached.generated_on:
                 return record_unchanged(runtime, SOURCE, cached, f"stats.json: built {built}")
@@ -127,16 +127,6 @@ def refresh_anibridge(
                 ):
                     return _unchanged(runtime, cached, built)
                 return _store(runtime, display_url(url), downloaded, built)
-        except AnitraktError as exc:
-            reason = exc.reason if isinstance(exc, MappingSourceError) else exc.message
-            runtime.events.error(f"{SOURCE.label} refresh failed: {reason}; {kept(previous)}")
-            raise
-        except Exception as exc:
-            runtime.events.error(
-                f"{SOURCE.label} refresh failed unexpectedly ({type(exc).__name__}); "
-                f"{kept(previous)}"
-            )
-            raise
 
 
 def _unchanged(runtime: Runtime, cached: CacheMeta, built: str | None) -> RefreshOutcome:

@@ -9,6 +9,8 @@ plus for anibridge `{generatedOn, lastModified, ranges, ids, skippedLines}` — 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +22,7 @@ from anitrakt.clock import utc_now
 from anitrakt.domain import keys
 from anitrakt.domain.instants import parse_instant
 from anitrakt.domain.values import SourceName
+from anitrakt.errors import AnitraktError, MappingSourceError
 from anitrakt.store.system_config import get_config_many, set_config
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.sources.index import CACHE_KEYS
@@ -190,11 +193,27 @@ def source_report(runtime: Runtime, source: SourceName) -> SourceStatus:
         return source_status(session, source)
 
 
-def kept(previous: CacheMeta | None) -> str:
+def _kept(previous: CacheMeta | None) -> str:
     """The end of a failed refresh's log line: what stays."""
     if previous is None:
         return "there was no previous cache"
     return f"kept the previous cache ({previous.count:,} entries from {previous.fetched_at})"
+
+
+@contextmanager
+def failure_logged(runtime: Runtime, label: str, previous: CacheMeta | None) -> Iterator[None]:
+    """Log why a refresh failed and what cache stays, then let the error go on."""
+    try:
+        yield
+    except AnitraktError as exc:
+        reason = exc.reason if isinstance(exc, MappingSourceError) else exc.message
+        runtime.events.error(f"{label} refresh failed: {reason}; {_kept(previous)}")
+        raise
+    except Exception as exc:
+        runtime.events.error(
+            f"{label} refresh failed unexpectedly ({type(exc).__name__}); {_kept(previous)}"
+        )
+        raise
 
 
 def record_unchanged(

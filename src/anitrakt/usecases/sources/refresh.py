@@ -34,7 +34,7 @@ from anitrakt.domain import keys
 from anitrakt.domain.instants import iso_instant
 from anitrakt.domain.mapping_source import ParsedSource
 from anitrakt.domain.values import SourceName
-from anitrakt.errors import AnitraktError, MappingSourceError
+from anitrakt.errors import AnitraktError
 from anitrakt.mappings.fribb import parse_fribb
 from anitrakt.mappings.otaku import parse_otaku
 from anitrakt.store.source_entries import cache_stamps, count_source_entries, replace_source_entries
@@ -47,7 +47,7 @@ from anitrakt.usecases.sources.cache import (
     RefreshOutcome,
     SourceStatus,
     display_url,
-    kept,
+    failure_logged,
     record_unchanged,
     source_report,
     source_status,
@@ -122,7 +122,7 @@ def refresh_source(
                 and previous.url == display_url(url)
                 and count_source_entries(session, source) == previous.count
             )
-        try:
+        with failure_logged(runtime, source.label, previous):
             fetched = fetch_source(
                 url,
                 source.label,
@@ -138,16 +138,6 @@ def refresh_source(
                 return record_unchanged(runtime, source, previous)
             parsed = PARSERS[source](fetched.data)
             return _store(runtime, source, display_url(url), fetched, parsed)
-        except AnitraktError as exc:
-            reason = exc.reason if isinstance(exc, MappingSourceError) else exc.message
-            runtime.events.error(f"{source.label} refresh failed: {reason}; {kept(previous)}")
-            raise
-        except Exception as exc:
-            runtime.events.error(
-                f"{source.label} refresh failed unexpectedly ({type(exc).__name__}); "
-                f"{kept(previous)}"
-            )
-            raise
 
 
 def _store(
