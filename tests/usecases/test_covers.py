@@ -146,6 +146,35 @@ def test_past_its_cap_the_cache_drops_the_covers_fetched_longest_ago(tmp_path: P
     assert total <= 3 * size
 
 
+def test_serving_a_page_of_covers_reads_the_directory_once_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library asks for every cover on the page; each request must not list a
+    directory of thousands. A cover another process writes is still seen at once."""
+    directory = tmp_path / "covers"
+    cache = CoverCache(directory, max_bytes=10_000_000)
+    for anilist_id in range(1, 31):
+        cache.put(anilist_id, f"http://cdn/{anilist_id}.png", cover_png(1), "image/png")
+    os.utime(directory, ns=(10**18, 10**18))  # last changed long ago: settled
+    reads = 0
+    iterdir = Path.iterdir
+
+    def counting(self: Path) -> Any:
+        nonlocal reads
+        reads += 1
+        return iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", counting)
+    assert all(cache.get(anilist_id) is not None for anilist_id in range(1, 31))
+    assert reads == 1
+
+    other_process = CoverCache(directory, max_bytes=10_000_000)
+    other_process.put(99, "http://cdn/99.png", cover_png(2), "image/png", trim=False)
+    kept = cache.get(99)
+    assert kept is not None
+    assert kept.path.read_bytes() == cover_png(2)
+
+
 def test_a_half_written_or_stray_file_is_never_served(tmp_path: Path) -> None:
     directory = tmp_path / "covers"
     directory.mkdir()

@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from anitrakt.domain.covers import EXTENSIONS, TYPES_BY_EXTENSION
+
+# How long the directory must have been unchanged before a listing of it is reused.
+SETTLED_NS = 2_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +38,38 @@ class CoverCache:
     def __init__(self, directory: Path, max_bytes: int) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
+        # The last listing, with the directory's (inode, mtime) it was read at: a page of
+        # covers asks for each one, and a directory of thousands is not re-read for each.
+        self._listing: tuple[tuple[int, int], dict[int, tuple[str, Path]]] | None = None
 
     @property
     def enabled(self) -> bool:
         return self.max_bytes > 0
 
     def kept(self) -> dict[int, tuple[str, Path]]:
-        """Each cached entry's (URL tag, file), in one directory read; strays and
-        half-written files are skipped."""
+        """Each cached entry's (URL tag, file); strays and half-written files are skipped.
+        Treat it as read-only: it is shared until the directory changes.
+
+        Any file added, renamed or removed moves the directory's mtime, so an unchanged
+        (inode, mtime) means an unchanged listing, whichever process wrote last. A
+        listing is remembered only once the directory has been still for
+        `SETTLED_NS`: a change within the same clock tick as the read would not move
+        the mtime again (git's "racy" rule).
+        """
+        try:
+            stat = self.directory.stat()
+        except FileNotFoundError:
+            return {}
+        stamp = (stat.st_ino, stat.st_mtime_ns)
+        listing = self._listing
+        if listing is not None and listing[0] == stamp:
+            return listing[1]
+        found = self._list()
+        settled = time.time_ns() - stat.st_mtime_ns > SETTLED_NS
+        self._listing = (stamp, found) if settled else None
+        return found
+
+    def _list(self) -> dict[int, tuple[str, Path]]:
         found: dict[int, tuple[str, Path]] = {}
         try:
             paths = list(self.directory.iterdir())
