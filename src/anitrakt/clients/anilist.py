@@ -131,8 +131,7 @@ class AniListClient:
     @property
     def account_fingerprint(self) -> str:
         """A short hash naming the account read (token or username), for cache keys."""
-        identity = self._token or f"user:{self.username or ''}"
-        return hashlib.sha256(identity.encode()).hexdigest()[:16]
+        return _fingerprint(self._token, self.username)
 
     def close(self) -> None:
         self._http.close()
@@ -362,3 +361,16 @@ def _header_int(response: httpx.Response, name: str) -> int | None:
         return int(response.headers[name].strip())
     except (KeyError, ValueError):
         return None
+
+
+def account_fingerprint(settings: Settings) -> str:
+    """`AniListClient.account_fingerprint` of the client these settings build, without
+    building one (a cache lookup should not open HTTP clients)."""
+    secret = settings.anilist_access_token
+    token = secret.get_secret_value() if secret is not None else None
+    return _fingerprint(token or None, settings.anilist_username or None)
+
+
+def _fingerprint(token: str | None, username: str | None) -> str:
+    identity = token or f"user:{username or ''}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]

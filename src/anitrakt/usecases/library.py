@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from anitrakt.clients.anilist import account_fingerprint
 from anitrakt.domain.anilist import MediaListEntry
 from anitrakt.domain.ids import parse_anilist_id
 from anitrakt.domain.values import IdMapping
@@ -166,14 +167,14 @@ def library_entry(runtime: Runtime, anilist_id: Any) -> LibraryDetail:
 def _entries(runtime: Runtime, *, reuse: bool = False) -> list[LibraryEntry]:
     """The rows of the whole list; `reuse`: a list read a few minutes old will do."""
     now = runtime.clock.monotonic()
-    with runtime.sync_deps() as deps:
-        account = deps.anilist.account_fingerprint
-        listed = runtime.library_snapshot.recent(account, now) if reuse else None
-        if listed is None:
+    account = account_fingerprint(runtime.settings)
+    listed = runtime.library_snapshot.recent(account, now) if reuse else None
+    if listed is None:
+        with runtime.sync_deps() as deps:
             user = anilist_user(deps)
             listed = deps.anilist.library(user.id).entries
-            runtime.library_snapshot.keep(account, now, listed)
-            runtime.cover_filler.submit(e.media for e in listed)
+        runtime.library_snapshot.keep(account, now, listed)
+        runtime.cover_filler.submit(e.media for e in listed)
     ids = [e.media.id for e in listed]
     with runtime.sessions() as session:
         mappings = get_mapping_values(session, ids)
