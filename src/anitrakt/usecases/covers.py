@@ -69,33 +69,29 @@ class CoverKeeper:
         ]
         kept = self.cache.kept()
         missing = [m for m in wanted if not self.cache.has(m.id, m.cover_url or "", kept)]
-        fetched = failed = in_a_row = 0
-        try:
-            for position, item in enumerate(missing):
-                stopping = stop is not None and stop.is_set()
-                if stopping or fetched + failed >= limit or in_a_row >= GIVE_UP_AFTER:
-                    left = len(missing) - position
-                    logger.info("covers: %d left for a later run", left)
-                    return CoverRun(fetched, failed, left)
-                url = item.cover_url or ""
-                try:
-                    cover = self.client.fetch(url)
-                    old = kept.get(item.id, ("", None))[1]
-                    self.cache.put(
-                        item.id, url, cover.body, cover.media_type, replaces=old, trim=False
-                    )
-                except (AnitraktError, OSError) as exc:
-                    failed += 1
-                    in_a_row += 1
-                    reason = exc.message if isinstance(exc, AnitraktError) else type(exc).__name__
-                    logger.info("covers: AniList %d not kept: %s", item.id, reason)
-                    continue
-                fetched += 1
-                in_a_row = 0
-            return CoverRun(fetched, failed, 0)
-        finally:
-            if fetched:
-                self._trim()
+        fetched = failed = in_a_row = left = 0
+        for position, item in enumerate(missing):
+            stopping = stop is not None and stop.is_set()
+            if stopping or fetched + failed >= limit or in_a_row >= GIVE_UP_AFTER:
+                left = len(missing) - position
+                logger.info("covers: %d left for a later run", left)
+                break
+            url = item.cover_url or ""
+            try:
+                cover = self.client.fetch(url)
+                old = kept.get(item.id, ("", None))[1]
+                self.cache.put(item.id, url, cover.body, cover.media_type, replaces=old, trim=False)
+            except (AnitraktError, OSError) as exc:
+                failed += 1
+                in_a_row += 1
+                reason = exc.message if isinstance(exc, AnitraktError) else type(exc).__name__
+                logger.info("covers: AniList %d not kept: %s", item.id, reason)
+                continue
+            fetched += 1
+            in_a_row = 0
+        if fetched:
+            self._trim()
+        return CoverRun(fetched, failed, left)
 
     def _trim(self) -> None:
         try:
