@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,6 +89,24 @@ def test_a_url_off_the_cdn_is_never_requested(url: str) -> None:
     with _client(files) as client, pytest.raises(UpstreamError, match="is not under"):
         client.fetch(url)
     assert files.count() == 0
+
+
+def test_a_redirect_off_the_cdn_is_never_followed() -> None:
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "http://169.254.169.254/latest/"})
+
+    upstream = Upstream(
+        name="AniList's image CDN",
+        base_url=BASE,
+        clock=ManualClock(),
+        transport=httpx.MockTransport(answer),
+    )
+    with CoverClient(upstream) as client, pytest.raises(UpstreamError, match="HTTP 302"):
+        client.fetch(f"{BASE}/moved.png")
+    assert asked == [f"{BASE}/moved.png"]  # the place it points to was never asked
 
 
 def test_a_page_that_is_not_an_image_is_refused_whatever_its_type_says() -> None:

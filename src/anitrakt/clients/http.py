@@ -114,7 +114,10 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         on_response: Callable[[httpx.Response], None] | None = None,
+        follow_redirects: bool = True,
     ) -> None:
+        """`follow_redirects=False` for URLs taken from an upstream's data: a 3xx is then
+        an error, and the place it points to is never asked."""
         self.upstream = upstream
         self._on_response = on_response
         # Told about every wait before a retry (`clients.timing.WaitHook`).
@@ -125,7 +128,7 @@ class HttpClient:
             timeout=upstream.timeout,
             transport=upstream.transport,
             auth=auth,
-            follow_redirects=True,
+            follow_redirects=follow_redirects,
         )
 
     def close(self) -> None:
