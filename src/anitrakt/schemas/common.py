@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Container, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from anitrakt.domain.instants import iso_instant
@@ -102,31 +102,28 @@ class ProgressPage(BaseModel):
 
 
 # The read routes that answer a list render it straight to JSON, without a model per
-# row: building and re-validating 200 models cost more than the query (issue 18). The
-# shapes are LogBody's and ProgressPage's (tests/web/test_api.py holds them equal).
+# row: building and re-validating 200 models cost more than the query, and orjson writes
+# a page about 7x faster than the json module (issue 18). The shapes are LogBody's and
+# ProgressPage's (tests/web/test_api_rendering.py holds them equal).
 
 
-def _iso(moment: datetime | None) -> str | None:
-    # The store hands back aware UTC instants; anything else takes the general path.
-    if moment is not None and moment.tzinfo is UTC:
-        return moment.isoformat()
+def _instant(moment: datetime | None) -> datetime | str | None:
+    # orjson writes a UTC datetime exactly as isoformat() does, in C; the store hands back
+    # aware UTC instants, and anything else takes the general path (to UTC).
+    if moment is None or moment.tzinfo is UTC:
+        return moment
     return iso_instant(moment)
-
-
-def _json(value: object) -> bytes:
-    """Compact UTF-8 JSON, as FastAPI renders a response model."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def logs_json(entries: Iterable[LogEntry]) -> bytes:
     """`list[LogBody]` of `entries` as JSON."""
-    return _json(
+    return orjson.dumps(
         [
             {
                 "id": e.id,
                 "message": e.message,
-                "level": e.level.value,
-                "created_at": _iso(e.created_at) or "",
+                "level": e.level,
+                "created_at": _instant(e.created_at) or "",
             }
             for e in entries
         ]
@@ -139,12 +136,12 @@ def progress_page_json(page: ProgressPageValue) -> bytes:
         {
             "anilistId": e.anilist_id,
             "lastAbs": e.last_abs,
-            "updatedAt": _iso(e.updated_at),
+            "updatedAt": _instant(e.updated_at),
             "title": e.title,
         }
         for e in page.items
     ]
-    return _json({"count": page.count, "items": items})
+    return orjson.dumps({"count": page.count, "items": items})
 
 
 class ProgressOne(BaseModel):
