@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,10 +51,19 @@ def get_config_many(session: Session, keys: Iterable[str]) -> dict[str, Any]:
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return {}
-    rows = session.execute(
-        sa.select(SystemConfig.key, SystemConfig.value).where(SystemConfig.key.in_(wanted))
-    )
+    params = {f"key{i}": key for i, key in enumerate(wanted)}
+    rows = session.connection().execute(_values_of(len(wanted)), params)
     return {key: decode_value(value) for key, value in rows}
+
+
+@lru_cache(maxsize=16)
+def _values_of(count: int) -> sa.Select[str, str]:
+    """`key IN (:key0, …)` for `count` keys, built once per count: callers ask for a few
+    fixed sets (/api/status reads five), and building the query and expanding an IN list
+    on every call cost more than the lookup (issue 18)."""
+    config = SystemConfig.__table__.c
+    wanted = [sa.bindparam(f"key{i}", type_=sa.Text) for i in range(count)]
+    return sa.select(config.key, config.value).where(config.key.in_(wanted))
 
 
 def set_config(session: Session, key: str, value: Any) -> None:
