@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from functools import partial
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from anitrakt.clients.tmdb import TMDBClient
     from anitrakt.clients.trakt import TraktClient
     from anitrakt.store.covers import CoverCache
+    from anitrakt.store.loop_reads import LoopReads
     from anitrakt.usecases.covers import CoverFiller
     from anitrakt.usecases.library import ListSnapshot
     from anitrakt.usecases.metrics import Metrics
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("anitrakt.container")
 
 T = TypeVar("T")
+P = ParamSpec("P")
 _BUILDING = threading.RLock()
 
 
@@ -91,6 +94,9 @@ class Runtime:
     # Set on SIGTERM (`anitrakt.web.server`): every sync of this process stops before its
     # next batch.
     stop: threading.Event = field(default_factory=threading.Event)
+    # The web app's reads on its event loop (`open_loop_reads`); None in the CLI, and
+    # then `read_from_loop` reads in a worker thread.
+    loop_reads: LoopReads | None = None
 
     # Built on first use (and replaceable, e.g. by a test): see the imports above.
     @_once
@@ -159,6 +165,44 @@ class Runtime:
             self.notifier.close()
         self.events.flush()
         self.engine.dispose()
+
+    # -- reads ----------------------------------------------------------------------
+
+    def read(
+        self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`work(session, ...)`, a read-only unit of work, in a session of its own."""
+        with self.sessions() as session:
+            return work(session, *args, **kwargs)
+
+    def open_loop_reads(self) -> None:
+        """Let `read_from_loop` read on the calling event loop (the web app's lifespan)."""
+        from anitrakt.store.loop_reads import open_loop_reads
+
+        self.loop_reads = open_loop_reads(self.settings.sqlalchemy_url)
+
+    async def close_loop_reads(self) -> None:
+        reads, self.loop_reads = self.loop_reads, None
+        if reads is not None:
+            await reads.close()
+
+    async def read_from_loop(
+        self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`work(session, ...)`, read-only, run without a thread hop (store/loop_reads.py).
+
+        In a worker thread instead when there is no loop reader or the read would wait.
+        """
+        if self.loop_reads is not None:
+            from anitrakt.store.loop_reads import WouldWait
+
+            try:
+                return await self.loop_reads.run(work, *args, **kwargs)
+            except WouldWait:
+                pass
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(partial(self.read, work, *args, **kwargs))
 
     def now(self) -> datetime:
         """Now on this runtime's clock, as an aware UTC instant."""

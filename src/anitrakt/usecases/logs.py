@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy.orm import Session
+
 from anitrakt.domain.values import LogLevel
 from anitrakt.store.logs import list_logs
 from anitrakt.usecases.container import Runtime
@@ -19,8 +21,12 @@ class LogEntry(NamedTuple):
     created_at: datetime
 
 
+def logs_page(session: Session, *, limit: int, level: LogLevel | None = None) -> list[LogEntry]:
+    """The newest `limit` rows, newest first, optionally of one level (a read-only unit
+    of work: the API runs it with `Runtime.read_from_loop`)."""
+    return [LogEntry._make(row) for row in list_logs(session, limit=limit, level=level)]
+
+
 def recent_logs(runtime: Runtime, *, limit: int, level: LogLevel | None = None) -> list[LogEntry]:
-    """The newest `limit` rows, newest first, optionally of one level."""
-    with runtime.sessions() as session:
-        rows = list_logs(session, limit=limit, level=level)
-        return [LogEntry._make(row) for row in rows]
+    """`logs_page` in a session of its own."""
+    return runtime.read(logs_page, limit=limit, level=level)

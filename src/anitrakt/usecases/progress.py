@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
 from anitrakt.store.titles import get_titles
 from anitrakt.usecases.container import Runtime
@@ -30,19 +32,28 @@ class ProgressPage:
     items: list[ProgressEntry]
 
 
-def recent_progress(runtime: Runtime, *, limit: int) -> ProgressPage:
-    """The most recently updated entries (newest first), with their titles."""
-    with runtime.sessions() as session:
-        rows = list_progress(session, limit=limit)
-        total = count_progress(session)
+def progress_page(session: Session, *, limit: int) -> ProgressPage:
+    """The most recently updated entries (newest first), with their titles (read-only:
+    the API runs it with `Runtime.read_from_loop`)."""
+    rows = list_progress(session, limit=limit)
+    total = count_progress(session)
     items = [ProgressEntry(r.anilist_id, r.last_abs, r.updated_at, r.title) for r in rows]
     return ProgressPage(total, items)
 
 
+def recent_progress(runtime: Runtime, *, limit: int) -> ProgressPage:
+    """`progress_page` in a session of its own."""
+    return runtime.read(progress_page, limit=limit)
+
+
+def last_posted(session: Session, anilist_id: int) -> int:
+    """`last_abs` of one entry, 0 when nothing was posted (read-only, like `progress_page`)."""
+    return get_progress(session, anilist_id)
+
+
 def progress_of(runtime: Runtime, anilist_id: int) -> int:
-    """`last_abs` of one entry (0 when nothing was posted)."""
-    with runtime.sessions() as session:
-        return get_progress(session, anilist_id)
+    """`last_posted` in a session of its own."""
+    return runtime.read(last_posted, anilist_id)
 
 
 def title_of(runtime: Runtime, anilist_id: int) -> str | None:

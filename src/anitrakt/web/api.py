@@ -2,11 +2,11 @@
 
 Each parses its input, calls one use case and renders it (docs/architecture.md).
 
-The routes are `async` and run their use case, which reads the database, in the thread
-pool themselves: FastAPI runs a plain `def` route in a worker thread and then validates
-its answer in another hop, and those hops, not the queries, were most of a read's time
-(issue 18, docs/performance.md). The list routes render their JSON in the same hop,
-without a model per row.
+The read routes are `async` and run their read on the event loop itself
+(`Runtime.read_from_loop`, store/loop_reads.py): a hop to the thread pool and back cost
+more than the query, and under load the worker threads queued behind each other for the
+GIL (issue 18, docs/performance.md). The list routes render their JSON without a model
+per row.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from starlette.concurrency import run_in_threadpool
 
 from anitrakt import __version__
 from anitrakt.domain.ids import parse_anilist_id, parse_positive_id
@@ -33,11 +32,11 @@ from anitrakt.schemas.common import (
     logs_json,
     progress_page_json,
 )
-from anitrakt.usecases.logs import recent_logs
+from anitrakt.usecases.logs import logs_page
 from anitrakt.usecases.manual import ManualMappingInput
 from anitrakt.usecases.mappings import map_manually, mapping_lists, unmap
-from anitrakt.usecases.progress import progress_of, recent_progress
-from anitrakt.usecases.sync.status import sync_status
+from anitrakt.usecases.progress import last_posted, progress_page
+from anitrakt.usecases.sync.status import read_sync_status
 from anitrakt.web.deps import RuntimeDep
 from anitrakt.web.routing import api_router
 
@@ -64,7 +63,7 @@ async def health() -> Health:
 @router.get("/status", response_model=StatusBody)
 async def status(runtime: RuntimeDep) -> StatusBody:
     """When each kind of sync last ran (ISO-8601 with offset, or null)."""
-    return StatusBody.of(await run_in_threadpool(sync_status, runtime))
+    return StatusBody.of(await runtime.read_from_loop(read_sync_status))
 
 
 JSON = "application/json"
@@ -78,11 +77,10 @@ async def logs(
     level: Annotated[LogLevel | None, Query(description="only this level")] = None,
 ) -> Response:
     """The newest log rows, newest first."""
-
-    def read() -> bytes:
-        return logs_json(recent_logs(runtime, limit=_clamp(limit, 1, LOGS_MAX_LIMIT), level=level))
-
-    return Response(await run_in_threadpool(read), media_type=JSON, headers=NO_STORE)
+    rows = await runtime.read_from_loop(
+        logs_page, limit=_clamp(limit, 1, LOGS_MAX_LIMIT), level=level
+    )
+    return Response(logs_json(rows), media_type=JSON, headers=NO_STORE)
 
 
 @router.get("/progress", response_model=ProgressPage | ProgressOne)
@@ -97,15 +95,10 @@ async def progress(
     if anilist_id is not None:
         entry = parse_positive_id(anilist_id, "anilistId")
         return ProgressOne(
-            anilistId=entry, lastAbs=await run_in_threadpool(progress_of, runtime, entry)
+            anilistId=entry, lastAbs=await runtime.read_from_loop(last_posted, entry)
         )
-
-    def read() -> bytes:
-        return progress_page_json(
-            recent_progress(runtime, limit=_clamp(limit, 1, PROGRESS_MAX_LIMIT))
-        )
-
-    return Response(await run_in_threadpool(read), media_type=JSON)
+    page = await runtime.read_from_loop(progress_page, limit=_clamp(limit, 1, PROGRESS_MAX_LIMIT))
+    return Response(progress_page_json(page), media_type=JSON)
 
 
 @router.get("/mappings", response_model=MappingLists)

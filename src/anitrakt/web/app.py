@@ -58,6 +58,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.open(settings, transport=upstream_transport)
+        runtime.open_loop_reads()
         forget_stale_sessions(runtime)
         app.state.runtime = runtime
         timer = Scheduler(runtime) if scheduler and settings.sync_interval_hours > 0 else None
@@ -73,6 +74,7 @@ def create_app(
             jobs.stop(SCHEDULER_STOP_SECONDS)
             if timer is not None:
                 timer.stop(SCHEDULER_STOP_SECONDS)
+            await runtime.close_loop_reads()
             runtime.close()
 
     app = FastAPI(

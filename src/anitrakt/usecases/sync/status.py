@@ -93,5 +93,4 @@ def clear_failure(session: Session) -> None:
 
 def sync_status(runtime: Runtime) -> SyncStatus:
     """The four last-run instants and the last failure (`/api/status`, `anitrakt status`)."""
-    with runtime.sessions() as session:
-        return read_sync_status(session)
+    return runtime.read(read_sync_status)
