@@ -85,6 +85,9 @@ def create_app(
         # The CDN-loaded Swagger and ReDoc pages are replaced by our own (web/docs.py).
         docs_url=None,
         redoc_url=None,
+        # No OpenTelemetry: /metrics is Prometheus (usecases/metrics.py). Left on, FastAPI
+        # asks the global OpenTelemetry providers on every request whether they are set.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.throttle = throttle or FailureThrottle()
     install_error_handlers(app)
