@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
 from anitrakt.store import loop_reads, migrate
+from anitrakt.store.loop_reads import cacheable
 from anitrakt.store.system_config import set_config
 from anitrakt.usecases.container import Runtime
 from anitrakt.usecases.logs import logs_page
@@ -104,6 +105,62 @@ def test_a_unit_of_work_that_writes_is_refused_on_sqlite(tmp_path: Path) -> None
             assert session.scalar(sa.text("select count(*) from system_config")) == 0
     finally:
         runtime.close()
+
+
+def test_sqlite_answers_a_cacheable_read_again_until_the_database_changes(
+    tmp_path: Path,
+) -> None:
+    """An idle dashboard polling /api/logs reads no rows; any commit, by this process or
+    another program, is seen by the very next read."""
+    runtime = _sqlite_runtime(tmp_path)
+    with runtime.sessions.begin() as session:
+        add_log(session, "one")
+    runs: list[str] = []
+
+    @cacheable
+    def messages(session: Session, *, limit: int) -> list[str]:
+        runs.append("cacheable")
+        return [e.message for e in logs_page(session, limit=limit)]
+
+    def uncached(session: Session) -> list[str]:
+        runs.append("uncached")
+        return [e.message for e in logs_page(session, limit=10)]
+
+    def elsewhere(message: str) -> None:  # another program writing to the same file
+        path = runtime.engine.url.database
+        assert path is not None
+        with sqlite3.connect(path) as other:
+            other.execute("INSERT INTO logs (message, level) VALUES (?, 'info')", (message,))
+        other.close()
+
+    async def body() -> list[list[str]]:
+        seen = [await runtime.read_from_loop(messages, limit=10) for _ in range(3)]
+        seen.append(await runtime.read_from_loop(messages, limit=5))  # other arguments
+        with runtime.sessions.begin() as session:  # this process, another connection
+            add_log(session, "two")
+        seen.append(await runtime.read_from_loop(messages, limit=10))
+        elsewhere("three")
+        seen.append(await runtime.read_from_loop(messages, limit=10))
+        seen.append(await runtime.read_from_loop(uncached))
+        seen.append(await runtime.read_from_loop(uncached))
+        return seen
+
+    try:
+        seen = _on_loop(runtime, body)
+    finally:
+        runtime.close()
+
+    assert seen == [  # type: ignore[comparison-overlap]
+        ["one"],
+        ["one"],
+        ["one"],
+        ["one"],
+        ["two", "one"],
+        ["three", "two", "one"],
+        ["three", "two", "one"],
+        ["three", "two", "one"],
+    ]
+    assert runs == ["cacheable", "cacheable", "cacheable", "cacheable", "uncached", "uncached"]
 
 
 def _sqlite_runtime(tmp_path: Path) -> Runtime:

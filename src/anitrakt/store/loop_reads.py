@@ -12,7 +12,9 @@ read that only the database's own work can delay runs on the loop instead:
   reader never waits for a writer. Its busy timeout is 0: in the rare moments a reader
   would have to wait (another process holding the file exclusively, recovery after a
   crash) `run` raises `WouldWait` at once, and the caller runs the read in a worker
-  thread, where waiting is allowed.
+  thread, where waiting is allowed. Units marked `cacheable` are answered again from
+  memory until SQLite reports a change to the database (`_Answers`): a dashboard that
+  polls an idle instance reads no rows.
 
 A unit of work sent here may only read. SQLite's connection refuses writes (`PRAGMA
 query_only`), and every test runs on SQLite too, so a unit that writes fails there. The
@@ -22,7 +24,8 @@ PostgreSQL one reads in autocommit mode, with no transaction to make read-only.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -32,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 P = ParamSpec("P")
 T = TypeVar("T")
+W = TypeVar("W", bound=Callable[..., Any])
 
 # What psycopg's transaction pooler advice (store/db.py) also says: never prepare.
 _PG_CONNECT_ARGS = {"prepare_threshold": None}
@@ -42,6 +46,20 @@ PG_LOOP_POOL_SIZE = 1
 # A read that cannot have the connection this soon (a slow query ahead of it) goes to a
 # worker thread and the main pool instead of queueing longer.
 PG_LOOP_POOL_WAIT_SECONDS = 1.0
+
+
+# How many answers a SQLite loop reader keeps (one per unit and arguments): the few
+# pages a dashboard polls.
+KEPT_ANSWERS = 16
+_CACHEABLE = "_anitrakt_loop_cacheable"
+
+
+def cacheable(work: W) -> W:
+    """Mark a unit of work whose answer depends on the database alone (no clock, no
+    settings, no state outside it), and which its callers never change: a SQLite loop
+    reader answers it again from memory while the database is unchanged."""
+    setattr(work, _CACHEABLE, True)
+    return work
 
 
 class WouldWait(Exception):
@@ -91,13 +109,17 @@ class SqliteLoopReads:
         self._engine = sa.create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0)
         event.listen(self._engine, "connect", _sqlite_reader)
         self._sessions = sessionmaker(self._engine)
+        self._answers = _Answers()
 
     async def run(
         self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
         try:
             with self._sessions() as session:
-                return work(session, *args, **kwargs)
+                if not getattr(work, _CACHEABLE, False):
+                    return work(session, *args, **kwargs)
+                key = (work, args, tuple(sorted(kwargs.items())))
+                return self._answers.get(session, key, lambda: work(session, *args, **kwargs))
         except sa.exc.TimeoutError as exc:
             raise WouldWait from exc
         except sa.exc.OperationalError as exc:
@@ -107,6 +129,39 @@ class SqliteLoopReads:
 
     async def close(self) -> None:
         self._engine.dispose()
+
+
+class _Answers:
+    """Answers of `cacheable` units, kept while SQLite says the database is unchanged.
+
+    `PRAGMA data_version` changes whenever another connection (of this process or any
+    other) has committed a change; the reader's own connection never writes. The value
+    is only comparable on one connection, so the answers also belong to that connection.
+    The version is read before the unit runs: a commit in between leaves a newer answer
+    under the older version, which the next read, seeing the new version, drops.
+    """
+
+    def __init__(self) -> None:
+        self._connection: object = None
+        self._version: object = None
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+        connection = session.connection()
+        version = connection.exec_driver_sql("PRAGMA data_version").scalar()
+        driver = connection.connection.driver_connection
+        if driver is not self._connection or version != self._version:
+            self._kept.clear()
+            self._connection, self._version = driver, version
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            kept: T = self._kept[key]
+            return kept
+        answer = compute()
+        self._kept[key] = answer
+        if len(self._kept) > KEPT_ANSWERS:
+            self._kept.popitem(last=False)
+        return answer
 
 
 class PostgresLoopReads:

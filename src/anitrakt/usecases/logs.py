@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from anitrakt.domain.values import LogLevel
 from anitrakt.store.logs import list_logs
+from anitrakt.store.loop_reads import cacheable
 from anitrakt.usecases.container import Runtime
 
 
@@ -21,6 +22,7 @@ class LogEntry(NamedTuple):
     created_at: datetime
 
 
+@cacheable
 def logs_page(session: Session, *, limit: int, level: LogLevel | None = None) -> list[LogEntry]:
     """The newest `limit` rows, newest first, optionally of one level (a read-only unit
     of work: the API runs it with `Runtime.read_from_loop`)."""

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from anitrakt.store.loop_reads import cacheable
 from anitrakt.store.progress import count_progress, delete_progress, get_progress, list_progress
 from anitrakt.store.titles import get_titles
 from anitrakt.usecases.container import Runtime
@@ -32,6 +33,7 @@ class ProgressPage:
     items: list[ProgressEntry]
 
 
+@cacheable
 def progress_page(session: Session, *, limit: int) -> ProgressPage:
     """The most recently updated entries (newest first), with their titles (read-only:
     the API runs it with `Runtime.read_from_loop`)."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from anitrakt.domain import keys
 from anitrakt.domain.instants import parse_instant
+from anitrakt.store.loop_reads import cacheable
 from anitrakt.store.system_config import delete_config, get_config_many, set_config
 from anitrakt.usecases.container import Runtime
 
@@ -53,6 +54,7 @@ class SyncStatus:
     last_failure: SyncFailure | None = None
 
 
+@cacheable
 def read_sync_status(session: Session) -> SyncStatus:
     """The four last-run instants and the last failure, in one query."""
     values = get_config_many(
