@@ -10,7 +10,8 @@ warms each route up, then asks each read route `--requests` times one after the 
 over one keep-alive connection and prints p50 / p95 per route, p50 as a multiple of
 `/api/health`'s, and the server's CPU time per request (from /proc: the shared
 machine's noise moves it far less than wall time). Target (issue 18): every read route
-within 2x health's p50.
+within 2x health's p50. `/api/logs (db changed)` is asked with a log row committed
+before each request (untimed), so the server cannot answer from the page it last read.
 
 `--py-spy OUT` attaches py-spy (install it into the venv: `pip install py-spy`; it is
 not a project dependency) to the server after the warm-up and writes its profile of the
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +62,10 @@ READ_ROUTES = (
 )
 WARM_UP = 30
 ROUNDS = 4
+# Also measured with a log row committed (by the benchmark, untimed) before each request:
+# the SQLite server then cannot answer from the page it read last (store/loop_reads.py).
+CHANGING_ROUTES = ("/api/logs",)
+CHANGED = " (db changed)"
 
 
 def seed_api_rows(url: str) -> None:
@@ -192,27 +197,54 @@ def profiled(served: Served, out: str | None, fmt: str) -> Iterator[None]:
         recorder.wait(60)
 
 
+@contextmanager
+def log_writer(url: str) -> Iterator[Callable[[], None]]:
+    """A function that commits one more log row to database `url` (another connection)."""
+    engine = sa.create_engine(url)
+    insert = sa.text("INSERT INTO logs (message, level) VALUES ('written by the bench', 'info')")
+
+    def write() -> None:
+        with engine.begin() as conn:
+            conn.execute(insert)
+
+    try:
+        yield write
+    finally:
+        engine.dispose()
+
+
 def measure(
-    served: Served, requests: int, profile: str | None = None, fmt: str = "raw"
+    served: Served,
+    requests: int,
+    profile: str | None = None,
+    fmt: str = "raw",
+    write: Callable[[], None] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per read route, asked `requests` times one after the other: p50/p95 wall time (ms)
     and the server's CPU time per request (ms), which the shared machine's noise barely
-    moves. In ROUNDS rounds, so a burst of noise hits every route alike."""
-    walls: dict[str, list[float]] = {route: [] for route in READ_ROUTES}
-    cpus: dict[str, float] = dict.fromkeys(READ_ROUTES, 0.0)
+    moves. In ROUNDS rounds, so a burst of noise hits every route alike. With `write`,
+    CHANGING_ROUTES are asked again with `write()` called (untimed) before each request."""
+    asked = [(route, False) for route in READ_ROUTES]
+    if write is not None:
+        asked += [(route, True) for route in CHANGING_ROUTES]
+    names = [route + CHANGED if changing else route for route, changing in asked]
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, float] = dict.fromkeys(names, 0.0)
     with httpx.Client(base_url=served.base, timeout=10) as client:
         for route in READ_ROUTES:
             for _ in range(WARM_UP):
                 client.get(route).raise_for_status()
         with profiled(served, profile, fmt):
             for _ in range(ROUNDS):
-                for route in READ_ROUTES:
+                for (route, changing), name in zip(asked, names, strict=True):
                     cpu = served.cpu_seconds()
                     for _ in range(max(1, requests // ROUNDS)):
+                        if changing and write is not None:
+                            write()
                         began = time.perf_counter()
                         client.get(route).raise_for_status()
-                        walls[route].append((time.perf_counter() - began) * 1000)
-                    cpus[route] += served.cpu_seconds() - cpu
+                        walls[name].append((time.perf_counter() - began) * 1000)
+                    cpus[name] += served.cpu_seconds() - cpu
     return {
         route: {
             "p50_ms": statistics.median(values),
@@ -234,8 +266,8 @@ def main() -> None:
     engine = "PostgreSQL" if args.postgres else "SQLite"
     with database(args.postgres) as url:
         seed_api_rows(url)
-        with serving(url) as served:
-            figures = measure(served, args.requests, args.py_spy, args.py_spy_format)
+        with serving(url) as served, log_writer(url) as write:
+            figures = measure(served, args.requests, args.py_spy, args.py_spy_format, write)
     health = figures["/api/health"]
     print(f"{engine}, {LOG_ROWS:,} log rows, {PROGRESS_ROWS:,} progress rows, ", end="")
     print(f"{args.requests} sequential requests per route (target: p50 within 2x health)")
