@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from bench_api import LOG_ROWS, PROGRESS_ROWS, seed_api_rows, serving
+from bench_api import LOG_ROWS, PROGRESS_ROWS, log_writer, measure, seed_api_rows, serving
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,10 +87,14 @@ def wrk(url: str, seconds: int) -> dict[str, float]:
     return figures
 
 
-def api_latency(url: str, seconds: int) -> dict[str, dict[str, float]]:
+def api_latency(
+    url: str, seconds: int, requests: int
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """wrk's figures per LOAD_ROUTES route, then bench_api's sequential ones per route."""
     seed_api_rows(url)
-    with serving(url) as served:
-        return {route: wrk(served.base + route, seconds) for route in LOAD_ROUTES}
+    with serving(url) as served, log_writer(url) as write:
+        load = {route: wrk(served.base + route, seconds) for route in LOAD_ROUTES}
+        return load, measure(served, requests, write=write)
 
 
 def idle_tick_ms(url: str, runs: int = 50) -> float:
@@ -209,6 +213,8 @@ def render(
     latency: dict[str, dict[str, dict[str, float]]],
     seconds: int,
     ticks: dict[str, float],
+    sequential: dict[str, dict[str, dict[str, float]]],
+    sequential_requests: int,
 ) -> str:
     lines = [
         "# Performance",
@@ -301,6 +307,25 @@ def render(
                 f"{f.get('p95', 0) / 1000:.1f} | {f.get('p99', 0) / 1000:.1f} | "
                 f"{int(f.get('errors', 0))} |"
             )
+    lines += [
+        "",
+        f"## API latency, one request at a time ({sequential_requests} per route)",
+        "",
+        "Target (issue 18): every read route's p50 within 2x `/api/health`'s. A SQLite "
+        "server answers a page again from memory while the database is unchanged (store/"
+        "loop_reads.py); `(db changed)` commits a log row before each request, so every "
+        "answer is read afresh.",
+        "",
+        "| database | route | p50 (ms) | p95 (ms) | p50 / health | server CPU (ms) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for database, routes in sequential.items():
+        health = routes["/api/health"]["p50_ms"]
+        for route, f in routes.items():
+            lines.append(
+                f"| {database} | `{route}` | {f['p50_ms']:.2f} | {f['p95_ms']:.2f} | "
+                f"{f['p50_ms'] / health:.2f}x | {f['cpu_ms']:.2f} |"
+            )
     lines.append("")
     lines += scaling(syncs, latency, ticks)
     return "\n".join(lines)
@@ -314,6 +339,7 @@ def main() -> None:
         sys.exit("wrk is not installed: `make perf-report` installs it (Debian package wrk)")
     sizes = (100, 300) if args.quick else SIZES
     seconds = 3 if args.quick else 10
+    requests = 200 if args.quick else 1500
     pg = postgres_available()
     syncs = []
     for database in ("SQLite", "PostgreSQL") if pg else ("SQLite",):
@@ -323,22 +349,24 @@ def main() -> None:
     print("mapping bench", file=sys.stderr)
     mappings = bench_mappings()
     latency: dict[str, dict[str, dict[str, float]]] = {}
+    sequential: dict[str, dict[str, dict[str, float]]] = {}
     ticks: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         print("API latency: SQLite", file=sys.stderr)
-        latency["SQLite"] = api_latency(f"sqlite:///{Path(tmp) / 'api.db'}", seconds)
-        ticks["SQLite"] = idle_tick_ms(f"sqlite:///{Path(tmp) / 'api.db'}")
+        sqlite_url = f"sqlite:///{Path(tmp) / 'api.db'}"
+        latency["SQLite"], sequential["SQLite"] = api_latency(sqlite_url, seconds, requests)
+        ticks["SQLite"] = idle_tick_ms(sqlite_url)
     if pg:
         name = f"anitrakt_perf_{uuid.uuid4().hex[:8]}"
         admin_sql(f'CREATE DATABASE "{name}"')
         try:
             print("API latency: PostgreSQL", file=sys.stderr)
             url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-            latency["PostgreSQL"] = api_latency(url, seconds)
+            latency["PostgreSQL"], sequential["PostgreSQL"] = api_latency(url, seconds, requests)
             ticks["PostgreSQL"] = idle_tick_ms(url)
         finally:
             admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    report = render(syncs, mappings, latency, seconds, ticks)
+    report = render(syncs, mappings, latency, seconds, ticks, sequential, requests)
     target = ROOT / "docs" / "performance.md"
     target.write_text(report)
     print(f"wrote {target}", file=sys.stderr)
