@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
-
-import pytest
+from typing import TYPE_CHECKING
 
 from anitrakt.clock import SystemClock
+
+if TYPE_CHECKING:  # the benchmarks import this module too, and need no pytest (3.8 MB)
+    import pytest
 
 
 class ManualClock:

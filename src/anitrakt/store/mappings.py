@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from anitrakt.clock import utc_now
@@ -56,6 +55,8 @@ def _anilist_id_in(session: Session, wanted: list[int]) -> sa.ColumnElement[bool
     times faster than a thousand separate parameters (scripts/bench_mappings.py).
     """
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # as in store/_upsert.py
+
         ids = sa.literal(wanted, postgresql.ARRAY(sa.BigInteger))
         return Mapping.anilist_id == sa.any_(ids)
     return Mapping.anilist_id.in_(wanted)
