@@ -56,8 +56,9 @@ _CACHEABLE = "_anitrakt_loop_cacheable"
 
 def cacheable(work: W) -> W:
     """Mark a unit of work whose answer depends on the database alone (no clock, no
-    settings, no state outside it), and which its callers never change: a SQLite loop
-    reader answers it again from memory while the database is unchanged."""
+    settings, no state outside it) and cannot be changed (tuples, frozen dataclasses):
+    a SQLite loop reader answers it again from memory while the database is unchanged,
+    to every caller alike."""
     setattr(work, _CACHEABLE, True)
     return work
 

@@ -26,7 +26,7 @@ class Dashboard:
     cron: CronDecision
     scheduler_enabled: bool
     trakt: TraktConnection
-    progress: list[ProgressEntry]
+    progress: tuple[ProgressEntry, ...]
     # The features beyond history: on or off, and their last result.
     extras: list[FeatureState]
     # The first-run checklist (`anitrakt doctor`).

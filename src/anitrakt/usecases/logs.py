@@ -23,12 +23,16 @@ class LogEntry(NamedTuple):
 
 
 @cacheable
-def logs_page(session: Session, *, limit: int, level: LogLevel | None = None) -> list[LogEntry]:
+def logs_page(
+    session: Session, *, limit: int, level: LogLevel | None = None
+) -> tuple[LogEntry, ...]:
     """The newest `limit` rows, newest first, optionally of one level (a read-only unit
     of work: the API runs it with `Runtime.read_from_loop`)."""
-    return [LogEntry._make(row) for row in list_logs(session, limit=limit, level=level)]
+    return tuple(map(LogEntry._make, list_logs(session, limit=limit, level=level)))
 
 
-def recent_logs(runtime: Runtime, *, limit: int, level: LogLevel | None = None) -> list[LogEntry]:
+def recent_logs(
+    runtime: Runtime, *, limit: int, level: LogLevel | None = None
+) -> tuple[LogEntry, ...]:
     """`logs_page` in a session of its own."""
     return runtime.read(logs_page, limit=limit, level=level)

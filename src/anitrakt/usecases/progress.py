@@ -30,7 +30,7 @@ class ProgressEntry:
 @dataclass(frozen=True, slots=True)
 class ProgressPage:
     count: int
-    items: list[ProgressEntry]
+    items: tuple[ProgressEntry, ...]
 
 
 @cacheable
@@ -39,7 +39,7 @@ def progress_page(session: Session, *, limit: int) -> ProgressPage:
     the API runs it with `Runtime.read_from_loop`)."""
     rows = list_progress(session, limit=limit)
     total = count_progress(session)
-    items = [ProgressEntry(r.anilist_id, r.last_abs, r.updated_at, r.title) for r in rows]
+    items = tuple(ProgressEntry(r.anilist_id, r.last_abs, r.updated_at, r.title) for r in rows)
     return ProgressPage(total, items)
 
 
