@@ -165,6 +165,19 @@ def test_past_its_cap_the_cache_drops_the_covers_fetched_longest_ago(tmp_path: P
     assert total <= 3 * size
 
 
+def _count_directory_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """From now on, every directory listed (`Path.iterdir`), in order."""
+    listed: list[Path] = []
+    iterdir = Path.iterdir
+
+    def counting(self: Path) -> Any:
+        listed.append(self)
+        return iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", counting)
+    return listed
+
+
 def test_serving_a_page_of_covers_reads_the_directory_once_until_it_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,17 +188,9 @@ def test_serving_a_page_of_covers_reads_the_directory_once_until_it_changes(
     for anilist_id in range(1, 31):
         cache.put(anilist_id, f"http://cdn/{anilist_id}.png", cover_png(1), "image/png")
     os.utime(directory, ns=(10**18, 10**18))  # last changed long ago: settled
-    reads = 0
-    iterdir = Path.iterdir
-
-    def counting(self: Path) -> Any:
-        nonlocal reads
-        reads += 1
-        return iterdir(self)
-
-    monkeypatch.setattr(Path, "iterdir", counting)
+    reads = _count_directory_reads(monkeypatch)
     assert all(cache.get(anilist_id) is not None for anilist_id in range(1, 31))
-    assert reads == 1
+    assert reads == [directory]
 
     other_process = CoverCache(directory, max_bytes=10_000_000)
     other_process.put(99, "http://cdn/99.png", cover_png(2), "image/png", trim=False)
@@ -240,19 +245,11 @@ def test_a_run_reads_the_cache_directory_once_however_many_entries_it_checks(
         files.put(f"{CDN_PATH}/{i}.png", cover_png(i), content_type="image/png")
     keeper = _keeper(files, tmp_path)
     keeper.keep(_media(range(1, 51)))  # 50 cached
-    reads = 0
-    iterdir = Path.iterdir
-
-    def counting(self: Path) -> Any:
-        nonlocal reads
-        reads += 1
-        return iterdir(self)
-
-    monkeypatch.setattr(Path, "iterdir", counting)
+    reads = _count_directory_reads(monkeypatch)
     again = keeper.keep(_media(range(1, 61)))  # 50 kept, 10 new
 
     assert (again.fetched, files.count()) == (10, 60)
-    assert reads == 2  # one to see what is kept, one to trim after the batch
+    assert len(reads) == 2  # one to see what is kept, one to trim after the batch
 
 
 def test_a_run_fetches_at_most_its_limit_and_leaves_the_rest_for_later(tmp_path: Path) -> None:
