@@ -11,8 +11,8 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from anitrakt.config import Settings
-from anitrakt.web.app import create_app
 from sync_world import AOT, LOST, SPLIT, World
+from web_client import world_client
 
 API_TOKEN = "a-long-enough-api-token-for-the-tests"
 
@@ -22,16 +22,9 @@ def world(sessions: sessionmaker[Session], settings: Settings) -> World:
     return World(sessions, settings).all_completed()
 
 
-def _client(world: World, **settings: object) -> TestClient:
-    app = create_app(
-        world.settings.model_copy(update=settings), upstream_transport=world.transport()
-    )
-    return TestClient(app, base_url="http://127.0.0.1:8000")
-
-
 @pytest.fixture
 def client(world: World) -> Iterator[TestClient]:
-    with _client(world) as test_client:
+    with world_client(world) as test_client:
         yield test_client
 
 
@@ -109,7 +102,7 @@ def test_a_cover_that_is_not_there_is_a_clear_error(
 
 def test_with_a_token_a_cover_needs_the_login(world: World) -> None:
     world.with_covers()
-    with _client(world, anitrakt_api_token=SecretStr(API_TOKEN)) as client:
+    with world_client(world, anitrakt_api_token=SecretStr(API_TOKEN)) as client:
         bearer = {"Authorization": f"Bearer {API_TOKEN}"}
         assert client.get("/api/completed-sync?preview=1", headers=bearer).status_code == 200
         anonymous = client.get(f"/covers/{AOT}", follow_redirects=False)

@@ -23,8 +23,8 @@ from anitrakt.usecases.scheduler import RETRY_AFTER_FAILURE
 from anitrakt.usecases.sources.index import CACHE_KEYS
 from anitrakt.usecases.sources.refresh import CacheMeta
 from anitrakt.usecases.sync.status import SyncFailure, record_failure
-from anitrakt.web.app import create_app
 from sync_world import World
+from web_client import world_client
 
 API_TOKEN = "api-token-PAGES-0123456789"
 PAGES = {
@@ -75,22 +75,15 @@ def world(sessions: sessionmaker[Session], settings: Settings) -> World:
     return w
 
 
-def _client(world: World, **settings: object) -> TestClient:
-    app = create_app(
-        world.settings.model_copy(update=settings), upstream_transport=world.transport()
-    )
-    return TestClient(app, base_url="http://127.0.0.1:8000")
-
-
 @pytest.fixture
 def open_client(world: World) -> Iterator[TestClient]:
-    with _client(world) as client:
+    with world_client(world) as client:
         yield client
 
 
 @pytest.fixture
 def token_client(world: World) -> Iterator[TestClient]:
-    with _client(world, anitrakt_api_token=SecretStr(API_TOKEN)) as client:
+    with world_client(world, anitrakt_api_token=SecretStr(API_TOKEN)) as client:
         yield client
 
 
@@ -217,7 +210,7 @@ def test_cross_origin_post_is_refused_even_with_csrf(token_client: TestClient) -
 
 
 def test_bearer_works_for_scripts_without_csrf(world: World) -> None:
-    with _client(world, anitrakt_api_token=SecretStr(API_TOKEN)) as client:
+    with world_client(world, anitrakt_api_token=SecretStr(API_TOKEN)) as client:
         auth = {"Authorization": f"Bearer {API_TOKEN}"}
         response = client.post(
             "/api/overrides",
@@ -244,11 +237,11 @@ def test_logout_clears_the_session(token_client: TestClient) -> None:
 
 
 def test_a_session_of_another_token_is_rejected(world: World) -> None:
-    with _client(world, anitrakt_api_token=SecretStr(API_TOKEN)) as first:
+    with world_client(world, anitrakt_api_token=SecretStr(API_TOKEN)) as first:
         _login(first)
         cookie = first.cookies.get("anitrakt_session")
     assert cookie
-    with _client(world, anitrakt_api_token=SecretStr("another-token-987654321")) as second:
+    with world_client(world, anitrakt_api_token=SecretStr("another-token-987654321")) as second:
         second.cookies.set("anitrakt_session", cookie)
         assert second.get("/api/status").status_code == 401
 
@@ -268,7 +261,7 @@ def test_open_mode_csrf_double_submit(open_client: TestClient) -> None:
 
 
 def test_open_mode_cookieless_scripts_still_post(world: World) -> None:
-    with _client(world) as client:
+    with world_client(world) as client:
         response = client.post(
             "/api/overrides", json={"traktId": SHOW_TRAKT, "abs": 5, "season": 1, "episode": 5}
         )
@@ -294,7 +287,7 @@ def test_no_secret_appears_in_any_page_or_api_response(world: World) -> None:
     }
     stored = (world.tokens.access_token, world.tokens.refresh_token)
     updates = {name: SecretStr(value) for name, value in secrets.items()}
-    with _client(world, **updates) as client:
+    with world_client(world, **updates) as client:
         pages = [client.get("/login").text]
         _login(client)
         pages += [client.get(path).text for path in PAGES]
