@@ -185,18 +185,23 @@ class PostgresLoopReads:
     async def run(
         self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        try:
+            return await self._once(work, *args, **kwargs)
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        return await self._once(work, *args, **kwargs)  # on a new connection
+
+    async def _once(
+        self, work: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         from sqlalchemy.ext.asyncio import AsyncSession
 
-        for attempt in (1, 2):
-            try:
-                async with AsyncSession(self._engine) as session:
-                    return await session.run_sync(work, *args, **kwargs)
-            except sa.exc.TimeoutError as exc:
-                raise WouldWait from exc
-            except sa.exc.DBAPIError as exc:
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            async with AsyncSession(self._engine) as session:
+                return await session.run_sync(work, *args, **kwargs)
+        except sa.exc.TimeoutError as exc:
+            raise WouldWait from exc
 
     async def close(self) -> None:
         await self._engine.dispose()

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from anitrakt.clock import Clock, SystemClock
 from anitrakt.config import Settings
 from anitrakt.store.db import create_db_engine, create_session_factory
+from anitrakt.store.loop_reads import LoopReads, WouldWait, open_loop_reads
 from anitrakt.usecases.events import EventLog
 
 # The clients, the notifier and the metrics are imported when first used: a CLI command
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from anitrakt.clients.tmdb import TMDBClient
     from anitrakt.clients.trakt import TraktClient
     from anitrakt.store.covers import CoverCache
-    from anitrakt.store.loop_reads import LoopReads
     from anitrakt.usecases.covers import CoverFiller
     from anitrakt.usecases.library import ListSnapshot
     from anitrakt.usecases.metrics import Metrics
@@ -177,8 +177,6 @@ class Runtime:
 
     def open_loop_reads(self) -> None:
         """Let `read_from_loop` read on the calling event loop (the web app's lifespan)."""
-        from anitrakt.store.loop_reads import open_loop_reads
-
         self.loop_reads = open_loop_reads(self.settings.sqlalchemy_url)
 
     async def close_loop_reads(self) -> None:
@@ -194,8 +192,6 @@ class Runtime:
         In a worker thread instead when there is no loop reader or the read would wait.
         """
         if self.loop_reads is not None:
-            from anitrakt.store.loop_reads import WouldWait
-
             try:
                 return await self.loop_reads.run(work, *args, **kwargs)
             except WouldWait:
